@@ -1,0 +1,175 @@
+//! The four closure conditions and the extra conditions of usurpation tickets
+//! (rule "Closure conditions").
+
+use crate::kind::{KindData, Qualification};
+use crate::policy::Policy;
+use crate::refusal::Rule;
+use crate::ticket::{State, Ticket};
+use crate::values::Text;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why a ticket is closed. A ticket may be closed only with one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureReason {
+    /// 1: resolved, and the reporter confirmed it (in writing, or verbally as recorded in a note).
+    ResolvedConfirmed,
+    /// 2: not resolved, but both parties agree to close; a note says what was agreed.
+    MutualAgreement,
+    /// 3: waited for the reporter at least 10 working days, and at least one reminder was sent.
+    ReporterUnresponsive,
+    /// 4: staff resolved it and the reporter has been notified of the resolution.
+    ResolvedByOperator,
+}
+
+impl ClosureReason {
+    pub const ALL: [ClosureReason; 4] = [
+        ClosureReason::ResolvedConfirmed,
+        ClosureReason::MutualAgreement,
+        ClosureReason::ReporterUnresponsive,
+        ClosureReason::ResolvedByOperator,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ClosureReason::ResolvedConfirmed => "resolved_confirmed",
+            ClosureReason::MutualAgreement => "mutual_agreement",
+            ClosureReason::ReporterUnresponsive => "reporter_unresponsive",
+            ClosureReason::ResolvedByOperator => "resolved_by_operator",
+        }
+    }
+}
+
+impl fmt::Display for ClosureReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The proof given with a closure: a note (verbal confirmation for condition 1, what was agreed for
+/// condition 2). Conditions 3 and 4 are proven by the ticket's own history.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClosureProof {
+    pub note: Option<Text>,
+}
+
+/// One unmet condition: the rule and what is missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmet {
+    pub rule: Rule,
+    pub missing: String,
+}
+
+impl Unmet {
+    fn new(rule: Rule, missing: impl Into<String>) -> Self {
+        Self {
+            rule,
+            missing: missing.into(),
+        }
+    }
+}
+
+/// Working time the ticket has been waiting for the reporter, on the support calendar.
+pub fn waited(ticket: &Ticket, now: DateTime<Utc>, policy: &Policy) -> TimeDelta {
+    match (ticket.state, ticket.waiting_since) {
+        (State::WaitingReporter, Some(since)) => {
+            policy.support_calendar.working_time_between(since, now)
+        }
+        _ => TimeDelta::zero(),
+    }
+}
+
+/// Every condition `reason` needs that the ticket does not meet; empty when the closure is allowed.
+pub fn unmet_conditions(
+    ticket: &Ticket,
+    reason: ClosureReason,
+    proof: &ClosureProof,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Vec<Unmet> {
+    let mut unmet = Vec::new();
+    let condition = Rule::ClosureConditionUnmet;
+    match reason {
+        ClosureReason::ResolvedConfirmed => {
+            if ticket.state != State::Resolved {
+                unmet.push(Unmet::new(condition, "the ticket is not resolved"));
+            }
+            if ticket.confirmation.is_none() && proof.note.is_none() {
+                unmet.push(Unmet::new(
+                    condition,
+                    "the reporter has not confirmed the resolution: they confirm in writing, or staff record their verbal confirmation in the note",
+                ));
+            }
+        }
+        ClosureReason::MutualAgreement => {
+            if proof.note.is_none() {
+                unmet.push(Unmet::new(condition, "a note saying what was agreed is required"));
+            }
+        }
+        ClosureReason::ReporterUnresponsive => {
+            let needed = policy
+                .support_calendar
+                .working_days(policy.unresponsive_after_days);
+            if ticket.state != State::WaitingReporter {
+                unmet.push(Unmet::new(condition, "the ticket is not waiting for the reporter"));
+            } else if waited(ticket, now, policy) < needed {
+                unmet.push(Unmet::new(
+                    condition,
+                    format!(
+                        "the ticket has waited less than {} working days for the reporter",
+                        policy.unresponsive_after_days
+                    ),
+                ));
+            }
+            if ticket.reminders_sent == 0 {
+                unmet.push(Unmet::new(condition, "no reminder was sent to the reporter"));
+            }
+        }
+        ClosureReason::ResolvedByOperator => {
+            if ticket.state != State::Resolved {
+                unmet.push(Unmet::new(condition, "the ticket is not resolved"));
+            }
+            if !ticket.resolution.as_ref().is_some_and(|r| r.reporter_notified) {
+                unmet.push(Unmet::new(
+                    condition,
+                    "the reporter has not been notified of the resolution",
+                ));
+            }
+        }
+    }
+    unmet.extend(usurpation_conditions(ticket));
+    unmet
+}
+
+/// Usurpation tickets also need every organisation concerned notified, and for a partner usurpation
+/// the compromised credentials revoked or a written waiver from `security`. An unfounded report
+/// concerns no organisation, so it needs no notification.
+fn usurpation_conditions(ticket: &Ticket) -> Vec<Unmet> {
+    let mut unmet = Vec::new();
+    let unfounded = matches!(
+        &ticket.data,
+        KindData::UserUsurpation(d) if matches!(d.qualification, Some(Qualification::Unfounded { .. }))
+    );
+    if ticket.data.is_usurpation() && !unfounded {
+        let pending = ticket
+            .concerned
+            .iter()
+            .filter(|c| c.notified_at.is_none())
+            .count();
+        if pending > 0 {
+            unmet.push(Unmet::new(
+                Rule::OrganisationsNotNotified,
+                format!("{pending} organisation(s) concerned have not been notified"),
+            ));
+        }
+    }
+    if matches!(ticket.data, KindData::PartnerUsurpation(_)) && ticket.credentials.is_none() {
+        unmet.push(Unmet::new(
+            Rule::CredentialsNotRevoked,
+            "the compromised credentials have not been revoked and security has not waived it in writing",
+        ));
+    }
+    unmet
+}

@@ -1,0 +1,157 @@
+//! Events: what happened to a ticket, appended to its evidence file and never changed.
+
+use crate::actor::Actor;
+use crate::clock::ClockKind;
+use crate::closure::ClosureReason;
+use crate::escalation::Tier;
+use crate::kind::{Qualification, TicketKind};
+use crate::priority::Priority;
+use crate::ticket::{Cancellation, ConcernedRole, LinkKind, State};
+use crate::values::{OrganisationId, StaffHandle, Text, TicketId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Who may read an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// The reporter and the partner see it.
+    Public,
+    /// Staff only: internal notes, triage details.
+    Internal,
+}
+
+/// Why a ticket escalated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "cause", rename_all = "snake_case")]
+pub enum EscalationCause {
+    Manual { reason: Text },
+    Breach { clock: ClockKind },
+}
+
+/// What happened. Personal data of users never appears here: it lives in the ticket's kind data, so
+/// that anonymising it leaves the evidence chain intact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventData {
+    Created {
+        kind: TicketKind,
+        title: Text,
+        priority: Priority,
+        proposed_priority: Option<Priority>,
+        tier: Tier,
+    },
+    Acknowledged {
+        note: Option<Text>,
+    },
+    Assigned {
+        assignee: StaffHandle,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+        reason: Text,
+    },
+    Commented {
+        body: Text,
+    },
+    Escalated {
+        from: Tier,
+        to: Tier,
+        cause: EscalationCause,
+    },
+    WaitingForReporter {
+        question: Text,
+    },
+    ReporterAnswered {
+        body: Text,
+    },
+    Resolved {
+        summary: Text,
+    },
+    ResolutionConfirmed,
+    ResolutionRejected {
+        reason: Text,
+    },
+    Qualified {
+        qualification: Qualification,
+    },
+    OrganisationNotified {
+        organisation: OrganisationId,
+        role: ConcernedRole,
+    },
+    CredentialsRevoked {
+        note: Text,
+    },
+    RevocationWaived {
+        note: Text,
+    },
+    Closed {
+        reason: ClosureReason,
+        note: Option<Text>,
+    },
+    Reopened {
+        reason: Text,
+    },
+    Cancelled {
+        cancellation: Cancellation,
+        note: Option<Text>,
+    },
+    Linked {
+        ticket: TicketId,
+        link: LinkKind,
+    },
+    SlaWarning {
+        clock: ClockKind,
+        deadline: DateTime<Utc>,
+    },
+    SlaBreached {
+        clock: ClockKind,
+        deadline: DateTime<Utc>,
+        explanation: String,
+    },
+    ReminderSent {
+        number: u32,
+    },
+}
+
+impl EventData {
+    /// The event's type name, as stored and shown.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventData::Created { .. } => "created",
+            EventData::Acknowledged { .. } => "acknowledged",
+            EventData::Assigned { .. } => "assigned",
+            EventData::PriorityChanged { .. } => "priority_changed",
+            EventData::Commented { .. } => "commented",
+            EventData::Escalated { .. } => "escalated",
+            EventData::WaitingForReporter { .. } => "waiting_for_reporter",
+            EventData::ReporterAnswered { .. } => "reporter_answered",
+            EventData::Resolved { .. } => "resolved",
+            EventData::ResolutionConfirmed => "resolution_confirmed",
+            EventData::ResolutionRejected { .. } => "resolution_rejected",
+            EventData::Qualified { .. } => "qualified",
+            EventData::OrganisationNotified { .. } => "organisation_notified",
+            EventData::CredentialsRevoked { .. } => "credentials_revoked",
+            EventData::RevocationWaived { .. } => "revocation_waived",
+            EventData::Closed { .. } => "closed",
+            EventData::Reopened { .. } => "reopened",
+            EventData::Cancelled { .. } => "cancelled",
+            EventData::Linked { .. } => "linked",
+            EventData::SlaWarning { .. } => "sla_warning",
+            EventData::SlaBreached { .. } => "sla_breached",
+            EventData::ReminderSent { .. } => "reminder_sent",
+        }
+    }
+}
+
+/// One entry of a ticket's history: who, when, what, why, and the state change if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub visibility: Visibility,
+    /// `(from, to)` when the event changed the ticket's state.
+    pub transition: Option<(State, State)>,
+    pub data: EventData,
+}

@@ -1,0 +1,992 @@
+//! The lifecycle as a state machine (rule "Lifecycle"): [`open`] creates a ticket, [`decide`] applies a
+//! command, [`sweep`] applies what time makes due. Each returns the new ticket, the events to append
+//! and the notifications to send, or a [`Refusal`] naming the rule that said no.
+//!
+//! ```text
+//! new → acknowledged → in_progress ⇄ waiting_reporter → resolved → closed
+//! resolved → in_progress (not fixed)      closed → in_progress (within 15 days)
+//! any open state → cancelled (spam or duplicate)
+//! ```
+
+use crate::actor::{Actor, Permission, Role};
+use crate::clock::{ClockKind, SlaClock, warning_threshold};
+use crate::closure::{self, ClosureProof, ClosureReason};
+use crate::escalation::Tier;
+use crate::event::{EscalationCause, Event, EventData, Visibility};
+use crate::kind::{Detector, KindData, Qualification, UsurpationReporter};
+use crate::notify::{self, Language, Notification};
+use crate::policy::Policy;
+use crate::priority::Priority;
+use crate::refusal::{Refusal, Rule};
+use crate::ticket::{
+    Cancellation, ClosureRecord, ConcernedOrganisation, ConcernedRole, Confirmation,
+    CredentialsOutcome, Link, LinkKind, Reference, Reporter, ReporterOrigin, Resolution, State,
+    Ticket,
+};
+use crate::values::{EmailAddress, FieldError, OrganisationId, StaffHandle, Text, TicketId};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An event to append, with the mails it causes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub event: Event,
+    pub notifications: Vec<Notification>,
+}
+
+/// What the rules decided: the ticket as it now is, and what to append and send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub ticket: Ticket,
+    pub records: Vec<Record>,
+}
+
+/// A command on an existing ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    Acknowledge { note: Option<Text> },
+    Assign { assignee: StaffHandle },
+    SetPriority { priority: Priority, reason: Text },
+    Comment { body: Text, internal: bool },
+    Escalate { reason: Text },
+    WaitForReporter { question: Text },
+    Resolve { summary: Text },
+    /// The reporter confirms the resolution in writing (closure condition 1).
+    ConfirmResolution,
+    /// The reporter says it is not fixed.
+    RejectResolution { reason: Text },
+    /// `security` qualifies a user usurpation report.
+    Qualify { qualification: Qualification },
+    /// An organisation concerned by a usurpation was notified (by mail or otherwise).
+    RecordOrganisationNotified { organisation: OrganisationId },
+    /// Partner usurpation: the compromised credentials were revoked.
+    RecordCredentialsRevoked { note: Text },
+    /// Partner usurpation: `security` waives the revocation in writing.
+    WaiveRevocation { note: Text },
+    Close { reason: ClosureReason, proof: ClosureProof },
+    Reopen { reason: Text },
+    Cancel { cancellation: Cancellation, note: Option<Text> },
+    Link { ticket: TicketId, link: LinkKind },
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Acknowledge { .. } => "acknowledge",
+            Command::Assign { .. } => "assign",
+            Command::SetPriority { .. } => "set_priority",
+            Command::Comment { .. } => "comment",
+            Command::Escalate { .. } => "escalate",
+            Command::WaitForReporter { .. } => "wait_for_reporter",
+            Command::Resolve { .. } => "resolve",
+            Command::ConfirmResolution => "confirm_resolution",
+            Command::RejectResolution { .. } => "reject_resolution",
+            Command::Qualify { .. } => "qualify",
+            Command::RecordOrganisationNotified { .. } => "record_organisation_notified",
+            Command::RecordCredentialsRevoked { .. } => "record_credentials_revoked",
+            Command::WaiveRevocation { .. } => "waive_revocation",
+            Command::Close { .. } => "close",
+            Command::Reopen { .. } => "reopen",
+            Command::Cancel { .. } => "cancel",
+            Command::Link { .. } => "link",
+        }
+    }
+}
+
+/// What is needed to open a ticket. The store supplies the id and the reference number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTicket {
+    pub id: TicketId,
+    pub reference_number: u32,
+    pub title: Text,
+    pub data: KindData,
+    /// The partner the ticket affects. For a partner actor, its own organisation (the default).
+    pub organisation: Option<OrganisationId>,
+    pub reporter_email: Option<EmailAddress>,
+    pub language: Language,
+    pub proposed_priority: Option<Priority>,
+    /// Opened because a closed ticket could no longer be reopened.
+    pub follow_up_of: Option<TicketId>,
+    /// Other reports with the same session id (user usurpation): linked, not duplicated.
+    pub same_session_as: Vec<TicketId>,
+}
+
+/// How far in the future an instant given by a reporter may be, for clock skew.
+const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
+
+/// Opens a ticket (rules "Ticket kinds", "Priorities", "Clocks", "Notifications").
+pub fn open(
+    new: NewTicket,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<Decision, Refusal> {
+    if !actor.may(Permission::Declare) && actor != &Actor::PublicReporter {
+        return Err(Refusal::new(
+            Rule::RoleNotAllowed,
+            format!("{} may not open tickets", actor.describe()),
+        ));
+    }
+    let organisation = check_declaration(&new, actor, now, policy)?;
+    let security_case = new.data.is_security_case();
+    let priority = if security_case {
+        Priority::Critique
+    } else if matches!(new.data, KindData::SupportRequest(_)) {
+        new.proposed_priority.unwrap_or(Priority::Info)
+    } else {
+        new.proposed_priority.unwrap_or(Priority::Normale)
+    };
+    let origin = match actor {
+        Actor::Staff { handle, .. } => ReporterOrigin::Staff {
+            handle: handle.clone(),
+        },
+        Actor::Partner { organisation, .. } => ReporterOrigin::Partner {
+            organisation: *organisation,
+        },
+        Actor::PublicReporter | Actor::System => ReporterOrigin::Public,
+    };
+    let concerned = concerned_organisations(&new.data, now);
+    let tier = Tier::initial(security_case);
+    let mut links: Vec<Link> = new
+        .same_session_as
+        .iter()
+        .filter(|id| **id != new.id)
+        .map(|id| Link {
+            ticket: *id,
+            kind: LinkKind::SameSession,
+        })
+        .collect();
+    links.dedup();
+    if let Some(previous) = new.follow_up_of {
+        links.push(Link {
+            ticket: previous,
+            kind: LinkKind::FollowUpOf,
+        });
+    }
+    let ticket = Ticket {
+        id: new.id,
+        reference: Reference::new(new.data.kind(), now, new.reference_number),
+        title: new.title.clone(),
+        organisation,
+        reporter: Reporter {
+            origin,
+            email: new.reporter_email,
+            language: new.language,
+        },
+        state: State::New,
+        proposed_priority: new.proposed_priority,
+        priority,
+        tier,
+        assignee: None,
+        created_at: now,
+        updated_at: now,
+        acknowledged_at: None,
+        acknowledgement_clock: SlaClock::started(now),
+        handling_clock: SlaClock::started(now),
+        waiting_since: None,
+        reminders_sent: 0,
+        resolution: None,
+        confirmation: None,
+        closure: None,
+        cancellation: None,
+        concerned,
+        credentials: None,
+        links: links.clone(),
+        data: new.data,
+    };
+    let mut change = Change::new(ticket, actor.clone(), now);
+    change.record(
+        Visibility::Public,
+        None,
+        EventData::Created {
+            kind: change.ticket.kind(),
+            title: new.title,
+            priority,
+            proposed_priority: new.proposed_priority,
+            tier,
+        },
+    );
+    for link in links {
+        change.record(
+            Visibility::Internal,
+            None,
+            EventData::Linked {
+                ticket: link.ticket,
+                link: link.kind,
+            },
+        );
+    }
+    Ok(change.finish(policy))
+}
+
+/// Who may declare what, and the kind-specific checks. Returns the organisation the ticket affects.
+fn check_declaration(
+    new: &NewTicket,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<Option<OrganisationId>, Refusal> {
+    let mut errors = Vec::new();
+    let scope = |detail: &str| Refusal::new(Rule::PartnerScope, detail.to_owned());
+    let organisation = match actor {
+        Actor::Partner { organisation, .. } => {
+            if new.organisation.is_some_and(|o| o != *organisation) {
+                return Err(scope("a partner declares only for its own organisation"));
+            }
+            Some(*organisation)
+        }
+        _ => new.organisation,
+    };
+    match (&new.data, actor) {
+        (_, Actor::PublicReporter)
+            if !matches!(&new.data, KindData::UserUsurpation(d) if d.reported_by == UsurpationReporter::User) =>
+        {
+            return Err(Refusal::new(
+                Rule::RoleNotAllowed,
+                "the public may only report the usurpation of their own identity",
+            ));
+        }
+        (KindData::Incident(incident), _) => {
+            if let (Actor::Partner { organisation: own, .. }, Some(service)) = (actor, &incident.service)
+                && service.organisation != *own
+            {
+                return Err(scope("a partner declares incidents only on its own services"));
+            }
+            if incident.started_at > now + CLOCK_SKEW {
+                errors.push(FieldError::new("started_at", "not_in_future", "must not be in the future"));
+            }
+        }
+        (KindData::PartnerUsurpation(data), Actor::Partner { organisation: own, .. }) => {
+            if data.detected_by != Detector::Partner {
+                errors.push(FieldError::new(
+                    "detected_by",
+                    "partner_reports_as_partner",
+                    "a partner's own report is detected_by \"partner\"",
+                ));
+            }
+            if data.partner != *own {
+                return Err(scope("a partner reports only the usurpation of its own organisation"));
+            }
+        }
+        (KindData::UserUsurpation(data), _) => {
+            let expected = match actor {
+                Actor::Partner { .. } => Some(UsurpationReporter::Partner),
+                Actor::PublicReporter => Some(UsurpationReporter::User),
+                _ => None,
+            };
+            if expected.is_some_and(|e| e != data.reported_by) {
+                errors.push(FieldError::new(
+                    "reported_by",
+                    "reporter_matches_actor",
+                    "reported_by must say who is reporting: \"partner\" for a partner, \"user\" for the public form",
+                ));
+            }
+            if let Some(at) = data.suspicious_connection_at
+                && (at > now + CLOCK_SKEW || at < policy.oldest_traceable_connection(now))
+            {
+                return Err(Refusal {
+                    rule: Rule::ConnectionDateOutOfRange,
+                    detail: format!(
+                        "the suspicious connection must be within the last {} months: older traces no longer exist",
+                        policy.connection_trace_months
+                    ),
+                    errors: vec![FieldError::new(
+                        "suspicious_connection_at",
+                        "within_trace_retention",
+                        format!(
+                            "must be between {} months ago and now",
+                            policy.connection_trace_months
+                        ),
+                    )],
+                });
+            }
+            if data.reported_by == UsurpationReporter::User {
+                if !data.consent {
+                    errors.push(FieldError::new("consent", "required", "the reporter's consent is required"));
+                }
+                if data.contact.email.is_none() {
+                    errors.push(FieldError::new(
+                        "contact.email",
+                        "required",
+                        "an email address is required to receive the reference and follow the report",
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    if errors.is_empty() {
+        Ok(organisation)
+    } else {
+        Err(Refusal::invalid(errors))
+    }
+}
+
+/// Organisations that must be notified before a usurpation case closes.
+fn concerned_organisations(data: &KindData, now: DateTime<Utc>) -> Vec<ConcernedOrganisation> {
+    match data {
+        KindData::UserUsurpation(d) => {
+            let mut list: Vec<ConcernedOrganisation> = d
+                .identity_provider
+                .iter()
+                .map(|o| (*o, ConcernedRole::IdentityProvider))
+                .chain(d.service_providers.iter().map(|o| (*o, ConcernedRole::ServiceProvider)))
+                .map(|(organisation, role)| ConcernedOrganisation {
+                    organisation,
+                    role,
+                    notified_at: None,
+                })
+                .collect();
+            list.dedup_by_key(|c| c.organisation);
+            list
+        }
+        // The impersonated partner either reported it or is told at creation.
+        KindData::PartnerUsurpation(d) => vec![ConcernedOrganisation {
+            organisation: d.partner,
+            role: ConcernedRole::ImpersonatedPartner,
+            notified_at: Some(now),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// Applies a command to a ticket, or says which rule refuses it.
+pub fn decide(
+    ticket: &Ticket,
+    command: Command,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<Decision, Refusal> {
+    if !ticket.is_visible_to(actor) {
+        return Err(Refusal::new(
+            Rule::PartnerScope,
+            "the ticket is not visible to this actor",
+        ));
+    }
+    let mut change = Change::new(ticket.clone(), actor.clone(), now);
+    let state = ticket.state;
+    match command {
+        Command::Acknowledge { note } => {
+            handler(ticket, actor)?;
+            expect_state("acknowledge", state, &[State::New])?;
+            let t = &mut change.ticket;
+            t.acknowledged_at = Some(now);
+            t.acknowledgement_clock.stop(now);
+            change.transition(State::Acknowledged, Visibility::Public, EventData::Acknowledged { note });
+        }
+        Command::Assign { assignee } => {
+            handler(ticket, actor)?;
+            expect_open("assign", state)?;
+            change.ticket.assignee = Some(assignee.clone());
+            let data = EventData::Assigned { assignee };
+            if state == State::Acknowledged {
+                change.transition(State::InProgress, Visibility::Internal, data);
+            } else {
+                change.record(Visibility::Internal, None, data);
+            }
+        }
+        Command::SetPriority { priority, reason } => {
+            handler(ticket, actor)?;
+            expect_open("set_priority", state)?;
+            if priority == ticket.priority {
+                return Err(FieldError::new("priority", "changed", format!("the priority is already {priority}")).into());
+            }
+            if ticket.is_security_case()
+                && priority.is_lower_than(Priority::Majeure)
+                && actor.role() != Some(Role::Security)
+            {
+                return Err(Refusal::new(
+                    Rule::PriorityFloor,
+                    "security incidents and usurpations cannot be lowered below priority 2 without the security role",
+                ));
+            }
+            let t = &mut change.ticket;
+            t.priority = priority;
+            t.acknowledgement_clock.rearm();
+            t.handling_clock.rearm();
+            change.record(
+                Visibility::Public,
+                None,
+                EventData::PriorityChanged {
+                    from: ticket.priority,
+                    to: priority,
+                    reason,
+                },
+            );
+        }
+        Command::Comment { body, internal } => {
+            let is_staff = matches!(actor, Actor::Staff { .. });
+            if is_staff && !actor.may(Permission::Handle) {
+                return Err(role_refusal(actor, "comment"));
+            }
+            if internal && !is_staff {
+                return Err(Refusal::new(
+                    Rule::RoleNotAllowed,
+                    "only staff write internal notes",
+                ));
+            }
+            if matches!(actor, Actor::System) {
+                return Err(role_refusal(actor, "comment"));
+            }
+            expect_open("comment", state)?;
+            if state == State::WaitingReporter && ticket.reporter.is(actor) {
+                resume_after_wait(&mut change.ticket, now);
+                change.transition(State::InProgress, Visibility::Public, EventData::ReporterAnswered { body });
+            } else {
+                let visibility = if internal { Visibility::Internal } else { Visibility::Public };
+                change.record(visibility, None, EventData::Commented { body });
+            }
+        }
+        Command::Escalate { reason } => {
+            staff_handler(actor)?;
+            expect_open("escalate", state)?;
+            let next = ticket.tier.next().ok_or_else(|| {
+                Refusal::new(Rule::TopTierReached, "the ticket is already with the supervisor")
+            })?;
+            change.ticket.tier = next;
+            change.record(
+                Visibility::Internal,
+                None,
+                EventData::Escalated {
+                    from: ticket.tier,
+                    to: next,
+                    cause: EscalationCause::Manual { reason },
+                },
+            );
+        }
+        Command::WaitForReporter { question } => {
+            handler(ticket, actor)?;
+            expect_state("wait_for_reporter", state, &[State::Acknowledged, State::InProgress])?;
+            let t = &mut change.ticket;
+            t.handling_clock.pause(now);
+            t.acknowledgement_clock.pause(now);
+            t.waiting_since = Some(now);
+            t.reminders_sent = 0;
+            change.transition(State::WaitingReporter, Visibility::Public, EventData::WaitingForReporter { question });
+        }
+        Command::Resolve { summary } => {
+            handler(ticket, actor)?;
+            expect_state(
+                "resolve",
+                state,
+                &[State::Acknowledged, State::InProgress, State::WaitingReporter],
+            )?;
+            if let Some(data) = ticket.data.user_usurpation()
+                && data.qualification.is_none()
+            {
+                return Err(Refusal::new(
+                    Rule::InvalidTransition,
+                    "a user usurpation report is qualified (confirmed or unfounded) before it is resolved",
+                ));
+            }
+            resolve(&mut change.ticket, now, summary.clone());
+            change.transition(State::Resolved, Visibility::Public, EventData::Resolved { summary });
+        }
+        Command::ConfirmResolution => {
+            reporter_only(ticket, actor)?;
+            expect_state("confirm_resolution", state, &[State::Resolved])?;
+            change.ticket.confirmation = Some(Confirmation::Written { at: now });
+            change.record(Visibility::Public, None, EventData::ResolutionConfirmed);
+            let proof = ClosureProof::default();
+            if closure::unmet_conditions(&change.ticket, ClosureReason::ResolvedConfirmed, &proof, now, policy).is_empty() {
+                close(&mut change, ClosureReason::ResolvedConfirmed, None);
+            }
+        }
+        Command::RejectResolution { reason } => {
+            reporter_only(ticket, actor)?;
+            expect_state("reject_resolution", state, &[State::Resolved])?;
+            let t = &mut change.ticket;
+            t.resolution = None;
+            t.confirmation = None;
+            t.handling_clock.resume(now);
+            change.transition(State::InProgress, Visibility::Public, EventData::ResolutionRejected { reason });
+        }
+        Command::Qualify { qualification } => {
+            security_handler(actor)?;
+            let Some(data) = ticket.data.user_usurpation() else {
+                return Err(Refusal::new(Rule::WrongTicketKind, "only user usurpation reports are qualified"));
+            };
+            if data.qualification.is_some() {
+                return Err(Refusal::new(Rule::AlreadyQualified, "the report was already qualified"));
+            }
+            expect_state(
+                "qualify",
+                state,
+                &[State::Acknowledged, State::InProgress, State::WaitingReporter],
+            )?;
+            if let KindData::UserUsurpation(d) = &mut change.ticket.data {
+                d.qualification = Some(qualification.clone());
+            }
+            let event = EventData::Qualified {
+                qualification: qualification.clone(),
+            };
+            match qualification {
+                Qualification::Confirmed => {
+                    // The mails to the organisations are written with this event, in the same
+                    // transaction: from now on they are notified.
+                    for concerned in &mut change.ticket.concerned {
+                        concerned.notified_at.get_or_insert(now);
+                    }
+                    if state == State::Acknowledged {
+                        change.transition(State::InProgress, Visibility::Public, event);
+                    } else {
+                        change.record(Visibility::Public, None, event);
+                    }
+                }
+                Qualification::Unfounded { explanation } => {
+                    resolve(&mut change.ticket, now, explanation);
+                    change.transition(State::Resolved, Visibility::Public, event);
+                }
+            }
+        }
+        Command::RecordOrganisationNotified { organisation } => {
+            security_handler(actor)?;
+            expect_open("record_organisation_notified", state)?;
+            let Some(concerned) = change
+                .ticket
+                .concerned
+                .iter_mut()
+                .find(|c| c.organisation == organisation)
+            else {
+                return Err(Refusal::new(
+                    Rule::OrganisationNotConcerned,
+                    "this organisation is not concerned by the ticket",
+                ));
+            };
+            if concerned.notified_at.is_some() {
+                return Err(FieldError::new("organisation", "not_yet_notified", "this organisation was already recorded as notified").into());
+            }
+            concerned.notified_at = Some(now);
+            let role = concerned.role;
+            change.record(Visibility::Internal, None, EventData::OrganisationNotified { organisation, role });
+        }
+        Command::RecordCredentialsRevoked { note } => {
+            security_handler(actor)?;
+            credentials_pending(ticket)?;
+            change.ticket.credentials = Some(CredentialsOutcome::Revoked {
+                at: now,
+                note: note.clone(),
+            });
+            change.record(Visibility::Internal, None, EventData::CredentialsRevoked { note });
+        }
+        Command::WaiveRevocation { note } => {
+            let Actor::Staff {
+                handle,
+                role: Role::Security,
+            } = actor
+            else {
+                return Err(Refusal::new(
+                    Rule::SecurityRoleRequired,
+                    "only the security role may waive the revocation of credentials",
+                ));
+            };
+            credentials_pending(ticket)?;
+            change.ticket.credentials = Some(CredentialsOutcome::Waived {
+                at: now,
+                by: handle.clone(),
+                note: note.clone(),
+            });
+            change.record(Visibility::Internal, None, EventData::RevocationWaived { note });
+        }
+        Command::Close { reason, proof } => {
+            handler(ticket, actor)?;
+            expect_open("close", state)?;
+            let unmet = closure::unmet_conditions(ticket, reason, &proof, now, policy);
+            if let Some(first) = unmet.first() {
+                let missing: Vec<&str> = unmet.iter().map(|u| u.missing.as_str()).collect();
+                return Err(Refusal::new(
+                    first.rule,
+                    format!("cannot close as {reason}: {}", missing.join("; ")),
+                ));
+            }
+            if reason == ClosureReason::ResolvedConfirmed
+                && ticket.confirmation.is_none()
+                && let (Some(note), Actor::Staff { handle, .. }) = (&proof.note, actor)
+            {
+                change.ticket.confirmation = Some(Confirmation::Verbal {
+                    at: now,
+                    recorded_by: handle.clone(),
+                    note: note.clone(),
+                });
+            }
+            close(&mut change, reason, proof.note);
+        }
+        Command::Reopen { reason } => {
+            if !(ticket.reporter.is(actor) || actor.may(Permission::Handle) && matches!(actor, Actor::Staff { .. })) {
+                return Err(role_refusal(actor, "reopen"));
+            }
+            expect_state("reopen", state, &[State::Closed])?;
+            let closed_at = ticket.closure.as_ref().map_or(ticket.updated_at, |c| c.at);
+            if now - closed_at > TimeDelta::days(i64::from(policy.reopen_window_days)) {
+                return Err(Refusal::new(
+                    Rule::ReopenWindowElapsed,
+                    format!(
+                        "the ticket was closed more than {} days ago: open a new ticket linked to it instead",
+                        policy.reopen_window_days
+                    ),
+                ));
+            }
+            let t = &mut change.ticket;
+            t.closure = None;
+            t.resolution = None;
+            t.confirmation = None;
+            t.handling_clock.resume(now);
+            change.transition(State::InProgress, Visibility::Public, EventData::Reopened { reason });
+        }
+        Command::Cancel { cancellation, note } => {
+            handler(ticket, actor)?;
+            expect_open("cancel", state)?;
+            if let Cancellation::Duplicate { of } = &cancellation {
+                if *of == ticket.id {
+                    return Err(Refusal::new(Rule::SelfReference, "a ticket cannot duplicate itself"));
+                }
+                change.ticket.links.push(Link {
+                    ticket: *of,
+                    kind: LinkKind::DuplicateOf,
+                });
+            }
+            let t = &mut change.ticket;
+            t.cancellation = Some(cancellation.clone());
+            t.acknowledgement_clock.stop(now);
+            t.handling_clock.stop(now);
+            t.waiting_since = None;
+            change.transition(State::Cancelled, Visibility::Public, EventData::Cancelled { cancellation, note });
+        }
+        Command::Link { ticket: other, link } => {
+            if !matches!(actor, Actor::System) {
+                staff_handler(actor)?;
+            }
+            if other == ticket.id {
+                return Err(Refusal::new(Rule::SelfReference, "a ticket cannot be linked to itself"));
+            }
+            if !ticket.has_link(other, link) {
+                change.ticket.links.push(Link { ticket: other, kind: link });
+                change.record(Visibility::Internal, None, EventData::Linked { ticket: other, link });
+            }
+        }
+    }
+    Ok(change.finish(policy))
+}
+
+/// Applies what time makes due on a ticket's clocks (rule "Clocks (SLA)", "Escalation", closure
+/// condition 3): the 75 % warning, the breach and its escalation, reminders to a silent reporter and
+/// the automatic closure. `None` when nothing is due. Each alarm fires once per deadline.
+pub fn sweep(ticket: &Ticket, now: DateTime<Utc>, policy: &Policy) -> Option<Decision> {
+    if !ticket.state.is_open() {
+        return None;
+    }
+    let mut change = Change::new(ticket.clone(), Actor::System, now);
+    for kind in [ClockKind::Acknowledgement, ClockKind::Handling] {
+        let target = policy.target(kind, ticket.priority, &ticket.data);
+        let clock = clock_of(&change.ticket, kind).clone();
+        let status = clock.status(kind, target.calendar, target.amount, policy.warning_percent, now);
+        if !clock.warning_fired
+            && status.warned
+            && let Some(deadline) = status.deadline.or(status.warning_at)
+        {
+            clock_of_mut(&mut change.ticket, kind).warning_fired = true;
+            change.record(Visibility::Internal, None, EventData::SlaWarning { clock: kind, deadline });
+        }
+        if !clock.breach_fired && status.breached {
+            clock_of_mut(&mut change.ticket, kind).breach_fired = true;
+            let what = format!("priority {} ({})", ticket.priority.level(), ticket.priority);
+            let explanation = status.explain_breach(&clock, &what).unwrap_or_default();
+            change.record(
+                Visibility::Internal,
+                None,
+                EventData::SlaBreached {
+                    clock: kind,
+                    deadline: status.deadline.unwrap_or(now),
+                    explanation,
+                },
+            );
+            if let Some(next) = change.ticket.tier.next() {
+                let from = change.ticket.tier;
+                change.ticket.tier = next;
+                change.record(
+                    Visibility::Internal,
+                    None,
+                    EventData::Escalated {
+                        from,
+                        to: next,
+                        cause: EscalationCause::Breach { clock: kind },
+                    },
+                );
+            }
+        }
+    }
+    if ticket.state == State::WaitingReporter {
+        if let Some(due) = next_reminder(ticket, policy)
+            && due <= now
+        {
+            change.ticket.reminders_sent += 1;
+            let number = change.ticket.reminders_sent;
+            change.record(Visibility::Public, None, EventData::ReminderSent { number });
+        } else if let Some(due) = automatic_closure(ticket, policy)
+            && due <= now
+        {
+            close(&mut change, ClosureReason::ReporterUnresponsive, None);
+        }
+    }
+    if change.events.is_empty() {
+        None
+    } else {
+        Some(change.finish(policy))
+    }
+}
+
+/// The earliest instant at which [`sweep`] will have something to do; what the sweeper indexes.
+pub fn next_due(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
+    if !ticket.state.is_open() {
+        return None;
+    }
+    let mut due: Vec<DateTime<Utc>> = Vec::new();
+    for kind in [ClockKind::Acknowledgement, ClockKind::Handling] {
+        let clock = clock_of(ticket, kind);
+        let target = policy.target(kind, ticket.priority, &ticket.data);
+        if !clock.warning_fired {
+            let amount = warning_threshold(target.amount, policy.warning_percent);
+            due.extend(clock.instant_reaching(target.calendar, amount));
+        }
+        if !clock.breach_fired {
+            due.extend(clock.instant_reaching(target.calendar, target.amount));
+        }
+    }
+    if ticket.state == State::WaitingReporter {
+        due.extend(next_reminder(ticket, policy).or_else(|| automatic_closure(ticket, policy)));
+    }
+    due.into_iter().min()
+}
+
+/// When the next reminder to a silent reporter is due, if another one is to be sent: every
+/// `reminder_after_days` working days of waiting, until the wait is long enough to close.
+fn next_reminder(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
+    let since = ticket.waiting_since?;
+    if !ticket.reporter.can_be_notified() {
+        return None;
+    }
+    let days = policy
+        .reminder_after_days
+        .checked_mul(ticket.reminders_sent + 1)?;
+    if ticket.reminders_sent > 0 && days >= policy.unresponsive_after_days {
+        return None;
+    }
+    let calendar = &policy.support_calendar;
+    Some(calendar.add_working_time(since, calendar.working_days(days)))
+}
+
+/// When closure condition 3 (reporter unresponsive) will be met, if the rest of the closure rules
+/// allow it then.
+fn automatic_closure(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
+    let since = ticket.waiting_since?;
+    if ticket.reminders_sent == 0 {
+        return None;
+    }
+    let calendar = &policy.support_calendar;
+    let at = calendar.add_working_time(since, calendar.working_days(policy.unresponsive_after_days));
+    let proof = ClosureProof::default();
+    closure::unmet_conditions(ticket, ClosureReason::ReporterUnresponsive, &proof, at, policy)
+        .is_empty()
+        .then_some(at)
+}
+
+fn clock_of(ticket: &Ticket, kind: ClockKind) -> &SlaClock {
+    match kind {
+        ClockKind::Acknowledgement => &ticket.acknowledgement_clock,
+        ClockKind::Handling => &ticket.handling_clock,
+    }
+}
+
+fn clock_of_mut(ticket: &mut Ticket, kind: ClockKind) -> &mut SlaClock {
+    match kind {
+        ClockKind::Acknowledgement => &mut ticket.acknowledgement_clock,
+        ClockKind::Handling => &mut ticket.handling_clock,
+    }
+}
+
+/// A ticket being changed by one actor at one instant, and the events recorded so far.
+struct Change {
+    ticket: Ticket,
+    actor: Actor,
+    now: DateTime<Utc>,
+    events: Vec<Event>,
+}
+
+impl Change {
+    fn new(ticket: Ticket, actor: Actor, now: DateTime<Utc>) -> Self {
+        Self {
+            ticket,
+            actor,
+            now,
+            events: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, visibility: Visibility, transition: Option<(State, State)>, data: EventData) {
+        self.events.push(Event {
+            at: self.now,
+            actor: self.actor.clone(),
+            visibility,
+            transition,
+            data,
+        });
+    }
+
+    /// Moves the ticket to `to` and records why.
+    fn transition(&mut self, to: State, visibility: Visibility, data: EventData) {
+        let from = self.ticket.state;
+        self.ticket.state = to;
+        self.record(visibility, Some((from, to)), data);
+    }
+
+    /// Routes each event's notifications against the ticket as it ends up.
+    fn finish(mut self, policy: &Policy) -> Decision {
+        self.ticket.updated_at = self.now;
+        let records = self
+            .events
+            .into_iter()
+            .map(|event| Record {
+                notifications: notify::route(&self.ticket, &event, policy),
+                event,
+            })
+            .collect();
+        Decision {
+            ticket: self.ticket,
+            records,
+        }
+    }
+}
+
+fn resolve(ticket: &mut Ticket, now: DateTime<Utc>, summary: Text) {
+    ticket.acknowledgement_clock.stop(now);
+    ticket.handling_clock.stop(now);
+    ticket.waiting_since = None;
+    // The mail asking the reporter to confirm is written with the event, in the same transaction;
+    // a staff reporter follows the ticket directly.
+    let reporter_notified = ticket.reporter.can_be_notified()
+        || matches!(ticket.reporter.origin, ReporterOrigin::Staff { .. });
+    ticket.resolution = Some(Resolution {
+        at: now,
+        summary,
+        reporter_notified,
+    });
+}
+
+fn resume_after_wait(ticket: &mut Ticket, now: DateTime<Utc>) {
+    ticket.handling_clock.resume(now);
+    ticket.waiting_since = None;
+    ticket.reminders_sent = 0;
+}
+
+fn close(change: &mut Change, reason: ClosureReason, note: Option<Text>) {
+    let now = change.now;
+    let t = &mut change.ticket;
+    t.acknowledgement_clock.stop(now);
+    t.handling_clock.stop(now);
+    t.waiting_since = None;
+    t.closure = Some(ClosureRecord {
+        at: now,
+        reason,
+        note: note.clone(),
+    });
+    change.transition(State::Closed, Visibility::Public, EventData::Closed { reason, note });
+}
+
+fn role_refusal(actor: &Actor, command: &str) -> Refusal {
+    Refusal::new(
+        Rule::RoleNotAllowed,
+        format!("{} may not {command} this ticket", actor.describe()),
+    )
+}
+
+/// Staff who handle tickets (not admins, not partners, not the public).
+fn staff_handler(actor: &Actor) -> Result<(), Refusal> {
+    if matches!(actor, Actor::Staff { .. }) && actor.may(Permission::Handle) {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            Rule::RoleNotAllowed,
+            format!("{} may not handle tickets", actor.describe()),
+        ))
+    }
+}
+
+/// Staff who may handle this ticket: security cases are handled by `security` (or a supervisor).
+fn handler(ticket: &Ticket, actor: &Actor) -> Result<(), Refusal> {
+    staff_handler(actor)?;
+    if ticket.is_security_case() && !actor.is_security_or_supervisor() {
+        return Err(Refusal::new(
+            Rule::SecurityRoleRequired,
+            "security incidents and usurpations are handled by the security role",
+        ));
+    }
+    Ok(())
+}
+
+fn security_handler(actor: &Actor) -> Result<(), Refusal> {
+    staff_handler(actor)?;
+    if actor.is_security_or_supervisor() {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            Rule::SecurityRoleRequired,
+            "only the security role (or a supervisor) may do this",
+        ))
+    }
+}
+
+fn reporter_only(ticket: &Ticket, actor: &Actor) -> Result<(), Refusal> {
+    if ticket.reporter.is(actor) {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            Rule::ReporterOnly,
+            "only the reporter confirms or rejects a resolution; staff record a verbal confirmation when closing",
+        ))
+    }
+}
+
+fn credentials_pending(ticket: &Ticket) -> Result<(), Refusal> {
+    if !matches!(ticket.data, KindData::PartnerUsurpation(_)) {
+        return Err(Refusal::new(
+            Rule::WrongTicketKind,
+            "credentials are revoked only for partner usurpations",
+        ));
+    }
+    expect_open("record credentials", ticket.state)?;
+    if ticket.credentials.is_some() {
+        return Err(Refusal::new(
+            Rule::InvalidTransition,
+            "the outcome for the compromised credentials was already recorded",
+        ));
+    }
+    Ok(())
+}
+
+fn expect_state(command: &str, state: State, allowed: &[State]) -> Result<(), Refusal> {
+    if allowed.contains(&state) {
+        Ok(())
+    } else {
+        let names: Vec<&str> = allowed.iter().map(|s| s.name()).collect();
+        Err(Refusal::new(
+            Rule::InvalidTransition,
+            format!(
+                "cannot {command} a ticket that is {state}; it must be {}",
+                names.join(" or ")
+            ),
+        ))
+    }
+}
+
+fn expect_open(command: &str, state: State) -> Result<(), Refusal> {
+    if state.is_open() {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            Rule::InvalidTransition,
+            format!("cannot {command} a ticket that is {state}"),
+        ))
+    }
+}

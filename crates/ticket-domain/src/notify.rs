@@ -1,0 +1,233 @@
+//! Notification routing (rule "Notifications (email)"): for each event, who gets which message in
+//! which language. Rendering and delivery belong to the mail crate; this decides only *who* and *what*.
+
+use crate::actor::Actor;
+use crate::event::{Event, EventData, Visibility};
+use crate::kind::{Detector, KindData, Qualification, UsurpationReporter};
+use crate::policy::Policy;
+use crate::priority::{Owner, Priority};
+use crate::ticket::{Cancellation, ConcernedRole, ReporterOrigin, Ticket};
+use crate::values::OrganisationId;
+use serde::{Deserialize, Serialize};
+
+/// Languages of mails and pages; French is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Fr => "fr",
+            Language::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "fr" => Some(Language::Fr),
+            "en" => Some(Language::En),
+            _ => None,
+        }
+    }
+}
+
+/// The operator's shared mailboxes (addresses are configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mailbox {
+    /// `support.partenaires@…`
+    PartnerSupport,
+    /// `support.usagers@…`
+    UserSupport,
+    /// `support.securite@…`
+    Security,
+}
+
+/// Who receives a notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Recipient {
+    Mailbox(Mailbox),
+    /// The reporter's address, or for a partner without one its designated contacts.
+    Reporter,
+    /// The victim of a user usurpation, at the contact they gave.
+    Victim,
+    /// The designated contacts of an organisation of the trust sphere.
+    OrganisationContacts(OrganisationId),
+    /// An owner of the priority table (production lead, product lead, …).
+    Owner(Owner),
+}
+
+/// Which message is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Template {
+    /// To the reporter at creation, with the reference.
+    AcknowledgementOfReceipt,
+    /// Copy of a new ticket to the partner or user support mailbox.
+    NewTicketCopy,
+    /// To the security mailbox: creation and every event of a security case.
+    SecurityAlert,
+    /// To the partner: an event on a priority 1 or 2 ticket that affects it.
+    TicketUpdate,
+    /// To the priority's owners (and the supervisor) when a ticket escalates.
+    Escalation,
+    /// Staff asked the reporter a question; the clock is paused.
+    QuestionToReporter,
+    /// Staff answered the reporter publicly.
+    ReplyToReporter,
+    /// Resolution: the reporter is asked to confirm.
+    ResolutionConfirmationRequest,
+    /// Closure: the reporter is told why.
+    ClosureNotice,
+    /// Cancelled as a duplicate: the reporter is told which ticket follows their case.
+    DuplicateNotice,
+    /// A silent reporter is reminded.
+    ReporterReminder,
+    /// Confirmed user usurpation: advice to the victim.
+    VictimAdvice,
+    /// Confirmed user usurpation: the identity provider and service providers concerned.
+    UsurpationConfirmed,
+    /// Unfounded user usurpation: the explanation to the reporter.
+    UnfoundedExplanation,
+    /// Partner usurpation detected by the operator: the partner's designated contacts.
+    PartnerImpersonationDetected,
+}
+
+/// One mail to send because of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Notification {
+    pub template: Template,
+    pub recipient: Recipient,
+    pub language: Language,
+}
+
+/// Everyone to tell about `event`, which has just been applied to `ticket`.
+pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notification> {
+    let mut out = Routing::default();
+    let reporter_language = ticket.reporter.language;
+    let to_reporter = |out: &mut Routing, template| {
+        if ticket.reporter.can_be_notified() && !ticket.reporter.is(&event.actor) {
+            out.push(template, Recipient::Reporter, reporter_language);
+        }
+    };
+
+    match &event.data {
+        EventData::Created { .. } => {
+            to_reporter(&mut out, Template::AcknowledgementOfReceipt);
+            let mailbox = if ticket.data.concerns_a_user() {
+                Mailbox::UserSupport
+            } else {
+                Mailbox::PartnerSupport
+            };
+            out.push(Template::NewTicketCopy, Recipient::Mailbox(mailbox), Language::Fr);
+            if let KindData::PartnerUsurpation(data) = &ticket.data
+                && data.detected_by == Detector::Operator
+            {
+                out.push(
+                    Template::PartnerImpersonationDetected,
+                    Recipient::OrganisationContacts(data.partner),
+                    Language::Fr,
+                );
+            }
+        }
+        EventData::Escalated { to, .. } => {
+            for owner in policy.priorities.owners(ticket.priority) {
+                out.push(Template::Escalation, Recipient::Owner(*owner), Language::Fr);
+            }
+            if *to == crate::escalation::Tier::Supervisor {
+                out.push(Template::Escalation, Recipient::Owner(Owner::Supervisor), Language::Fr);
+            }
+        }
+        EventData::WaitingForReporter { .. } => to_reporter(&mut out, Template::QuestionToReporter),
+        EventData::Commented { .. } if event.visibility == Visibility::Public => {
+            if matches!(event.actor, Actor::Staff { .. }) {
+                to_reporter(&mut out, Template::ReplyToReporter);
+            }
+        }
+        EventData::Resolved { .. } => to_reporter(&mut out, Template::ResolutionConfirmationRequest),
+        EventData::Closed { .. } => to_reporter(&mut out, Template::ClosureNotice),
+        EventData::Cancelled {
+            cancellation: Cancellation::Duplicate { .. },
+            ..
+        } => to_reporter(&mut out, Template::DuplicateNotice),
+        EventData::ReminderSent { .. } => to_reporter(&mut out, Template::ReporterReminder),
+        EventData::Qualified { qualification } => match qualification {
+            Qualification::Confirmed => {
+                if let Some(data) = ticket.data.user_usurpation()
+                    && data.contact.email.is_some()
+                {
+                    let language = if data.reported_by == UsurpationReporter::User {
+                        reporter_language
+                    } else {
+                        Language::Fr
+                    };
+                    out.push(Template::VictimAdvice, Recipient::Victim, language);
+                }
+                for concerned in &ticket.concerned {
+                    if matches!(
+                        concerned.role,
+                        ConcernedRole::IdentityProvider | ConcernedRole::ServiceProvider
+                    ) {
+                        out.push(
+                            Template::UsurpationConfirmed,
+                            Recipient::OrganisationContacts(concerned.organisation),
+                            Language::Fr,
+                        );
+                    }
+                }
+            }
+            Qualification::Unfounded { .. } => to_reporter(&mut out, Template::UnfoundedExplanation),
+        },
+        _ => {}
+    }
+
+    if ticket.is_security_case() {
+        out.push(Template::SecurityAlert, Recipient::Mailbox(Mailbox::Security), Language::Fr);
+    }
+
+    // Priority 1 and 2: the partner affected hears of every event it may see, unless it caused the
+    // event or already gets a mail about it as the reporter.
+    if matches!(ticket.priority, Priority::Critique | Priority::Majeure)
+        && event.visibility == Visibility::Public
+        && let Some(organisation) = ticket.organisation
+    {
+        let partner_is_actor = event.actor.organisation() == Some(organisation);
+        let partner_is_reporter = ticket.reporter.origin == ReporterOrigin::Partner { organisation };
+        let reporter_mailed = out.0.iter().any(|n| n.recipient == Recipient::Reporter);
+        let contacts_mailed = out
+            .0
+            .iter()
+            .any(|n| n.recipient == Recipient::OrganisationContacts(organisation));
+        let already_told = partner_is_actor || contacts_mailed || (partner_is_reporter && reporter_mailed);
+        if !already_told {
+            out.push(
+                Template::TicketUpdate,
+                Recipient::OrganisationContacts(organisation),
+                Language::Fr,
+            );
+        }
+    }
+    out.0
+}
+
+/// Notifications without duplicates: one recipient gets one mail per event.
+#[derive(Default)]
+struct Routing(Vec<Notification>);
+
+impl Routing {
+    fn push(&mut self, template: Template, recipient: Recipient, language: Language) {
+        if !self.0.iter().any(|n| n.recipient == recipient) {
+            self.0.push(Notification {
+                template,
+                recipient,
+                language,
+            });
+        }
+    }
+}
