@@ -115,7 +115,10 @@ impl Actor {
         match self {
             Actor::Staff { role, .. } => match role {
                 Role::Agent | Role::Engineer => {
-                    matches!(permission, Declare | ReadTickets | ReadInternalNotes | Handle)
+                    matches!(
+                        permission,
+                        Declare | ReadTickets | ReadInternalNotes | Handle
+                    )
                 }
                 Role::Security | Role::Supervisor => !matches!(permission, Administer),
                 Role::Admin => matches!(permission, ReadTickets | ReadInternalNotes | Administer),

@@ -81,6 +81,7 @@ pub struct WorkingHours {
     pub opens: NaiveTime,
     /// Local closing time (exclusive), must be after `opens`.
     pub closes: NaiveTime,
+    /// Closed dates on top of the weekly pattern; none when omitted.
     #[serde(default)]
     pub holidays: HolidayRules,
 }
@@ -282,8 +283,9 @@ impl WorkingHours {
         let usable = self.closes > self.opens && !self.days.is_empty();
         let local_date =
             local_naive(self.time_zone, from).map_or(from.date_naive(), |local| local.date());
-        // Starting a day early costs nothing and keeps us safe should a zone's
-        // rules ever map the previous day's window past local midnight.
+        // A closing time inside a DST gap that spans midnight resolves to an
+        // instant on the next local date, so the previous day's window can
+        // still reach past `from`.
         let first_date = local_date.pred_opt().unwrap_or(local_date);
         // Bounds the search for the next open day so that a calendar whose
         // every day is closed ends instead of looping. A working weekday recurs
@@ -313,9 +315,7 @@ impl WorkingHours {
         let mut days: Vec<Weekday> = self.days.clone();
         days.sort_by_key(Weekday::num_days_from_monday);
         days.dedup();
-        let contiguous = days
-            .windows(2)
-            .all(|pair| pair[0].succ() == pair[1] && pair[1] != Weekday::Mon);
+        let contiguous = days.windows(2).all(|pair| pair[0].succ() == pair[1]);
         let day_text = match (days.first(), days.last()) {
             (None, _) | (_, None) => "no days".to_owned(),
             (Some(first), Some(last)) if contiguous && days.len() > 2 => {

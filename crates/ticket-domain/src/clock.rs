@@ -60,7 +60,10 @@ impl SlaClock {
     /// A clock that starts running at `at`.
     pub fn started(at: DateTime<Utc>) -> Self {
         Self {
-            intervals: vec![Interval { start: at, end: None }],
+            intervals: vec![Interval {
+                start: at,
+                end: None,
+            }],
             ..Self::default()
         }
     }
@@ -92,7 +95,10 @@ impl SlaClock {
     pub fn resume(&mut self, at: DateTime<Utc>) {
         if !self.is_running() {
             self.stopped = false;
-            self.intervals.push(Interval { start: at, end: None });
+            self.intervals.push(Interval {
+                start: at,
+                end: None,
+            });
         }
     }
 
@@ -118,7 +124,11 @@ impl SlaClock {
 
     /// The instant at which the clock's used time reached (or, while it runs, will reach) `amount`;
     /// `None` if it is paused or stopped before reaching it.
-    pub fn instant_reaching(&self, calendar: &Calendar, amount: TimeDelta) -> Option<DateTime<Utc>> {
+    pub fn instant_reaching(
+        &self,
+        calendar: &Calendar,
+        amount: TimeDelta,
+    ) -> Option<DateTime<Utc>> {
         let mut used = TimeDelta::zero();
         for interval in &self.intervals {
             let remaining = amount - used;
@@ -224,7 +234,11 @@ impl ClockStatus {
 /// `3d 4h 05m` style, for people.
 pub fn format_duration(duration: TimeDelta) -> String {
     let total = duration.num_seconds().max(0);
-    let (days, hours, minutes) = (total / 86_400, (total % 86_400) / 3_600, (total % 3_600) / 60);
+    let (days, hours, minutes) = (
+        total / 86_400,
+        (total % 86_400) / 3_600,
+        (total % 3_600) / 60,
+    );
     match (days, hours, minutes) {
         (0, 0, m) => format!("{m}m"),
         (0, h, m) => format!("{h}h{m:02}"),
@@ -249,10 +263,17 @@ mod tests {
         clock.pause(at(9, 0));
         clock.resume(at(12, 0));
         assert_eq!(clock.used(&calendar, at(13, 0)), TimeDelta::hours(2));
-        let status = clock.status(ClockKind::Handling, &calendar, TimeDelta::hours(4), 75, at(13, 0));
-        assert_eq!(status.deadline, Some(at(14, 0)));
-        assert_eq!(status.warning_at, Some(at(13, 0)));
-        assert!(status.warned);
+        let status = clock.status(
+            ClockKind::Handling,
+            &calendar,
+            TimeDelta::hours(4),
+            75,
+            at(13, 0),
+        );
+        // 1h before the pause, 3h more after it.
+        assert_eq!(status.deadline, Some(at(15, 0)));
+        assert_eq!(status.warning_at, Some(at(14, 0)));
+        assert!(!status.warned);
         assert!(!status.breached);
     }
 
@@ -275,10 +296,18 @@ mod tests {
         let calendar = Calendar::always_open();
         let mut clock = SlaClock::started(at(8, 0));
         clock.stop(at(20, 0));
-        let status = clock.status(ClockKind::Acknowledgement, &calendar, TimeDelta::hours(4), 75, at(21, 0));
+        let status = clock.status(
+            ClockKind::Acknowledgement,
+            &calendar,
+            TimeDelta::hours(4),
+            75,
+            at(21, 0),
+        );
         assert!(status.breached);
         assert_eq!(status.deadline, Some(at(12, 0)));
-        let words = status.explain_breach(&clock, "priority 1 (critique)").unwrap();
+        let words = status
+            .explain_breach(&clock, "priority 1 (critique)")
+            .unwrap();
         assert!(words.contains("acknowledgement target of 4h00"), "{words}");
         assert!(words.contains("2026-11-23 12:00 UTC"), "{words}");
     }

@@ -105,7 +105,10 @@ pub fn unmet_conditions(
         }
         ClosureReason::MutualAgreement => {
             if proof.note.is_none() {
-                unmet.push(Unmet::new(condition, "a note saying what was agreed is required"));
+                unmet.push(Unmet::new(
+                    condition,
+                    "a note saying what was agreed is required",
+                ));
             }
         }
         ClosureReason::ReporterUnresponsive => {
@@ -113,7 +116,10 @@ pub fn unmet_conditions(
                 .support_calendar
                 .working_days(policy.unresponsive_after_days);
             if ticket.state != State::WaitingReporter {
-                unmet.push(Unmet::new(condition, "the ticket is not waiting for the reporter"));
+                unmet.push(Unmet::new(
+                    condition,
+                    "the ticket is not waiting for the reporter",
+                ));
             } else if waited(ticket, now, policy) < needed {
                 unmet.push(Unmet::new(
                     condition,
@@ -124,14 +130,21 @@ pub fn unmet_conditions(
                 ));
             }
             if ticket.reminders_sent == 0 {
-                unmet.push(Unmet::new(condition, "no reminder was sent to the reporter"));
+                unmet.push(Unmet::new(
+                    condition,
+                    "no reminder was sent to the reporter",
+                ));
             }
         }
         ClosureReason::ResolvedByOperator => {
             if ticket.state != State::Resolved {
                 unmet.push(Unmet::new(condition, "the ticket is not resolved"));
             }
-            if !ticket.resolution.as_ref().is_some_and(|r| r.reporter_notified) {
+            if !ticket
+                .resolution
+                .as_ref()
+                .is_some_and(|r| r.reporter_notified)
+            {
                 unmet.push(Unmet::new(
                     condition,
                     "the reporter has not been notified of the resolution",

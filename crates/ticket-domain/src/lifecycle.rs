@@ -9,7 +9,7 @@
 //! ```
 
 use crate::actor::{Actor, Permission, Role};
-use crate::clock::{ClockKind, SlaClock, warning_threshold};
+use crate::clock::{ClockKind, ClockStatus, SlaClock, warning_threshold};
 use crate::closure::{self, ClosureProof, ClosureReason};
 use crate::escalation::Tier;
 use crate::event::{EscalationCause, Event, EventData, Visibility};
@@ -45,29 +45,66 @@ pub struct Decision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
-    Acknowledge { note: Option<Text> },
-    Assign { assignee: StaffHandle },
-    SetPriority { priority: Priority, reason: Text },
-    Comment { body: Text, internal: bool },
-    Escalate { reason: Text },
-    WaitForReporter { question: Text },
-    Resolve { summary: Text },
+    Acknowledge {
+        note: Option<Text>,
+    },
+    Assign {
+        assignee: StaffHandle,
+    },
+    SetPriority {
+        priority: Priority,
+        reason: Text,
+    },
+    Comment {
+        body: Text,
+        internal: bool,
+    },
+    Escalate {
+        reason: Text,
+    },
+    WaitForReporter {
+        question: Text,
+    },
+    Resolve {
+        summary: Text,
+    },
     /// The reporter confirms the resolution in writing (closure condition 1).
     ConfirmResolution,
     /// The reporter says it is not fixed.
-    RejectResolution { reason: Text },
+    RejectResolution {
+        reason: Text,
+    },
     /// `security` qualifies a user usurpation report.
-    Qualify { qualification: Qualification },
+    Qualify {
+        qualification: Qualification,
+    },
     /// An organisation concerned by a usurpation was notified (by mail or otherwise).
-    RecordOrganisationNotified { organisation: OrganisationId },
+    RecordOrganisationNotified {
+        organisation: OrganisationId,
+    },
     /// Partner usurpation: the compromised credentials were revoked.
-    RecordCredentialsRevoked { note: Text },
+    RecordCredentialsRevoked {
+        note: Text,
+    },
     /// Partner usurpation: `security` waives the revocation in writing.
-    WaiveRevocation { note: Text },
-    Close { reason: ClosureReason, proof: ClosureProof },
-    Reopen { reason: Text },
-    Cancel { cancellation: Cancellation, note: Option<Text> },
-    Link { ticket: TicketId, link: LinkKind },
+    WaiveRevocation {
+        note: Text,
+    },
+    Close {
+        reason: ClosureReason,
+        proof: ClosureProof,
+    },
+    Reopen {
+        reason: Text,
+    },
+    Cancel {
+        cancellation: Cancellation,
+        note: Option<Text>,
+    },
+    Link {
+        ticket: TicketId,
+        link: LinkKind,
+    },
 }
 
 impl Command {
@@ -239,8 +276,7 @@ fn check_declaration(
         _ => new.organisation,
     };
     match (&new.data, actor) {
-        (_, Actor::PublicReporter)
-            if !matches!(&new.data, KindData::UserUsurpation(d) if d.reported_by == UsurpationReporter::User) =>
+        (_, Actor::PublicReporter) if !matches!(&new.data, KindData::UserUsurpation(d) if d.reported_by == UsurpationReporter::User) =>
         {
             return Err(Refusal::new(
                 Rule::RoleNotAllowed,
@@ -248,16 +284,32 @@ fn check_declaration(
             ));
         }
         (KindData::Incident(incident), _) => {
-            if let (Actor::Partner { organisation: own, .. }, Some(service)) = (actor, &incident.service)
+            if let (
+                Actor::Partner {
+                    organisation: own, ..
+                },
+                Some(service),
+            ) = (actor, &incident.service)
                 && service.organisation != *own
             {
-                return Err(scope("a partner declares incidents only on its own services"));
+                return Err(scope(
+                    "a partner declares incidents only on its own services",
+                ));
             }
             if incident.started_at > now + CLOCK_SKEW {
-                errors.push(FieldError::new("started_at", "not_in_future", "must not be in the future"));
+                errors.push(FieldError::new(
+                    "started_at",
+                    "not_in_future",
+                    "must not be in the future",
+                ));
             }
         }
-        (KindData::PartnerUsurpation(data), Actor::Partner { organisation: own, .. }) => {
+        (
+            KindData::PartnerUsurpation(data),
+            Actor::Partner {
+                organisation: own, ..
+            },
+        ) => {
             if data.detected_by != Detector::Partner {
                 errors.push(FieldError::new(
                     "detected_by",
@@ -266,7 +318,9 @@ fn check_declaration(
                 ));
             }
             if data.partner != *own {
-                return Err(scope("a partner reports only the usurpation of its own organisation"));
+                return Err(scope(
+                    "a partner reports only the usurpation of its own organisation",
+                ));
             }
         }
         (KindData::UserUsurpation(data), _) => {
@@ -303,7 +357,11 @@ fn check_declaration(
             }
             if data.reported_by == UsurpationReporter::User {
                 if !data.consent {
-                    errors.push(FieldError::new("consent", "required", "the reporter's consent is required"));
+                    errors.push(FieldError::new(
+                        "consent",
+                        "required",
+                        "the reporter's consent is required",
+                    ));
                 }
                 if data.contact.email.is_none() {
                     errors.push(FieldError::new(
@@ -331,7 +389,11 @@ fn concerned_organisations(data: &KindData, now: DateTime<Utc>) -> Vec<Concerned
                 .identity_provider
                 .iter()
                 .map(|o| (*o, ConcernedRole::IdentityProvider))
-                .chain(d.service_providers.iter().map(|o| (*o, ConcernedRole::ServiceProvider)))
+                .chain(
+                    d.service_providers
+                        .iter()
+                        .map(|o| (*o, ConcernedRole::ServiceProvider)),
+                )
                 .map(|(organisation, role)| ConcernedOrganisation {
                     organisation,
                     role,
@@ -374,7 +436,11 @@ pub fn decide(
             let t = &mut change.ticket;
             t.acknowledged_at = Some(now);
             t.acknowledgement_clock.stop(now);
-            change.transition(State::Acknowledged, Visibility::Public, EventData::Acknowledged { note });
+            change.transition(
+                State::Acknowledged,
+                Visibility::Public,
+                EventData::Acknowledged { note },
+            );
         }
         Command::Assign { assignee } => {
             handler(ticket, actor)?;
@@ -391,7 +457,12 @@ pub fn decide(
             handler(ticket, actor)?;
             expect_open("set_priority", state)?;
             if priority == ticket.priority {
-                return Err(FieldError::new("priority", "changed", format!("the priority is already {priority}")).into());
+                return Err(FieldError::new(
+                    "priority",
+                    "changed",
+                    format!("the priority is already {priority}"),
+                )
+                .into());
             }
             if ticket.is_security_case()
                 && priority.is_lower_than(Priority::Majeure)
@@ -433,9 +504,17 @@ pub fn decide(
             expect_open("comment", state)?;
             if state == State::WaitingReporter && ticket.reporter.is(actor) {
                 resume_after_wait(&mut change.ticket, now);
-                change.transition(State::InProgress, Visibility::Public, EventData::ReporterAnswered { body });
+                change.transition(
+                    State::InProgress,
+                    Visibility::Public,
+                    EventData::ReporterAnswered { body },
+                );
             } else {
-                let visibility = if internal { Visibility::Internal } else { Visibility::Public };
+                let visibility = if internal {
+                    Visibility::Internal
+                } else {
+                    Visibility::Public
+                };
                 change.record(visibility, None, EventData::Commented { body });
             }
         }
@@ -443,7 +522,10 @@ pub fn decide(
             staff_handler(actor)?;
             expect_open("escalate", state)?;
             let next = ticket.tier.next().ok_or_else(|| {
-                Refusal::new(Rule::TopTierReached, "the ticket is already with the supervisor")
+                Refusal::new(
+                    Rule::TopTierReached,
+                    "the ticket is already with the supervisor",
+                )
             })?;
             change.ticket.tier = next;
             change.record(
@@ -458,20 +540,32 @@ pub fn decide(
         }
         Command::WaitForReporter { question } => {
             handler(ticket, actor)?;
-            expect_state("wait_for_reporter", state, &[State::Acknowledged, State::InProgress])?;
+            expect_state(
+                "wait_for_reporter",
+                state,
+                &[State::Acknowledged, State::InProgress],
+            )?;
             let t = &mut change.ticket;
             t.handling_clock.pause(now);
             t.acknowledgement_clock.pause(now);
             t.waiting_since = Some(now);
             t.reminders_sent = 0;
-            change.transition(State::WaitingReporter, Visibility::Public, EventData::WaitingForReporter { question });
+            change.transition(
+                State::WaitingReporter,
+                Visibility::Public,
+                EventData::WaitingForReporter { question },
+            );
         }
         Command::Resolve { summary } => {
             handler(ticket, actor)?;
             expect_state(
                 "resolve",
                 state,
-                &[State::Acknowledged, State::InProgress, State::WaitingReporter],
+                &[
+                    State::Acknowledged,
+                    State::InProgress,
+                    State::WaitingReporter,
+                ],
             )?;
             if let Some(data) = ticket.data.user_usurpation()
                 && data.qualification.is_none()
@@ -482,7 +576,11 @@ pub fn decide(
                 ));
             }
             resolve(&mut change.ticket, now, summary.clone());
-            change.transition(State::Resolved, Visibility::Public, EventData::Resolved { summary });
+            change.transition(
+                State::Resolved,
+                Visibility::Public,
+                EventData::Resolved { summary },
+            );
         }
         Command::ConfirmResolution => {
             reporter_only(ticket, actor)?;
@@ -490,7 +588,15 @@ pub fn decide(
             change.ticket.confirmation = Some(Confirmation::Written { at: now });
             change.record(Visibility::Public, None, EventData::ResolutionConfirmed);
             let proof = ClosureProof::default();
-            if closure::unmet_conditions(&change.ticket, ClosureReason::ResolvedConfirmed, &proof, now, policy).is_empty() {
+            if closure::unmet_conditions(
+                &change.ticket,
+                ClosureReason::ResolvedConfirmed,
+                &proof,
+                now,
+                policy,
+            )
+            .is_empty()
+            {
                 close(&mut change, ClosureReason::ResolvedConfirmed, None);
             }
         }
@@ -501,20 +607,34 @@ pub fn decide(
             t.resolution = None;
             t.confirmation = None;
             t.handling_clock.resume(now);
-            change.transition(State::InProgress, Visibility::Public, EventData::ResolutionRejected { reason });
+            change.transition(
+                State::InProgress,
+                Visibility::Public,
+                EventData::ResolutionRejected { reason },
+            );
         }
         Command::Qualify { qualification } => {
             security_handler(actor)?;
             let Some(data) = ticket.data.user_usurpation() else {
-                return Err(Refusal::new(Rule::WrongTicketKind, "only user usurpation reports are qualified"));
+                return Err(Refusal::new(
+                    Rule::WrongTicketKind,
+                    "only user usurpation reports are qualified",
+                ));
             };
             if data.qualification.is_some() {
-                return Err(Refusal::new(Rule::AlreadyQualified, "the report was already qualified"));
+                return Err(Refusal::new(
+                    Rule::AlreadyQualified,
+                    "the report was already qualified",
+                ));
             }
             expect_state(
                 "qualify",
                 state,
-                &[State::Acknowledged, State::InProgress, State::WaitingReporter],
+                &[
+                    State::Acknowledged,
+                    State::InProgress,
+                    State::WaitingReporter,
+                ],
             )?;
             if let KindData::UserUsurpation(d) = &mut change.ticket.data {
                 d.qualification = Some(qualification.clone());
@@ -556,11 +676,20 @@ pub fn decide(
                 ));
             };
             if concerned.notified_at.is_some() {
-                return Err(FieldError::new("organisation", "not_yet_notified", "this organisation was already recorded as notified").into());
+                return Err(FieldError::new(
+                    "organisation",
+                    "not_yet_notified",
+                    "this organisation was already recorded as notified",
+                )
+                .into());
             }
             concerned.notified_at = Some(now);
             let role = concerned.role;
-            change.record(Visibility::Internal, None, EventData::OrganisationNotified { organisation, role });
+            change.record(
+                Visibility::Internal,
+                None,
+                EventData::OrganisationNotified { organisation, role },
+            );
         }
         Command::RecordCredentialsRevoked { note } => {
             security_handler(actor)?;
@@ -569,7 +698,11 @@ pub fn decide(
                 at: now,
                 note: note.clone(),
             });
-            change.record(Visibility::Internal, None, EventData::CredentialsRevoked { note });
+            change.record(
+                Visibility::Internal,
+                None,
+                EventData::CredentialsRevoked { note },
+            );
         }
         Command::WaiveRevocation { note } => {
             let Actor::Staff {
@@ -588,7 +721,11 @@ pub fn decide(
                 by: handle.clone(),
                 note: note.clone(),
             });
-            change.record(Visibility::Internal, None, EventData::RevocationWaived { note });
+            change.record(
+                Visibility::Internal,
+                None,
+                EventData::RevocationWaived { note },
+            );
         }
         Command::Close { reason, proof } => {
             handler(ticket, actor)?;
@@ -614,7 +751,9 @@ pub fn decide(
             close(&mut change, reason, proof.note);
         }
         Command::Reopen { reason } => {
-            if !(ticket.reporter.is(actor) || actor.may(Permission::Handle) && matches!(actor, Actor::Staff { .. })) {
+            if !(ticket.reporter.is(actor)
+                || actor.may(Permission::Handle) && matches!(actor, Actor::Staff { .. }))
+            {
                 return Err(role_refusal(actor, "reopen"));
             }
             expect_state("reopen", state, &[State::Closed])?;
@@ -633,14 +772,21 @@ pub fn decide(
             t.resolution = None;
             t.confirmation = None;
             t.handling_clock.resume(now);
-            change.transition(State::InProgress, Visibility::Public, EventData::Reopened { reason });
+            change.transition(
+                State::InProgress,
+                Visibility::Public,
+                EventData::Reopened { reason },
+            );
         }
         Command::Cancel { cancellation, note } => {
             handler(ticket, actor)?;
             expect_open("cancel", state)?;
             if let Cancellation::Duplicate { of } = &cancellation {
                 if *of == ticket.id {
-                    return Err(Refusal::new(Rule::SelfReference, "a ticket cannot duplicate itself"));
+                    return Err(Refusal::new(
+                        Rule::SelfReference,
+                        "a ticket cannot duplicate itself",
+                    ));
                 }
                 change.ticket.links.push(Link {
                     ticket: *of,
@@ -652,18 +798,38 @@ pub fn decide(
             t.acknowledgement_clock.stop(now);
             t.handling_clock.stop(now);
             t.waiting_since = None;
-            change.transition(State::Cancelled, Visibility::Public, EventData::Cancelled { cancellation, note });
+            change.transition(
+                State::Cancelled,
+                Visibility::Public,
+                EventData::Cancelled { cancellation, note },
+            );
         }
-        Command::Link { ticket: other, link } => {
+        Command::Link {
+            ticket: other,
+            link,
+        } => {
             if !matches!(actor, Actor::System) {
                 staff_handler(actor)?;
             }
             if other == ticket.id {
-                return Err(Refusal::new(Rule::SelfReference, "a ticket cannot be linked to itself"));
+                return Err(Refusal::new(
+                    Rule::SelfReference,
+                    "a ticket cannot be linked to itself",
+                ));
             }
             if !ticket.has_link(other, link) {
-                change.ticket.links.push(Link { ticket: other, kind: link });
-                change.record(Visibility::Internal, None, EventData::Linked { ticket: other, link });
+                change.ticket.links.push(Link {
+                    ticket: other,
+                    kind: link,
+                });
+                change.record(
+                    Visibility::Internal,
+                    None,
+                    EventData::Linked {
+                        ticket: other,
+                        link,
+                    },
+                );
             }
         }
     }
@@ -681,13 +847,26 @@ pub fn sweep(ticket: &Ticket, now: DateTime<Utc>, policy: &Policy) -> Option<Dec
     for kind in [ClockKind::Acknowledgement, ClockKind::Handling] {
         let target = policy.target(kind, ticket.priority, &ticket.data);
         let clock = clock_of(&change.ticket, kind).clone();
-        let status = clock.status(kind, target.calendar, target.amount, policy.warning_percent, now);
+        let status = clock.status(
+            kind,
+            target.calendar,
+            target.amount,
+            policy.warning_percent,
+            now,
+        );
         if !clock.warning_fired
             && status.warned
             && let Some(deadline) = status.deadline.or(status.warning_at)
         {
             clock_of_mut(&mut change.ticket, kind).warning_fired = true;
-            change.record(Visibility::Internal, None, EventData::SlaWarning { clock: kind, deadline });
+            change.record(
+                Visibility::Internal,
+                None,
+                EventData::SlaWarning {
+                    clock: kind,
+                    deadline,
+                },
+            );
         }
         if !clock.breach_fired && status.breached {
             clock_of_mut(&mut change.ticket, kind).breach_fired = true;
@@ -785,11 +964,35 @@ fn automatic_closure(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> 
         return None;
     }
     let calendar = &policy.support_calendar;
-    let at = calendar.add_working_time(since, calendar.working_days(policy.unresponsive_after_days));
+    let at =
+        calendar.add_working_time(since, calendar.working_days(policy.unresponsive_after_days));
     let proof = ClosureProof::default();
-    closure::unmet_conditions(ticket, ClosureReason::ReporterUnresponsive, &proof, at, policy)
-        .is_empty()
-        .then_some(at)
+    closure::unmet_conditions(
+        ticket,
+        ClosureReason::ReporterUnresponsive,
+        &proof,
+        at,
+        policy,
+    )
+    .is_empty()
+    .then_some(at)
+}
+
+/// A ticket's clock against its current target, at `now`: what the clock endpoint shows.
+pub fn clock_status(
+    ticket: &Ticket,
+    kind: ClockKind,
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> ClockStatus {
+    let target = policy.target(kind, ticket.priority, &ticket.data);
+    clock_of(ticket, kind).status(
+        kind,
+        target.calendar,
+        target.amount,
+        policy.warning_percent,
+        now,
+    )
 }
 
 fn clock_of(ticket: &Ticket, kind: ClockKind) -> &SlaClock {
@@ -824,7 +1027,12 @@ impl Change {
         }
     }
 
-    fn record(&mut self, visibility: Visibility, transition: Option<(State, State)>, data: EventData) {
+    fn record(
+        &mut self,
+        visibility: Visibility,
+        transition: Option<(State, State)>,
+        data: EventData,
+    ) {
         self.events.push(Event {
             at: self.now,
             actor: self.actor.clone(),
@@ -891,7 +1099,11 @@ fn close(change: &mut Change, reason: ClosureReason, note: Option<Text>) {
         reason,
         note: note.clone(),
     });
-    change.transition(State::Closed, Visibility::Public, EventData::Closed { reason, note });
+    change.transition(
+        State::Closed,
+        Visibility::Public,
+        EventData::Closed { reason, note },
+    );
 }
 
 fn role_refusal(actor: &Actor, command: &str) -> Refusal {

@@ -119,13 +119,24 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
 
     match &event.data {
         EventData::Created { .. } => {
-            to_reporter(&mut out, Template::AcknowledgementOfReceipt);
+            // The one mail a reporter gets about their own action: the reference of their report.
+            if ticket.reporter.can_be_notified() {
+                out.push(
+                    Template::AcknowledgementOfReceipt,
+                    Recipient::Reporter,
+                    reporter_language,
+                );
+            }
             let mailbox = if ticket.data.concerns_a_user() {
                 Mailbox::UserSupport
             } else {
                 Mailbox::PartnerSupport
             };
-            out.push(Template::NewTicketCopy, Recipient::Mailbox(mailbox), Language::Fr);
+            out.push(
+                Template::NewTicketCopy,
+                Recipient::Mailbox(mailbox),
+                Language::Fr,
+            );
             if let KindData::PartnerUsurpation(data) = &ticket.data
                 && data.detected_by == Detector::Operator
             {
@@ -141,7 +152,11 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
                 out.push(Template::Escalation, Recipient::Owner(*owner), Language::Fr);
             }
             if *to == crate::escalation::Tier::Supervisor {
-                out.push(Template::Escalation, Recipient::Owner(Owner::Supervisor), Language::Fr);
+                out.push(
+                    Template::Escalation,
+                    Recipient::Owner(Owner::Supervisor),
+                    Language::Fr,
+                );
             }
         }
         EventData::WaitingForReporter { .. } => to_reporter(&mut out, Template::QuestionToReporter),
@@ -150,7 +165,9 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
                 to_reporter(&mut out, Template::ReplyToReporter);
             }
         }
-        EventData::Resolved { .. } => to_reporter(&mut out, Template::ResolutionConfirmationRequest),
+        EventData::Resolved { .. } => {
+            to_reporter(&mut out, Template::ResolutionConfirmationRequest)
+        }
         EventData::Closed { .. } => to_reporter(&mut out, Template::ClosureNotice),
         EventData::Cancelled {
             cancellation: Cancellation::Duplicate { .. },
@@ -182,13 +199,19 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
                     }
                 }
             }
-            Qualification::Unfounded { .. } => to_reporter(&mut out, Template::UnfoundedExplanation),
+            Qualification::Unfounded { .. } => {
+                to_reporter(&mut out, Template::UnfoundedExplanation)
+            }
         },
         _ => {}
     }
 
     if ticket.is_security_case() {
-        out.push(Template::SecurityAlert, Recipient::Mailbox(Mailbox::Security), Language::Fr);
+        out.push(
+            Template::SecurityAlert,
+            Recipient::Mailbox(Mailbox::Security),
+            Language::Fr,
+        );
     }
 
     // Priority 1 and 2: the partner affected hears of every event it may see, unless it caused the
@@ -198,13 +221,15 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
         && let Some(organisation) = ticket.organisation
     {
         let partner_is_actor = event.actor.organisation() == Some(organisation);
-        let partner_is_reporter = ticket.reporter.origin == ReporterOrigin::Partner { organisation };
+        let partner_is_reporter =
+            ticket.reporter.origin == ReporterOrigin::Partner { organisation };
         let reporter_mailed = out.0.iter().any(|n| n.recipient == Recipient::Reporter);
         let contacts_mailed = out
             .0
             .iter()
             .any(|n| n.recipient == Recipient::OrganisationContacts(organisation));
-        let already_told = partner_is_actor || contacts_mailed || (partner_is_reporter && reporter_mailed);
+        let already_told =
+            partner_is_actor || contacts_mailed || (partner_is_reporter && reporter_mailed);
         if !already_told {
             out.push(
                 Template::TicketUpdate,

@@ -93,7 +93,11 @@ impl Reference {
         if year.len() != 4 || number.is_empty() || number.len() > 9 {
             return None;
         }
-        if !year.bytes().chain(number.bytes()).all(|b| b.is_ascii_digit()) {
+        if !year
+            .bytes()
+            .chain(number.bytes())
+            .all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         Some(Self {
@@ -139,9 +143,12 @@ impl Reporter {
     /// holder of the tracking link).
     pub fn is(&self, actor: &Actor) -> bool {
         match (&self.origin, actor) {
-            (ReporterOrigin::Partner { organisation }, Actor::Partner { organisation: o, .. }) => {
-                organisation == o
-            }
+            (
+                ReporterOrigin::Partner { organisation },
+                Actor::Partner {
+                    organisation: o, ..
+                },
+            ) => organisation == o,
             (ReporterOrigin::Public, Actor::PublicReporter) => true,
             (ReporterOrigin::Staff { handle }, Actor::Staff { handle: h, .. }) => handle == h,
             _ => false,
@@ -182,7 +189,10 @@ pub struct ConcernedOrganisation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum CredentialsOutcome {
-    Revoked { at: DateTime<Utc>, note: Text },
+    Revoked {
+        at: DateTime<Utc>,
+        note: Text,
+    },
     /// A written waiver from `security`.
     Waived {
         at: DateTime<Utc>,
@@ -307,7 +317,9 @@ impl Ticket {
     }
 
     pub fn has_link(&self, ticket: TicketId, kind: LinkKind) -> bool {
-        self.links.iter().any(|l| l.ticket == ticket && l.kind == kind)
+        self.links
+            .iter()
+            .any(|l| l.ticket == ticket && l.kind == kind)
     }
 }
 
@@ -333,7 +345,10 @@ mod tests {
         assert_eq!(Reference::parse("XYZ-2026-000042"), None);
         assert_eq!(Reference::parse("INC-26-1"), None);
         assert_eq!(Reference::parse("INC-2026-+42"), None);
-        assert_eq!(Reference::parse("0191e2a4-0000-7000-8000-000000000000"), None);
+        assert_eq!(
+            Reference::parse("0191e2a4-0000-7000-8000-000000000000"),
+            None
+        );
     }
 
     #[test]

@@ -128,8 +128,17 @@ pub struct EmailAddress(Personal<String>);
 impl EmailAddress {
     pub fn parse(field: &str, value: &str) -> Result<Self, FieldError> {
         let value = value.trim();
-        let invalid = || FieldError::new(field, "email", "must be an email address such as nom@example.fr");
-        if value.is_empty() || value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        let invalid = || {
+            FieldError::new(
+                field,
+                "email",
+                "must be an email address such as nom@example.fr",
+            )
+        };
+        if value.is_empty()
+            || value.len() > 254
+            || value.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(invalid());
         }
         let (local, domain) = value.rsplit_once('@').ok_or_else(invalid)?;
@@ -227,9 +236,18 @@ mod tests {
 
     #[test]
     fn text_is_trimmed_and_bounded() {
-        assert_eq!(Text::parse("title", "  Panne  ", 10).unwrap().as_str(), "Panne");
-        assert_eq!(Text::parse("title", "   ", 10).unwrap_err().rule, "required");
-        assert_eq!(Text::parse("title", "abcdefghijk", 10).unwrap_err().rule, "max_length");
+        assert_eq!(
+            Text::parse("title", "  Panne  ", 10).unwrap().as_str(),
+            "Panne"
+        );
+        assert_eq!(
+            Text::parse("title", "   ", 10).unwrap_err().rule,
+            "required"
+        );
+        assert_eq!(
+            Text::parse("title", "abcdefghijk", 10).unwrap_err().rule,
+            "max_length"
+        );
         assert_eq!(
             Text::parse("title", "a\u{0}b", 10).unwrap_err().rule,
             "no_control_characters"
@@ -239,11 +257,25 @@ mod tests {
     #[test]
     fn email_shape_is_checked() {
         assert!(EmailAddress::parse("email", "jean.dupont@example.fr").is_ok());
-        for bad in ["", "jean", "jean@", "@example.fr", "jean@example", "je an@example.fr", "a@b..fr"] {
-            assert_eq!(EmailAddress::parse("email", bad).unwrap_err().rule, "email", "{bad}");
+        for bad in [
+            "",
+            "jean",
+            "jean@",
+            "@example.fr",
+            "jean@example",
+            "je an@example.fr",
+            "a@b..fr",
+        ] {
+            assert_eq!(
+                EmailAddress::parse("email", bad).unwrap_err().rule,
+                "email",
+                "{bad}"
+            );
         }
         assert_eq!(
-            EmailAddress::parse("email", "jean@example.fr").unwrap().domain(),
+            EmailAddress::parse("email", "jean@example.fr")
+                .unwrap()
+                .domain(),
             "example.fr"
         );
     }
