@@ -1,0 +1,464 @@
+//! The daemon's configuration: defaults, then an optional TOML file, then `TICKETD_*` variables.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Prefix of the environment variables that set configuration keys (`TICKETD_LISTEN`, ...).
+pub const ENV_PREFIX: &str = "TICKETD_";
+
+/// The embedded default database: a SQLite file under `./data/`, created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/ticketd.db?mode=rwc";
+
+/// sqlx logs every statement at INFO; that is noise at best and personal data at worst.
+pub const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn";
+
+const MASK: &str = "********";
+
+/// Everything ticketd reads at startup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Socket address the HTTP server binds to; port 0 asks the system for a free port.
+    pub listen: SocketAddr,
+    /// Where tickets are stored: `sqlite://…?mode=rwc` or `postgres://…`.
+    pub database_url: DatabaseUrl,
+    /// How log lines are written to standard error.
+    pub log_format: LogFormat,
+    /// A `tracing` env-filter directive, e.g. `info,ticketd=debug`.
+    pub log_filter: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
+            database_url: DatabaseUrl(DEFAULT_DATABASE_URL.to_owned()),
+            log_format: LogFormat::Text,
+            log_filter: DEFAULT_LOG_FILTER.to_owned(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the configuration: defaults, then `file` if given (it must exist), then the
+    /// `TICKETD_*` environment variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        if let Some(path) = file
+            && !path.is_file()
+        {
+            return Err(ConfigError::FileNotFound(path.to_path_buf()));
+        }
+        Self::from_figment(&Self::figment(file))
+    }
+
+    /// The layered sources behind [`Config::load`], without the file-exists check.
+    pub fn figment(file: Option<&Path>) -> Figment {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment.merge(env_provider())
+    }
+
+    /// Extracts and validates a configuration from any set of sources.
+    pub fn from_figment(figment: &Figment) -> Result<Self, ConfigError> {
+        let config: Self = figment
+            .extract()
+            .map_err(|err| ConfigError::Load(Box::new(err)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot: values that parse but cannot work.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        tracing_subscriber::EnvFilter::try_new(&self.log_filter).map_err(|err| {
+            ConfigError::Invalid {
+                key: "log_filter",
+                reason: err.to_string(),
+            }
+        })?;
+        Ok(())
+    }
+
+    /// The same configuration with secrets (database password) masked, fit to print or log.
+    pub fn redacted(&self) -> Self {
+        Self {
+            database_url: DatabaseUrl(self.database_url.redacted()),
+            ..self.clone()
+        }
+    }
+
+    /// The configuration as a TOML document, secrets masked: what `ticketd check-config` prints.
+    pub fn to_redacted_toml(&self) -> Result<String, ConfigError> {
+        toml::to_string(&self.redacted()).map_err(|err| ConfigError::Invalid {
+            key: "(all)",
+            reason: err.to_string(),
+        })
+    }
+}
+
+/// `TICKETD_*` variables, restricted to the keys `Config` has.
+///
+/// Other `TICKETD_*` variables (`TICKETD_CONFIG`, test switches such as
+/// `TICKETD_REQUIRE_POSTGRES`) are not configuration keys and must not trip
+/// `deny_unknown_fields`, which is there to catch typos in the TOML file.
+fn env_provider() -> Env {
+    let keys = config_keys();
+    Env::prefixed(ENV_PREFIX).filter(move |key| keys.iter().any(|known| key == known.as_str()))
+}
+
+/// The top-level keys of `Config`, read off its serialised default so the list cannot drift.
+fn config_keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Output format of the log lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines, for a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// A database connection URL. It may carry a password, so `Debug` masks it and there is no
+/// `Display`: use [`DatabaseUrl::expose`] to connect and [`DatabaseUrl::redacted`] to show it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// Accepts any non-blank URL; the store checks the scheme when it connects.
+    pub fn parse(url: impl Into<String>) -> Result<Self, EmptyDatabaseUrl> {
+        let url = url.into();
+        if url.trim().is_empty() {
+            return Err(EmptyDatabaseUrl);
+        }
+        Ok(Self(url))
+    }
+
+    /// The URL with its password, for connecting only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password (in the user info or a `password=` query parameter) masked.
+    ///
+    /// ```
+    /// # use ticketd::config::DatabaseUrl;
+    /// let url = DatabaseUrl::parse("postgres://ticketd:s3cret@db/tickets")?;
+    /// assert_eq!(url.redacted(), "postgres://ticketd:********@db/tickets");
+    /// # Ok::<(), ticketd::config::EmptyDatabaseUrl>(())
+    /// ```
+    pub fn redacted(&self) -> String {
+        redact_url(&self.0)
+    }
+
+    /// The file behind a `sqlite:` URL, or `None` for other databases and in-memory SQLite.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        let rest = self.0.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split(['?', '#']).next().unwrap_or_default();
+        if path.is_empty() || path == ":memory:" {
+            return None;
+        }
+        Some(PathBuf::from(path))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DatabaseUrl")
+            .field(&self.redacted())
+            .finish()
+    }
+}
+
+impl TryFrom<String> for DatabaseUrl {
+    type Error = EmptyDatabaseUrl;
+
+    fn try_from(url: String) -> Result<Self, Self::Error> {
+        Self::parse(url)
+    }
+}
+
+impl From<DatabaseUrl> for String {
+    fn from(url: DatabaseUrl) -> Self {
+        url.0
+    }
+}
+
+/// The database URL was empty or blank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("must not be empty")]
+pub struct EmptyDatabaseUrl;
+
+fn redact_url(url: &str) -> String {
+    let (before_query, query) = match url.split_once('?') {
+        Some((head, query)) => (head, Some(query)),
+        None => (url, None),
+    };
+    let mut redacted = redact_user_info(before_query);
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|param| match param.split_once('=') {
+                Some((name, _)) if name.eq_ignore_ascii_case("password") => {
+                    format!("{name}={MASK}")
+                }
+                _ => param.to_owned(),
+            })
+            .collect();
+        redacted.push('?');
+        redacted.push_str(&params.join("&"));
+    }
+    redacted
+}
+
+/// `scheme://user:secret@host/db` → `scheme://user:********@host/db`.
+fn redact_user_info(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let Some((user_info, host)) = authority.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match user_info.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:{MASK}@{host}{path}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Why the configuration could not be used. Every message names the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `--config` or `TICKETD_CONFIG` named a file that is not there.
+    #[error("configuration file {} not found", .0.display())]
+    FileNotFound(PathBuf),
+    /// A source could not be read or a value did not parse.
+    #[error("{}", describe_figment_error(.0))]
+    Load(Box<figment::Error>),
+    /// A value parsed but cannot work.
+    #[error("invalid configuration value for `{key}`: {reason}")]
+    Invalid {
+        /// The configuration key at fault.
+        key: &'static str,
+        /// What is wrong with its value.
+        reason: String,
+    },
+}
+
+/// One line per error: the key as written in the TOML file, what is wrong, and which source
+/// set it (`TICKETD_` variables or the file), so the message reads the same for every source.
+fn describe_figment_error(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|error| {
+            let key = error.path.join(".");
+            let origin = match &error.metadata {
+                Some(metadata) => match &metadata.source {
+                    Some(source) => format!(" (set by {} {source})", metadata.name),
+                    None => format!(" (set by {})", metadata.name),
+                },
+                None => String::new(),
+            };
+            if key.is_empty() || matches!(error.kind, figment::error::Kind::UnknownField(..)) {
+                format!("invalid configuration: {}{origin}", error.kind)
+            } else {
+                format!(
+                    "invalid configuration value for `{key}`: {}{origin}",
+                    error.kind
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    // `Jail` closures return figment's own (large) error type.
+    #![allow(clippy::result_large_err)]
+
+    use super::*;
+    use figment::Jail;
+
+    fn load_in(jail: &Jail, file: Option<&str>) -> Result<Config, ConfigError> {
+        let path = file.map(|name| jail.directory().join(name));
+        Config::load(path.as_deref())
+    }
+
+    #[test]
+    fn defaults_apply_without_any_source() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = load_in(jail, None).unwrap();
+            assert_eq!(config, Config::default());
+            assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+            assert_eq!(config.database_url.expose(), DEFAULT_DATABASE_URL);
+            assert_eq!(config.log_format, LogFormat::Text);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                "ticketd.toml",
+                "listen = \"127.0.0.1:9000\"\nlog_format = \"json\"\n",
+            )?;
+            jail.set_env("TICKETD_LISTEN", "127.0.0.1:9001");
+            jail.set_env("TICKETD_DATABASE_URL", "postgres://db.internal/tickets");
+            let config = load_in(jail, Some("ticketd.toml")).unwrap();
+            assert_eq!(config.listen.to_string(), "127.0.0.1:9001");
+            assert_eq!(config.log_format, LogFormat::Json);
+            assert_eq!(
+                config.database_url.expose(),
+                "postgres://db.internal/tickets"
+            );
+            assert_eq!(config.log_filter, DEFAULT_LOG_FILTER);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unrelated_ticketd_variables_are_not_configuration() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_CONFIG", "/nowhere.toml");
+            jail.set_env("TICKETD_REQUIRE_POSTGRES", "1");
+            assert_eq!(load_in(jail, None).unwrap(), Config::default());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_listen_address_names_the_key() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_LISTEN", "not-an-address");
+            let message = load_in(jail, None).unwrap_err().to_string();
+            assert!(message.contains("`listen`"), "{message}");
+            assert!(message.contains("TICKETD_"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn empty_database_url_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_DATABASE_URL", " ");
+            let message = load_in(jail, None).unwrap_err().to_string();
+            assert!(message.contains("`database_url`"), "{message}");
+            assert!(message.contains("must not be empty"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_log_format_names_the_key() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_LOG_FORMAT", "xml");
+            let message = load_in(jail, None).unwrap_err().to_string();
+            assert!(message.contains("`log_format`"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn invalid_log_filter_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_LOG_FILTER", "ticketd=loud");
+            let message = load_in(jail, None).unwrap_err().to_string();
+            assert!(message.contains("`log_filter`"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn typo_in_file_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file("ticketd.toml", "lisen = \"127.0.0.1:9000\"\n")?;
+            let message = load_in(jail, Some("ticketd.toml")).unwrap_err().to_string();
+            assert!(message.contains("lisen"), "{message}");
+            assert!(message.contains("ticketd.toml"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_file_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let error = load_in(jail, Some("absent.toml")).unwrap_err();
+            assert!(matches!(error, ConfigError::FileNotFound(_)), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn passwords_are_masked() {
+        let url = DatabaseUrl::parse("postgres://ticketd:s3cret@db:5432/tickets?sslmode=require")
+            .unwrap();
+        assert_eq!(
+            url.redacted(),
+            "postgres://ticketd:********@db:5432/tickets?sslmode=require"
+        );
+        assert!(!format!("{url:?}").contains("s3cret"));
+
+        let url = DatabaseUrl::parse("postgres://db/tickets?user=t&password=s3cret").unwrap();
+        assert_eq!(
+            url.redacted(),
+            "postgres://db/tickets?user=t&password=********"
+        );
+
+        let url = DatabaseUrl::parse(DEFAULT_DATABASE_URL).unwrap();
+        assert_eq!(url.redacted(), DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn redacted_toml_hides_the_password() {
+        let config = Config {
+            database_url: DatabaseUrl::parse("postgres://u:s3cret@db/t").unwrap(),
+            ..Config::default()
+        };
+        let toml = config.to_redacted_toml().unwrap();
+        assert!(!toml.contains("s3cret"), "{toml}");
+        assert!(toml.contains("listen = \"127.0.0.1:8080\""), "{toml}");
+    }
+
+    #[test]
+    fn sqlite_file_is_found_in_the_url() {
+        let file = |url: &str| DatabaseUrl::parse(url).unwrap().sqlite_file();
+        assert_eq!(
+            file(DEFAULT_DATABASE_URL),
+            Some(PathBuf::from("./data/ticketd.db"))
+        );
+        assert_eq!(
+            file("sqlite:///var/lib/ticketd/t.db"),
+            Some(PathBuf::from("/var/lib/ticketd/t.db"))
+        );
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://db/t"), None);
+    }
+}

@@ -1,0 +1,43 @@
+//! The `ticketd` binary: parse the command line, load the configuration, run a subcommand.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use ticketd::cli::{Cli, Command};
+use ticketd::{Application, Config, startup, telemetry};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ticketd: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.subcommand() {
+        Command::Serve => serve(config),
+        Command::CheckConfig => {
+            print!("{}", config.to_redacted_toml()?);
+            Ok(())
+        }
+    }
+}
+
+fn serve(config: Config) -> anyhow::Result<()> {
+    telemetry::init(&config)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let shutdown = startup::shutdown_signal()?;
+        let app = Application::build(config).await?;
+        app.run_until_stopped(shutdown).await
+    })
+}

@@ -1,0 +1,112 @@
+//! Building and running the daemon: bind, serve, stop gracefully.
+
+use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use poem::Server;
+use poem::listener::TcpAcceptor;
+
+use crate::config::Config;
+use crate::http;
+
+/// How long in-flight requests may take to finish once shutdown is asked for.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// A daemon whose listener is bound, ready to serve.
+pub struct Application {
+    acceptor: TcpAcceptor,
+    local_addr: SocketAddr,
+}
+
+impl fmt::Debug for Application {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Application")
+            .field("local_addr", &self.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Prepares what the configuration needs and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if let Some(file) = config.database_url.sqlite_file() {
+            create_parent_dir(&file)?;
+        }
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (`listen`)", config.listen))?;
+        let local_addr = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        let acceptor = TcpAcceptor::from_tokio(listener).context("cannot accept connections")?;
+        Ok(Self {
+            acceptor,
+            local_addr,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most
+    /// [`SHUTDOWN_GRACE`].
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
+        tracing::info!(address = %self.local_addr, version = crate::VERSION, "ticketd listening");
+        Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(http::app(), shutdown, Some(SHUTDOWN_GRACE))
+            .await
+            .context("the HTTP server failed")?;
+        tracing::info!("ticketd stopped");
+        Ok(())
+    }
+}
+
+/// The SQLite driver creates the file but not its directory; `./data/` may not exist yet.
+fn create_parent_dir(file: &std::path::Path) -> anyhow::Result<()> {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {} (`database_url`)", dir.display())),
+        _ => Ok(()),
+    }
+}
+
+/// Completes on Ctrl-C, or on SIGTERM where there are Unix signals.
+///
+/// The handlers are installed before this returns, so a signal that arrives while the
+/// server starts is not lost.
+pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send> {
+    #[cfg(unix)]
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("cannot install the SIGTERM handler")?;
+    Ok(async move {
+        let interrupt = async {
+            if let Err(err) = tokio::signal::ctrl_c().await {
+                tracing::warn!(error = %err, "cannot listen for Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        tokio::select! {
+            () = interrupt => tracing::info!("interrupted, shutting down"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
+        }
+        #[cfg(not(unix))]
+        {
+            interrupt.await;
+            tracing::info!("interrupted, shutting down");
+        }
+    })
+}

@@ -1,0 +1,18 @@
+//! Database schema, one file per migration, portable to SQLite and PostgreSQL.
+//!
+//! Applied at start-up by `ticketd` (and by `ticketd migrate`). Migration names come from the file
+//! names, so a file is never renamed once released.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_initial::Migration)]
+    }
+}

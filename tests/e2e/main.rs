@@ -1,0 +1,7 @@
+//! End-to-end tests: one binary, one module per area, each test on its own ticketd.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod errors;
+mod health;
+mod helpers;
+mod openapi;
