@@ -20,6 +20,8 @@ pub mod personal;
 pub mod policy;
 pub mod priority;
 pub mod refusal;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod ticket;
 pub mod values;
 

@@ -3,16 +3,14 @@
 //! Instants: November 2026 in Paris is UTC+1, so 10:00 Paris is 09:00Z; 2026-11-23 is a Monday.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use chrono::TimeDelta;
-use common::*;
 use ticket_domain::clock::{ClockKind, Phase};
 use ticket_domain::escalation::Tier;
 use ticket_domain::kind::{Detector, Qualification, UsurpationReporter};
 use ticket_domain::notify::{Language, Mailbox, Recipient, Template};
 use ticket_domain::priority::Owner;
 use ticket_domain::refusal::Rule;
+use ticket_domain::testkit::*;
 use ticket_domain::ticket::{Cancellation, LinkKind};
 use ticket_domain::values::{StaffHandle, TicketId};
 use ticket_domain::{

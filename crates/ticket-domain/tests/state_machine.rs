@@ -3,14 +3,12 @@
 //! with one of the four reasons and its proof.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
-
 use chrono::{DateTime, TimeDelta, Utc};
-use common::*;
 use proptest::prelude::*;
 use ticket_domain::clock::Phase;
 use ticket_domain::closure::waited;
 use ticket_domain::kind::{Detector, KindData, Qualification, UsurpationReporter};
+use ticket_domain::testkit::*;
 use ticket_domain::ticket::Cancellation;
 use ticket_domain::values::{StaffHandle, TicketId};
 use ticket_domain::{

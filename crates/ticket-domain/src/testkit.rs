@@ -1,18 +1,19 @@
-//! Fixtures shared by the rule tests: a small trust sphere, actors and ticket builders.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Test fixtures: a small trust sphere, actors and ticket builders, for this crate's rule tests and
+//! the store and API tests. Compiled only with the `testkit` feature; panics are how fixtures fail.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use chrono::{DateTime, Utc};
-use ticket_domain::kind::{
+use crate::kind::{
     BirthIdentity, Contact, Detector, IncidentData, PartnerUsurpationData, ServiceSnapshot,
     SupportRequestData, UserUsurpationData, UsurpationReporter, UsurpationVector,
 };
-use ticket_domain::lifecycle::Record;
-use ticket_domain::notify::{Notification, Recipient, Template};
-use ticket_domain::personal::Personal;
-use ticket_domain::values::{EmailAddress, OrganisationId, ServiceId, StaffHandle, Text, TicketId};
-use ticket_domain::{
+use crate::lifecycle::Record;
+use crate::notify::{Notification, Recipient, Template};
+use crate::personal::Personal;
+use crate::values::{EmailAddress, OrganisationId, ServiceId, StaffHandle, Text, TicketId};
+use crate::{
     Actor, Command, Decision, KindData, Language, NewTicket, Policy, Priority, Role, Ticket,
 };
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// An instant written as RFC 3339.
@@ -132,21 +133,16 @@ pub fn user_usurpation(reported_by: UsurpationReporter, connection: &str) -> New
 }
 
 pub fn open_as(actor: &Actor, new: NewTicket, now: &str) -> Decision {
-    ticket_domain::open(new, actor, at(now), &Policy::default()).unwrap()
+    crate::open(new, actor, at(now), &Policy::default()).unwrap()
 }
 
 pub fn apply(ticket: &Ticket, command: Command, actor: &Actor, now: &str) -> Decision {
-    ticket_domain::decide(ticket, command, actor, at(now), &Policy::default())
+    crate::decide(ticket, command, actor, at(now), &Policy::default())
         .unwrap_or_else(|r| panic!("{} refused: {r}", now))
 }
 
-pub fn refuse(
-    ticket: &Ticket,
-    command: Command,
-    actor: &Actor,
-    now: &str,
-) -> ticket_domain::Refusal {
-    match ticket_domain::decide(ticket, command, actor, at(now), &Policy::default()) {
+pub fn refuse(ticket: &Ticket, command: Command, actor: &Actor, now: &str) -> crate::Refusal {
+    match crate::decide(ticket, command, actor, at(now), &Policy::default()) {
         Ok(d) => panic!(
             "accepted: {:?}",
             d.records
