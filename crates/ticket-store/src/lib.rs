@@ -4,6 +4,7 @@
 //! (hash-chained) and its outbox rows in one transaction, conditional on the version the client saw.
 
 pub mod chain;
+pub mod clock;
 pub mod entities;
 mod error;
 pub mod keys;

@@ -31,6 +31,8 @@ pub enum Command {
     Serve,
     /// Print the effective configuration as TOML, secrets masked, and exit.
     CheckConfig,
+    /// Apply pending database migrations and exit (`serve` also applies them at start-up).
+    Migrate,
 }
 
 impl Cli {

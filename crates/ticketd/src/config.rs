@@ -31,6 +31,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A `tracing` env-filter directive, e.g. `info,ticketd=debug`.
     pub log_filter: String,
+    /// The operator's rules: priority table, calendars, targets, waiting and reopening windows.
+    /// Every value defaults to the annexes' (see the ticket-domain crate).
+    #[serde(default)]
+    pub policy: ticket_domain::Policy,
 }
 
 impl Default for Config {
@@ -40,6 +44,7 @@ impl Default for Config {
             database_url: DatabaseUrl(DEFAULT_DATABASE_URL.to_owned()),
             log_format: LogFormat::Text,
             log_filter: DEFAULT_LOG_FILTER.to_owned(),
+            policy: ticket_domain::Policy::default(),
         }
     }
 }

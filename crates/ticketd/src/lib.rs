@@ -2,16 +2,18 @@
 //!
 //! [`Config`] is loaded from defaults, an optional TOML file and `TICKETD_*` variables;
 //! [`Application::build`] binds the listener and [`Application::run_until_stopped`] serves
-//! the [`http`] app until a shutdown future completes.
+//! the HTTP app until a shutdown future completes.
 
 pub mod cli;
 pub mod config;
-pub mod http;
 pub mod startup;
 pub mod telemetry;
 
 pub use config::Config;
 pub use startup::Application;
+
+/// The HTTP surface lives in its own crate; re-exported for tests and tools.
+pub use ticket_api as http;
 
 /// The version of this build, as reported by `/healthz` and the OpenAPI document.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -26,16 +26,27 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             print!("{}", config.to_redacted_toml()?);
             Ok(())
         }
+        Command::Migrate => {
+            telemetry::init(&config)?;
+            runtime()?.block_on(async {
+                startup::open_store(&config).await?;
+                println!("ticketd: database migrated");
+                Ok(())
+            })
+        }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 fn serve(config: Config) -> anyhow::Result<()> {
     telemetry::init(&config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
+    runtime()?.block_on(async {
         let shutdown = startup::shutdown_signal()?;
         let app = Application::build(config).await?;
         app.run_until_stopped(shutdown).await

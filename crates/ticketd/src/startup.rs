@@ -11,6 +11,9 @@ use poem::listener::TcpAcceptor;
 
 use crate::config::Config;
 use crate::http;
+use std::sync::Arc;
+use ticket_store::Store;
+use ticket_store::clock::{Clock, SystemClock};
 
 /// How long in-flight requests may take to finish once shutdown is asked for.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -19,6 +22,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct Application {
     acceptor: TcpAcceptor,
     local_addr: SocketAddr,
+    state: http::ApiState,
 }
 
 impl fmt::Debug for Application {
@@ -30,11 +34,20 @@ impl fmt::Debug for Application {
 }
 
 impl Application {
-    /// Prepares what the configuration needs and binds the listener (port 0 picks a free port).
+    /// Prepares what the configuration needs — the database, migrated — and binds the listener
+    /// (port 0 picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        if let Some(file) = config.database_url.sqlite_file() {
-            create_parent_dir(&file)?;
-        }
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`] with another time source (tests move time).
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let store = open_store(&config).await?;
+        let state = http::ApiState {
+            store,
+            policy: Arc::new(config.policy.clone()),
+            clock,
+        };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {} (`listen`)", config.listen))?;
@@ -45,7 +58,13 @@ impl Application {
         Ok(Self {
             acceptor,
             local_addr,
+            state,
         })
+    }
+
+    /// The store the application serves from (tests inspect it).
+    pub fn store(&self) -> &Store {
+        &self.state.store
     }
 
     /// The address actually bound.
@@ -66,12 +85,27 @@ impl Application {
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.local_addr, version = crate::VERSION, "ticketd listening");
         Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(http::app(), shutdown, Some(SHUTDOWN_GRACE))
+            .run_with_graceful_shutdown(http::app(self.state), shutdown, Some(SHUTDOWN_GRACE))
             .await
             .context("the HTTP server failed")?;
         tracing::info!("ticketd stopped");
         Ok(())
     }
+}
+
+/// Connects to the configured database and applies pending migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    if let Some(file) = config.database_url.sqlite_file() {
+        create_parent_dir(&file)?;
+    }
+    let store = Store::connect(config.database_url.expose())
+        .await
+        .context("cannot connect to the database (`database_url`)")?;
+    store
+        .migrate()
+        .await
+        .context("cannot apply the database migrations")?;
+    Ok(store)
 }
 
 /// The SQLite driver creates the file but not its directory; `./data/` may not exist yet.
