@@ -235,6 +235,9 @@ impl MigrationTrait for Migration {
                     .col(string_null("claimed_by"))
                     .col(string_null("last_error"))
                     .col(string_null("message_id"))
+                    // The reporter's tracking secret, for the acknowledgement mail only; erased once
+                    // the mail is sent or given up, so the database keeps only its hash.
+                    .col(string_null("tracking_secret"))
                     .col(created_at())
                     .col(timestamp_with_time_zone_null("sent_at"))
                     .to_owned(),

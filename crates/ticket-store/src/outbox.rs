@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 use serde::Serialize;
-use ticket_domain::notify::Notification;
+use ticket_domain::notify::{Notification, Recipient, Template};
 use ticket_domain::values::TicketId;
 use uuid::Uuid;
 
@@ -50,6 +50,7 @@ pub(crate) async fn enqueue(
     event_id: Uuid,
     event_seq: i64,
     notifications: &[Notification],
+    tracking_secret: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     if notifications.is_empty() {
@@ -72,6 +73,13 @@ pub(crate) async fn enqueue(
             claimed_by: Set(None),
             last_error: Set(None),
             message_id: Set(None),
+            // Only the reporter's acknowledgement carries the tracking link.
+            tracking_secret: Set(tracking_secret
+                .filter(|_| {
+                    notification.recipient == Recipient::Reporter
+                        && notification.template == Template::AcknowledgementOfReceipt
+                })
+                .map(str::to_owned)),
             created_at: Set(now),
             sent_at: Set(None),
         });

@@ -228,7 +228,16 @@ impl Store {
         ticket::Entity::insert(to_row(&decision.ticket, 1, count, head, policy)?)
             .exec_without_returning(&txn)
             .await?;
-        insert_events(&txn, ticket_id, prepared, &decision.records, now).await?;
+        let tracking_secret = with_tracking_secret.then(new_secret);
+        insert_events(
+            &txn,
+            ticket_id,
+            prepared,
+            &decision.records,
+            tracking_secret.as_deref(),
+            now,
+        )
+        .await?;
         sync_concerned(&txn, &decision.ticket).await?;
         for other in linked {
             link_back(&txn, other, ticket_id, now, policy).await?;
@@ -237,19 +246,15 @@ impl Store {
             ticket: decision.ticket,
             version: 1,
         };
-        let tracking_secret = if with_tracking_secret {
-            let secret = new_secret();
+        if let Some(secret) = &tracking_secret {
             tracking_secret::Entity::insert(tracking_secret::ActiveModel {
                 ticket_id: Set(ticket_id.0),
-                secret_hash: Set(secret_hash(&secret)),
+                secret_hash: Set(secret_hash(secret)),
                 created_at: Set(now),
             })
             .exec_without_returning(&txn)
             .await?;
-            Some(secret)
-        } else {
-            None
-        };
+        }
         if let Some(request) = &idempotency {
             let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
                 principal: Set(request.principal.clone()),
@@ -683,7 +688,7 @@ async fn write_decision(
             current,
         });
     }
-    insert_events(txn, id, prepared, &decision.records, now).await?;
+    insert_events(txn, id, prepared, &decision.records, None, now).await?;
     sync_concerned(txn, &decision.ticket).await?;
     Ok(version)
 }
@@ -724,6 +729,7 @@ async fn insert_events(
     ticket_id: TicketId,
     prepared: Vec<PreparedEvent>,
     records: &[Record],
+    tracking_secret: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for (event, record) in prepared.into_iter().zip(records) {
@@ -747,6 +753,7 @@ async fn insert_events(
             event.id,
             event.seq,
             &record.notifications,
+            tracking_secret,
             now,
         )
         .await?;

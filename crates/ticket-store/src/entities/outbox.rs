@@ -18,6 +18,7 @@ pub struct Model {
     pub claimed_by: Option<String>,
     pub last_error: Option<String>,
     pub message_id: Option<String>,
+    pub tracking_secret: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
 }

@@ -744,3 +744,34 @@ async fn the_list_query_uses_an_index_on_100k_tickets_on_postgresql() {
         assert!(!plan.contains("Seq Scan on tickets"), "{plan}");
     }
 }
+
+store_test!(
+    only_the_reporters_acknowledgement_carries_the_tracking_secret,
+    |store| async move {
+        let mut new = user_usurpation(UsurpationReporter::User, "2026-11-20T09:00:00Z");
+        new.id = ticket_domain::values::TicketId::new_v7();
+        let created = store
+            .create_ticket(
+                new,
+                &Actor::PublicReporter,
+                monday(),
+                &Policy::default(),
+                None,
+                true,
+            )
+            .await
+            .unwrap();
+        let secret = created.tracking_secret.unwrap();
+        let rows = store.outbox_of(created.ticket.ticket.id).await.unwrap();
+        let with_secret: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.tracking_secret.as_deref() == Some(secret.as_str()))
+            .map(|r| r.template.as_str())
+            .collect();
+        assert_eq!(with_secret, ["acknowledgement_of_receipt"]);
+        assert_eq!(
+            rows.iter().filter(|r| r.tracking_secret.is_some()).count(),
+            1
+        );
+    }
+);
