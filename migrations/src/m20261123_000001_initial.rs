@@ -257,6 +257,14 @@ impl MigrationTrait for Migration {
                 &["ticket_id", "event_seq"],
             ))
             .await?;
+        // Staff list failed and uncertain mails, oldest first.
+        manager
+            .create_index(index(
+                "outbox_status_created",
+                "outbox",
+                &["status", "created_at", "id"],
+            ))
+            .await?;
 
         // ---- Access ----
         manager

@@ -1,62 +1,310 @@
-//! `spawn_app()`: a ticketd on a free port of 127.0.0.1 and a client that speaks to it.
+#![allow(dead_code)] // Not every test uses every helper.
+//! `spawn_app()`: a ticketd on a free port of 127.0.0.1, its own database (SQLite or PostgreSQL),
+//! a clock the test moves, API keys for every role, and a client that speaks to it.
 
-use ticketd::config::{Config, DatabaseUrl};
+use chrono::{DateTime, Utc};
+use reqwest::Response;
+use serde_json::Value;
+use std::sync::Arc;
+use ticket_domain::Role;
+use ticket_domain::values::{OrganisationId, Text};
+use ticket_store::Store;
+use ticket_store::clock::ManualClock;
+use ticket_store::keys::KeyScope;
+use ticket_store::registry::{NewOrganisation, OrganisationRole};
+use ticket_store::testkit::{Backend, TestDatabase};
+use ticketd::Application;
+use ticketd::config::{Config, DatabaseUrl, LogFormat};
 use ticketd::http::{OPENAPI_PATH, PROBLEM_JSON, Problem};
-use ticketd::{Application, config::LogFormat};
 
-/// A running ticketd, its scratch directory, and an HTTP client.
+/// A running ticketd, its database, and an HTTP client.
 ///
-/// The server task and the directory go away with the test.
+/// The server task and the database go away with the test.
 #[derive(Debug)]
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _data_dir: tempfile::TempDir,
+    pub store: Store,
+    pub clock: ManualClock,
+    pub keys: Keys,
+    /// Organisations of the registry: a partner, another partner, an identity provider, a service provider.
+    pub partner: OrganisationId,
+    pub other_partner: OrganisationId,
+    pub identity_provider: OrganisationId,
+    pub service_provider: OrganisationId,
+    _database: TestDatabase,
 }
 
-/// Starts ticketd on 127.0.0.1:0 with its own SQLite file in a fresh temporary directory.
+/// One API key per role, and one per partner organisation.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub agent: String,
+    pub engineer: String,
+    pub security: String,
+    pub supervisor: String,
+    pub admin: String,
+    pub partner: String,
+    pub other_partner: String,
+}
+
+impl Keys {
+    pub fn of_role(&self, role: Role) -> &str {
+        match role {
+            Role::Agent => &self.agent,
+            Role::Engineer => &self.engineer,
+            Role::Security => &self.security,
+            Role::Supervisor => &self.supervisor,
+            Role::Admin => &self.admin,
+        }
+    }
+}
+
+/// Monday 23 November 2026, 10:00 in Paris.
+pub fn start_instant() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Starts ticketd on SQLite.
 pub async fn spawn_app() -> TestApp {
-    let data_dir = tempfile::tempdir().expect("temporary directory");
-    let database_url = format!(
-        "sqlite://{}?mode=rwc",
-        data_dir.path().join("ticketd.db").display()
-    );
+    spawn_app_on(Backend::Sqlite)
+        .await
+        .expect("SQLite is always available")
+}
+
+/// Starts ticketd on `backend`; `None` when PostgreSQL is not configured and not required.
+pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
+    let database = TestDatabase::create(backend)
+        .await
+        .expect("test database")?;
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("socket address"),
-        database_url: DatabaseUrl::parse(database_url).expect("database URL"),
+        database_url: DatabaseUrl::parse(database.url.clone()).expect("database URL"),
         log_format: LogFormat::Text,
         ..Config::default()
     };
-    let app = Application::build(config).await.expect("ticketd builds");
+    let clock = ManualClock::new(start_instant());
+    let app = Application::build_with_clock(config, Arc::new(clock.clone()))
+        .await
+        .expect("ticketd builds");
+    let store = app.store().clone();
     let port = app.port();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    TestApp {
+
+    let now = start_instant();
+    let organisation = |name: &str, roles: Vec<OrganisationRole>| NewOrganisation {
+        name: Text::parse("name", name, 200).unwrap(),
+        roles,
+    };
+    let partner = store
+        .create_organisation(
+            organisation("Caisse de test", vec![OrganisationRole::ServiceProvider]),
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+    let other_partner = store
+        .create_organisation(
+            organisation("Autre partenaire", vec![OrganisationRole::ServiceProvider]),
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+    let identity_provider = store
+        .create_organisation(
+            organisation(
+                "Fournisseur d'identité",
+                vec![OrganisationRole::IdentityProvider],
+            ),
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+    let service_provider = store
+        .create_organisation(
+            organisation(
+                "Fournisseur de service",
+                vec![OrganisationRole::ServiceProvider],
+            ),
+            now,
+        )
+        .await
+        .unwrap()
+        .id;
+    let staff_key = |role: Role| {
+        let store = store.clone();
+        async move {
+            store
+                .create_api_key(role.name(), KeyScope::Staff { role }, now)
+                .await
+                .unwrap()
+                .1
+        }
+    };
+    let partner_key = |organisation: OrganisationId, name: &str| {
+        let store = store.clone();
+        let name = name.to_owned();
+        async move {
+            store
+                .create_api_key(&name, KeyScope::Partner { organisation }, now)
+                .await
+                .unwrap()
+                .1
+        }
+    };
+    let keys = Keys {
+        agent: staff_key(Role::Agent).await,
+        engineer: staff_key(Role::Engineer).await,
+        security: staff_key(Role::Security).await,
+        supervisor: staff_key(Role::Supervisor).await,
+        admin: staff_key(Role::Admin).await,
+        partner: partner_key(partner, "partner-main").await,
+        other_partner: partner_key(other_partner, "other-main").await,
+    };
+    Some(TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client"),
-        _data_dir: data_dir,
-    }
+        store,
+        clock,
+        keys,
+        partner,
+        other_partner,
+        identity_provider,
+        service_provider,
+        _database: database,
+    })
+}
+
+/// Defines an end-to-end test that runs twice: on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! e2e_test {
+    ($name:ident, |$app:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run(backend: ticket_store::testkit::Backend) {
+                let Some($app) = $crate::helpers::spawn_app_on(backend).await else {
+                    return;
+                };
+                $body.await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(ticket_store::testkit::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                run(ticket_store::testkit::Backend::Postgres).await;
+            }
+        }
+    };
 }
 
 impl TestApp {
-    /// `GET` any path of the app.
-    pub async fn get(&self, path: &str) -> reqwest::Response {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// `GET` any path of the app, without a key.
+    pub async fn get(&self, path: &str) -> Response {
         self.client
-            .get(format!("{}{path}", self.address))
+            .get(self.url(path))
             .send()
             .await
             .expect("request sent")
     }
 
-    pub async fn get_healthz(&self) -> reqwest::Response {
+    pub async fn get_healthz(&self) -> Response {
         self.get("/healthz").await
     }
 
-    pub async fn get_openapi(&self) -> reqwest::Response {
+    pub async fn get_openapi(&self) -> Response {
         self.get(OPENAPI_PATH).await
     }
+
+    /// `GET` with a key.
+    pub async fn get_as(&self, key: &str, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// `POST` a JSON body with a key.
+    pub async fn post_as(&self, key: &str, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A command on a ticket with `If-Match`.
+    pub async fn command(
+        &self,
+        key: &str,
+        id: &str,
+        command: &str,
+        etag: &str,
+        body: &Value,
+    ) -> Response {
+        self.client
+            .post(self.url(&format!("/api/v1/tickets/{id}/{command}")))
+            .bearer_auth(key)
+            .header("If-Match", etag)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A command that must succeed; returns the ticket and its new ETag.
+    pub async fn command_ok(
+        &self,
+        key: &str,
+        id: &str,
+        command: &str,
+        etag: &str,
+        body: &Value,
+    ) -> (Value, String) {
+        let response = self.command(key, id, command, etag, body).await;
+        let status = response.status();
+        let etag = etag_of(&response);
+        let body: Value = response.json().await.expect("JSON body");
+        assert_eq!(status, 200, "{command}: {body}");
+        (body, etag)
+    }
+
+    /// Reads a ticket; returns it and its ETag.
+    pub async fn ticket(&self, key: &str, id: &str) -> (Value, String) {
+        let response = self.get_as(key, &format!("/api/v1/tickets/{id}")).await;
+        assert_eq!(response.status(), 200);
+        let etag = etag_of(&response);
+        (response.json().await.expect("JSON body"), etag)
+    }
+}
+
+pub fn etag_of(response: &Response) -> String {
+    response
+        .headers()
+        .get("ETag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Asserts the response is a problem+json document with `status`, and returns it.

@@ -1,7 +1,9 @@
 //! End-to-end tests: one binary, one module per area, each test on its own ticketd.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bad_input;
 mod errors;
 mod health;
 mod helpers;
 mod openapi;
+mod stories;

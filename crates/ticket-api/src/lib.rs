@@ -4,8 +4,19 @@
 //! The state ([`ApiState`]) reaches them as poem data, so the OpenAPI document can be generated
 //! without a database.
 
+// `ApiError` carries its problem document by value, as poem-openapi's response derive needs; it
+// is built once per failed request, so its size costs nothing worth boxing for.
+#![allow(clippy::result_large_err)]
+
+pub mod auth;
+pub mod commands;
+pub mod dto;
+pub mod error;
 pub mod health;
+pub mod history;
 pub mod problem;
+pub mod shape;
+pub mod tickets;
 
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::{OpenApiService, Tags};
@@ -38,31 +49,111 @@ pub const DOCS_PATH: &str = "/docs";
 pub enum ApiTag {
     /// Liveness and metadata of the service.
     Operations,
+    /// Declaring, reading and listing tickets.
+    Tickets,
+    /// Commands of the ticket lifecycle; each needs `If-Match`.
+    Commands,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
-pub type Api = health::HealthApi;
+pub type Api = (
+    health::HealthApi,
+    tickets::TicketsApi,
+    history::HistoryApi,
+    commands::CommandsApi,
+);
 
 /// The OpenAPI service: the operations and the document that describes them.
 pub fn api_service() -> OpenApiService<Api, ()> {
-    OpenApiService::new(health::HealthApi, "ticketd", VERSION)
-        .summary("Incident and identity-theft tickets for an identity federation")
-        .description(
-            "Reporting and handling of incidents and identity thefts in an identity \
+    OpenApiService::new(
+        (
+            health::HealthApi,
+            tickets::TicketsApi,
+            history::HistoryApi,
+            commands::CommandsApi,
+        ),
+        "ticketd",
+        VERSION,
+    )
+    .summary("Incident and identity-theft tickets for an identity federation")
+    .description(
+        "Reporting and handling of incidents and identity thefts in an identity \
              federation. Errors are `application/problem+json` (RFC 9457).",
-        )
+    )
 }
 
 /// The whole app: the API, its document at [`OPENAPI_PATH`], the docs at [`DOCS_PATH`],
 /// and problem+json for every error, unknown paths included.
 pub fn app(state: ApiState) -> impl Endpoint<Output = Response> {
     let api = api_service();
+    let shapes = Arc::new(shape::Shapes::from_spec(&api.spec()));
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()
         .at(OPENAPI_PATH, spec)
         .nest(DOCS_PATH, docs)
-        .nest("/", api)
+        .nest("/", api.around(guard_body))
         .data(state)
+        .data(shapes)
         .catch_all_error(problem::problem_response)
+}
+
+/// The largest request body accepted (413 beyond): a ticket is text, never a file.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads request bodies up to [`MAX_BODY_BYTES`] (413 beyond, whether announced by
+/// `Content-Length` or sent chunked), then checks the shape of JSON bodies against the operation's
+/// schema (400 naming each field and rule) before the operation parses them.
+async fn guard_body<E: Endpoint>(
+    endpoint: Arc<E>,
+    mut request: poem::Request,
+) -> poem::Result<Response> {
+    use poem::IntoResponse as _;
+    let announced = request
+        .headers()
+        .get(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Ok(
+            problem::problem_for(poem::http::StatusCode::PAYLOAD_TOO_LARGE, "").into_response(),
+        );
+    }
+    let json = request
+        .content_type()
+        .is_some_and(|t| t.starts_with("application/json"));
+    let chunked = announced.is_none()
+        && request
+            .headers()
+            .contains_key(poem::http::header::TRANSFER_ENCODING);
+    if json || chunked {
+        let bytes = match request.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return Ok(
+                    problem::problem_for(poem::http::StatusCode::PAYLOAD_TOO_LARGE, "")
+                        .into_response(),
+                );
+            }
+        };
+        if json {
+            let shapes = request.data::<Arc<shape::Shapes>>().cloned();
+            if let Some(shapes) = shapes {
+                let errors = shapes.check(request.method().as_str(), request.uri().path(), &bytes);
+                if !errors.is_empty() {
+                    return Ok(error::ApiError::malformed(errors).into_response());
+                }
+            }
+        }
+        request.set_body(bytes);
+    }
+    endpoint
+        .call(request)
+        .await
+        .map(poem::IntoResponse::into_response)
+}
+
+/// The committed OpenAPI document (`openapi/openapi.yaml`), generated from the code.
+pub fn spec_yaml() -> String {
+    api_service().spec_yaml()
 }

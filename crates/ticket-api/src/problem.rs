@@ -8,6 +8,7 @@ use poem::error::ResponseError;
 use poem::http::StatusCode;
 use poem::http::header::CONTENT_TYPE;
 use poem::{IntoResponse, Response};
+use poem_openapi::Object;
 use serde::{Deserialize, Serialize};
 
 /// Media type of every error body.
@@ -18,11 +19,12 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 pub const PROBLEM_TYPE_BASE: &str = "/problems/";
 
 /// An RFC 9457 problem document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, Object)]
 #[error("{status} {title}: {detail}")]
 pub struct Problem {
     /// A URI reference naming the kind of error; stable, meant for programs.
     #[serde(rename = "type")]
+    #[oai(rename = "type")]
     pub problem_type: String,
     /// A short summary of the kind of error, the same for every occurrence.
     pub title: String,
@@ -32,11 +34,12 @@ pub struct Problem {
     pub detail: String,
     /// For invalid input: one entry per field that broke a rule.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[oai(default, skip_serializing_if_is_empty)]
     pub errors: Vec<FieldError>,
 }
 
 /// One broken rule of an invalid input.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
 pub struct FieldError {
     /// The field, as named in the request body or query.
     pub field: String,
@@ -128,26 +131,60 @@ impl IntoResponse for Problem {
     }
 }
 
-/// Turns any error that reaches the edge of the app into a problem+json response.
+/// Turns any error that reaches the edge of the app into a problem+json response: unknown path,
+/// wrong method, and whatever poem-openapi rejects before a handler runs (unparsable body, a wrong
+/// parameter, no API key, a wrong media type, a body too large).
 ///
-/// Client errors keep poem's message as the detail (it says which parameter failed to
+/// Client errors keep poem's message as the detail (it says which field or parameter failed to
 /// parse); server errors are logged and answered with a generic detail.
 pub async fn problem_response(error: poem::Error) -> Response {
     if error.is::<Problem>() {
         return error.into_response();
     }
     let status = error.status();
-    let problem = if status == StatusCode::NOT_FOUND {
-        Problem::not_found("There is nothing at this address.")
-    } else if status == StatusCode::METHOD_NOT_ALLOWED {
-        Problem::method_not_allowed()
-    } else if status.is_server_error() {
-        tracing::error!(%status, error = %error, "request failed");
-        Problem::internal()
-    } else {
-        Problem::from_status(status, error.to_string())
-    };
-    problem.into_response()
+    let message = error.to_string();
+    let response = error.into_response();
+    if response.content_type() == Some(PROBLEM_JSON) {
+        return response;
+    }
+    problem_for(status, &message).into_response()
+}
+
+/// The problem that stands for an error poem reports with `status` and `message`.
+pub fn problem_for(status: StatusCode, message: &str) -> Problem {
+    match status {
+        StatusCode::NOT_FOUND => Problem::not_found("There is nothing at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => Problem::method_not_allowed(),
+        StatusCode::UNAUTHORIZED => Problem::new(
+            status,
+            "unauthenticated",
+            "Unauthenticated",
+            "Send an API key as `Authorization: Bearer <key>`; this one is missing, unknown or revoked.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(
+            status,
+            "unsupported-media-type",
+            "Unsupported media type",
+            format!("{message}. Send the body as `application/json`."),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            status,
+            "payload-too-large",
+            "Payload too large",
+            "The request body is larger than this service accepts.",
+        ),
+        s if s.is_server_error() => {
+            tracing::error!(%status, error = %message, "request failed");
+            Problem::internal()
+        }
+        s if s.is_client_error() => Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed-request",
+            "Malformed request",
+            message.to_owned(),
+        ),
+        _ => Problem::from_status(status, message.to_owned()),
+    }
 }
 
 #[cfg(test)]

@@ -431,7 +431,9 @@ pub fn decide(
     let state = ticket.state;
     match command {
         Command::Acknowledge { note } => {
-            handler(ticket, actor)?;
+            // Triage is level-2 support's job for every ticket: acknowledging a security case
+            // confirms receipt; handling it stays with `security`.
+            staff_handler(actor)?;
             expect_state("acknowledge", state, &[State::New])?;
             let t = &mut change.ticket;
             t.acknowledged_at = Some(now);

@@ -168,7 +168,14 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
         EventData::Resolved { .. } => {
             to_reporter(&mut out, Template::ResolutionConfirmationRequest)
         }
-        EventData::Closed { .. } => to_reporter(&mut out, Template::ClosureNotice),
+        // Even when the reporter's own confirmation closed it: the notice says it is over, and why.
+        EventData::Closed { .. } if ticket.reporter.can_be_notified() => {
+            out.push(
+                Template::ClosureNotice,
+                Recipient::Reporter,
+                reporter_language,
+            );
+        }
         EventData::Cancelled {
             cancellation: Cancellation::Duplicate { .. },
             ..

@@ -218,6 +218,23 @@ impl StaffHandle {
         Ok(Self(value.to_owned()))
     }
 
+    /// A handle made from any name by keeping only the allowed characters (`staff` if none is
+    /// left): for names recorded before they were checked.
+    pub fn sanitised(value: &str) -> Self {
+        let kept: String = value
+            .trim()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || "._@-+ ".contains(*c))
+            .take(100)
+            .collect();
+        let kept = kept.trim();
+        Self(if kept.is_empty() {
+            "staff".to_owned()
+        } else {
+            kept.to_owned()
+        })
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -65,16 +65,33 @@ fn kinds_partner_usurpation_is_always_handled_by_security() {
     );
     assert_eq!(d.ticket.tier, Tier::Security);
     assert_eq!(d.ticket.priority, Priority::Critique);
-    let refusal = refuse(
+    // An agent triages it (acknowledges receipt) but does not handle it.
+    let t = apply(
         &d.ticket,
         Command::Acknowledge { note: None },
         &staff(Role::Agent),
         MONDAY_10H_PARIS,
-    );
-    assert_eq!(refusal.rule, Rule::SecurityRoleRequired);
+    )
+    .ticket;
+    for command in [
+        Command::WaitForReporter {
+            question: text("?"),
+        },
+        Command::Resolve {
+            summary: text("fait"),
+        },
+        Command::RecordCredentialsRevoked {
+            note: text("révoqué"),
+        },
+    ] {
+        let refusal = refuse(&t, command, &staff(Role::Agent), MONDAY_10H_PARIS);
+        assert_eq!(refusal.rule, Rule::SecurityRoleRequired);
+    }
     apply(
-        &d.ticket,
-        Command::Acknowledge { note: None },
+        &t,
+        Command::WaitForReporter {
+            question: text("?"),
+        },
         &staff(Role::Security),
         MONDAY_10H_PARIS,
     );

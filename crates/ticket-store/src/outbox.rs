@@ -1,18 +1,41 @@
 //! The mail outbox: rows written in the same transaction as the event they announce, so that a mail
 //! that must be sent is never lost and never sent for a change that was rolled back.
+//!
+//! The dispatcher (crate `ticket-mail`) moves each row through these states:
+//!
+//! ```text
+//! pending ──claim──▶ sending ──▶ sent
+//!    ▲                  │ ├────▶ failed     (permanent failure, no address, or too many attempts)
+//!    │                  │ └────▶ uncertain  (dropped after the message was handed over, or the
+//!    └── temporary ─────┘                    lease expired: it may have been delivered)
+//!        failure, backoff
+//! failed / uncertain ──admin retry──▶ pending
+//! ```
+//!
+//! A claim is a lease: `claimed_by` names the worker and `claimed_until` the instant after which a
+//! row still `sending` is presumed abandoned by a crashed worker. Such a row becomes `uncertain`,
+//! never `pending` again by itself: it may have been sent, and sending twice silently is what this
+//! outbox exists to prevent.
 
 use crate::entities::outbox;
+use crate::tickets::{Cursor, Page, decode_cursor, encode_cursor, normalise};
 use crate::{Store, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
-use serde::Serialize;
-use ticket_domain::notify::{Notification, Recipient, Template};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use ticket_domain::notify::{Language, Notification, Recipient, Template};
+use ticket_domain::refusal::{Refusal, Rule};
 use ticket_domain::values::TicketId;
 use uuid::Uuid;
 
 /// Where a row is in its delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pending,
@@ -25,6 +48,14 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Pending,
+        Status::Sending,
+        Status::Sent,
+        Status::Failed,
+        Status::Uncertain,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Status::Pending => "pending",
@@ -34,6 +65,67 @@ impl Status {
             Status::Uncertain => "uncertain",
         }
     }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One mail of the outbox, as staff may see it (the tracking secret is never part of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxMail {
+    pub id: Uuid,
+    pub ticket_id: TicketId,
+    pub event_id: Uuid,
+    pub event_seq: i64,
+    pub template: Template,
+    pub recipient: Recipient,
+    pub language: Language,
+    pub status: Status,
+    /// Delivery attempts made (a claim counts as one).
+    pub attempts: i32,
+    /// A `pending` row is not claimed before this instant (backoff).
+    pub next_attempt_at: DateTime<Utc>,
+    /// While `sending`: the end of the worker's lease.
+    pub claimed_until: Option<DateTime<Utc>>,
+    /// The worker that claimed the row last.
+    pub claimed_by: Option<String>,
+    /// Why the last attempt did not succeed (no personal data).
+    pub last_error: Option<String>,
+    /// The Message-ID of the mail, once an attempt handed it over.
+    pub message_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A private tracking-link secret on its way to the reporter: `Debug` never prints it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TrackingSecret(String);
+
+impl TrackingSecret {
+    /// The secret itself, to write the link into the mail.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TrackingSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TrackingSecret([secret])")
+    }
+}
+
+/// A row a worker claimed: the mail, and the tracking secret its acknowledgement must carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedMail {
+    pub mail: OutboxMail,
+    pub tracking_secret: Option<TrackingSecret>,
 }
 
 fn name_of<T: Serialize>(value: &T) -> Result<String, StoreError> {
@@ -41,6 +133,47 @@ fn name_of<T: Serialize>(value: &T) -> Result<String, StoreError> {
         .as_str()
         .map(str::to_owned)
         .unwrap_or_default())
+}
+
+fn mail_from_row(row: outbox::Model) -> Result<ClaimedMail, StoreError> {
+    let corrupt = |what: &str| StoreError::corrupt(format!("outbox row {}: {what}", row.id));
+    let template: Template =
+        serde_json::from_value(serde_json::Value::String(row.template.clone()))
+            .map_err(|_| corrupt("unknown template"))?;
+    let recipient: Recipient =
+        serde_json::from_value(row.recipient.clone()).map_err(|_| corrupt("unknown recipient"))?;
+    let language = Language::parse(&row.language).ok_or_else(|| corrupt("unknown language"))?;
+    let status = Status::parse(&row.status).ok_or_else(|| corrupt("unknown status"))?;
+    Ok(ClaimedMail {
+        mail: OutboxMail {
+            id: row.id,
+            ticket_id: TicketId(row.ticket_id),
+            event_id: row.event_id,
+            event_seq: row.event_seq,
+            template,
+            recipient,
+            language,
+            status,
+            attempts: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            claimed_until: row.claimed_until,
+            claimed_by: row.claimed_by,
+            last_error: row.last_error,
+            message_id: row.message_id,
+            created_at: row.created_at,
+            sent_at: row.sent_at,
+        },
+        tracking_secret: row.tracking_secret.map(TrackingSecret),
+    })
+}
+
+/// Error texts are stored for staff: bounded, so a chatty server cannot bloat the table.
+fn bounded(error: &str) -> String {
+    const MAX: usize = 1000;
+    match error.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &error[..cut]),
+        None => error.to_owned(),
+    }
 }
 
 /// Writes one row per notification of an event, inside the caller's transaction.
@@ -90,6 +223,16 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
+/// The rows a worker still holds: the only ones it may mark. A row the lease reaper made
+/// `uncertain` is still the worker's to mark, so that a late success or failure is not lost; a row
+/// an administrator put back to `pending` is not.
+fn held_by(id: Uuid, worker: &str) -> Condition {
+    Condition::all()
+        .add(outbox::Column::Id.eq(id))
+        .add(outbox::Column::ClaimedBy.eq(worker))
+        .add(outbox::Column::Status.is_in([Status::Sending.name(), Status::Uncertain.name()]))
+}
+
 impl Store {
     /// The outbox rows of a ticket, in the order of its events.
     pub async fn outbox_of(&self, ticket: TicketId) -> Result<Vec<outbox::Model>, StoreError> {
@@ -99,5 +242,339 @@ impl Store {
             .order_by_asc(outbox::Column::Id)
             .all(&self.db)
             .await?)
+    }
+
+    /// Claims up to `limit` due `pending` rows for `worker` until `now + lease`: they become
+    /// `sending`, their attempt is counted. Rows whose lease has expired are first made `uncertain`
+    /// (see [`Store::expire_outbox_leases`]).
+    ///
+    /// PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` then the update, in one short transaction, so
+    /// several dispatchers (ticketd replicas) never claim the same row and never wait for each other.
+    /// SQLite: the transaction takes the write lock at once (`BEGIN IMMEDIATE`); one process.
+    pub async fn claim_outbox(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: TimeDelta,
+        limit: u64,
+    ) -> Result<Vec<ClaimedMail>, StoreError> {
+        let now = normalise(now);
+        self.expire_outbox_leases(now).await?;
+        let txn = self.write_transaction().await?;
+        let mut select = outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(Status::Pending.name()))
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .order_by_asc(outbox::Column::NextAttemptAt)
+            .order_by_asc(outbox::Column::Id)
+            .limit(limit);
+        if self.backend() == DbBackend::Postgres {
+            select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let rows = select.all(&txn).await?;
+        if rows.is_empty() {
+            txn.commit().await?;
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let until = now + lease;
+        outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(Status::Sending.name()))
+            .col_expr(outbox::Column::ClaimedBy, Expr::value(worker))
+            .col_expr(outbox::Column::ClaimedUntil, Expr::value(until))
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).add(1),
+            )
+            .filter(outbox::Column::Id.is_in(ids))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        rows.into_iter()
+            .map(|mut row| {
+                row.status = Status::Sending.name().to_owned();
+                row.claimed_by = Some(worker.to_owned());
+                row.claimed_until = Some(until);
+                row.attempts += 1;
+                mail_from_row(row)
+            })
+            .collect()
+    }
+
+    /// Rows still `sending` after their lease ended belong to a worker that crashed or hung: they
+    /// become `uncertain` (the mail may have been sent), for staff to check and retry. Returns how
+    /// many.
+    pub async fn expire_outbox_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::Status,
+                Expr::value(Status::Uncertain.name()),
+            )
+            .col_expr(
+                outbox::Column::LastError,
+                Expr::value(
+                    "the worker's lease expired while it was sending: the mail may have been sent",
+                ),
+            )
+            .filter(outbox::Column::Status.eq(Status::Sending.name()))
+            .filter(outbox::Column::ClaimedUntil.lt(normalise(now)))
+            .exec(&self.db)
+            .await?;
+        if result.rows_affected > 0 {
+            tracing::warn!(
+                rows = result.rows_affected,
+                "outbox leases expired while sending; the mails are now uncertain"
+            );
+        }
+        Ok(result.rows_affected)
+    }
+
+    /// The mail was accepted by the transport. Erases the tracking secret: the database keeps only
+    /// its hash from now on. `false` if `worker` no longer holds the row.
+    pub async fn mark_outbox_sent(
+        &self,
+        id: Uuid,
+        worker: &str,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(Status::Sent.name()))
+            .col_expr(outbox::Column::MessageId, Expr::value(message_id))
+            .col_expr(outbox::Column::SentAt, Expr::value(normalise(now)))
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                outbox::Column::TrackingSecret,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(held_by(id, worker))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// A temporary failure: back to `pending`, not claimed again before `next_attempt_at`.
+    pub async fn mark_outbox_retry(
+        &self,
+        id: Uuid,
+        worker: &str,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
+            .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
+            .col_expr(
+                outbox::Column::NextAttemptAt,
+                Expr::value(normalise(next_attempt_at)),
+            )
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(held_by(id, worker))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// Given up: a permanent failure, no address to write to, or too many attempts. Erases the
+    /// tracking secret.
+    pub async fn mark_outbox_failed(
+        &self,
+        id: Uuid,
+        worker: &str,
+        error: &str,
+    ) -> Result<bool, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(Status::Failed.name()))
+            .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                outbox::Column::TrackingSecret,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(held_by(id, worker))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// The connection dropped after the message was handed over: it may have been delivered. The
+    /// row waits for staff (see [`Store::retry_outbox`]); `message_id` lets them search the
+    /// recipient's logs for it.
+    pub async fn mark_outbox_uncertain(
+        &self,
+        id: Uuid,
+        worker: &str,
+        error: &str,
+        message_id: &str,
+    ) -> Result<bool, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::Status,
+                Expr::value(Status::Uncertain.name()),
+            )
+            .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
+            .col_expr(outbox::Column::MessageId, Expr::value(message_id))
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(held_by(id, worker))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// One outbox mail; `NotFound("mail")`.
+    pub async fn get_outbox(&self, id: Uuid) -> Result<OutboxMail, StoreError> {
+        let row = outbox::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound("mail"))?;
+        Ok(mail_from_row(row)?.mail)
+    }
+
+    /// A page of outbox mails, all or those with `status`, oldest first (created, then id; keyset
+    /// pagination with an opaque cursor, like every list of the API).
+    pub async fn list_outbox(
+        &self,
+        status: Option<Status>,
+        limit: u64,
+        cursor: Option<&str>,
+    ) -> Result<Page<OutboxMail>, StoreError> {
+        let mut condition = Condition::all();
+        if let Some(status) = status {
+            condition = condition.add(outbox::Column::Status.eq(status.name()));
+        }
+        if let Some(text) = cursor {
+            let after = decode_cursor(text).ok_or(StoreError::InvalidCursor)?;
+            condition = condition.add(
+                Expr::tuple([
+                    Expr::col(outbox::Column::CreatedAt),
+                    Expr::col(outbox::Column::Id),
+                ])
+                .gt(Expr::tuple([
+                    Expr::val(after.created_at),
+                    Expr::val(after.id),
+                ])),
+            );
+        }
+        let rows = outbox::Entity::find()
+            .filter(condition)
+            .order_by_asc(outbox::Column::CreatedAt)
+            .order_by_asc(outbox::Column::Id)
+            .limit(limit.saturating_add(1))
+            .all(&self.db)
+            .await?;
+        let more = rows.len() as u64 > limit;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for row in rows
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        {
+            last = Some(Cursor {
+                created_at: row.created_at,
+                id: row.id,
+            });
+            items.push(mail_from_row(row)?.mail);
+        }
+        Ok(Page {
+            items,
+            next_cursor: if more { last.map(encode_cursor) } else { None },
+        })
+    }
+
+    /// How many mails are in each status (every status present, zero included): for monitoring.
+    pub async fn count_outbox(&self) -> Result<Vec<(Status, u64)>, StoreError> {
+        let counts: Vec<(String, i64)> = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Status)
+            .column_as(outbox::Column::Id.count(), "count")
+            .group_by(outbox::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(Status::ALL
+            .into_iter()
+            .map(|status| {
+                let count = counts
+                    .iter()
+                    .find(|(name, _)| name == status.name())
+                    .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0));
+                (status, count)
+            })
+            .collect())
+    }
+
+    /// Staff send a `failed` or `uncertain` mail again: it goes back to `pending`, due now, with a
+    /// fresh budget of attempts. `NotFound("mail")`; any other status is refused
+    /// (`invalid-transition`): a pending mail is already on its way and a sent one is not resent.
+    pub async fn retry_outbox(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxMail, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
+            .col_expr(outbox::Column::Attempts, Expr::value(0))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(now)))
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                outbox::Column::ClaimedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(outbox::Column::Id.eq(id))
+            .filter(outbox::Column::Status.is_in([Status::Failed.name(), Status::Uncertain.name()]))
+            .exec(&self.db)
+            .await?;
+        let mail = self.get_outbox(id).await?;
+        if result.rows_affected == 0 {
+            return Err(StoreError::Refused(Refusal::new(
+                Rule::InvalidTransition,
+                format!(
+                    "only a failed or uncertain mail can be sent again; this one is {}",
+                    mail.status
+                ),
+            )));
+        }
+        Ok(mail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_round_trip_and_match_serde() {
+        for status in Status::ALL {
+            assert_eq!(Status::parse(status.name()), Some(status));
+            let json = serde_json::to_value(status).ok();
+            assert_eq!(json.as_ref().and_then(|v| v.as_str()), Some(status.name()));
+        }
+    }
+
+    #[test]
+    fn tracking_secrets_stay_out_of_debug_output() {
+        let secret = TrackingSecret("s3cr3t-link".into());
+        assert!(!format!("{secret:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn stored_errors_are_bounded() {
+        assert_eq!(bounded("short"), "short");
+        let long = "é".repeat(5000);
+        assert_eq!(bounded(&long).chars().count(), 1001);
     }
 }

@@ -102,18 +102,18 @@ pub struct Page<T> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Cursor {
-    created_at: DateTime<Utc>,
-    id: Uuid,
+pub(crate) struct Cursor {
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) id: Uuid,
 }
 
 /// Cursors are opaque to clients: base64url of the last row's sort key.
-fn encode_cursor(cursor: Cursor) -> String {
+pub(crate) fn encode_cursor(cursor: Cursor) -> String {
     let raw = format!("{}|{}", cursor.created_at.to_rfc3339(), cursor.id);
     URL_SAFE_NO_PAD.encode(raw)
 }
 
-fn decode_cursor(text: &str) -> Option<Cursor> {
+pub(crate) fn decode_cursor(text: &str) -> Option<Cursor> {
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
     let (at, id) = raw.split_once('|')?;
     Some(Cursor {

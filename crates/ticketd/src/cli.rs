@@ -24,7 +24,7 @@ pub struct Cli {
 }
 
 /// The subcommands.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Run the HTTP server until Ctrl-C or SIGTERM (the default).
     #[default]
@@ -33,12 +33,43 @@ pub enum Command {
     CheckConfig,
     /// Apply pending database migrations and exit (`serve` also applies them at start-up).
     Migrate,
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `ticketd keys …`
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print it once: it is stored only as a hash.
+    Create {
+        /// Who or what holds the key, e.g. `alice` or `partner-main`.
+        #[arg(long)]
+        name: String,
+        /// A staff role: agent, engineer, security, supervisor, admin.
+        #[arg(
+            long,
+            conflicts_with = "organisation",
+            required_unless_present = "organisation"
+        )]
+        role: Option<String>,
+        /// A partner organisation's id (from the registry) instead of a role.
+        #[arg(long)]
+        organisation: Option<uuid::Uuid>,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key by id.
+    Revoke {
+        /// The key's id, as listed.
+        id: uuid::Uuid,
+    },
 }
 
 impl Cli {
     /// The subcommand to run, `serve` when none was given.
     pub fn subcommand(&self) -> Command {
-        self.command.unwrap_or_default()
+        self.command.clone().unwrap_or_default()
     }
 }
 
@@ -61,5 +92,22 @@ mod tests {
         let cli = Cli::try_parse_from(["ticketd", "check-config", "--config", "x.toml"]).unwrap();
         assert_eq!(cli.subcommand(), Command::CheckConfig);
         assert_eq!(cli.config, Some(PathBuf::from("x.toml")));
+    }
+
+    #[test]
+    fn keys_create_takes_a_role_or_an_organisation() {
+        let cli = Cli::try_parse_from([
+            "ticketd", "keys", "create", "--role", "admin", "--name", "root",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.subcommand(),
+            Command::Keys(KeysCommand::Create {
+                name: "root".into(),
+                role: Some("admin".into()),
+                organisation: None
+            })
+        );
+        assert!(Cli::try_parse_from(["ticketd", "keys", "create", "--name", "x"]).is_err());
     }
 }

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use ticketd::cli::{Cli, Command};
+use ticketd::cli::{Cli, Command, KeysCommand};
 use ticketd::{Application, Config, startup, telemetry};
 
 fn main() -> ExitCode {
@@ -26,6 +26,10 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             print!("{}", config.to_redacted_toml()?);
             Ok(())
         }
+        Command::Keys(command) => {
+            telemetry::init(&config)?;
+            runtime()?.block_on(keys(&config, command))
+        }
         Command::Migrate => {
             telemetry::init(&config)?;
             runtime()?.block_on(async {
@@ -35,6 +39,57 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// `ticketd keys …`: the way to the first admin key, and a fallback when the API is out of reach.
+async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
+    use ticket_store::keys::KeyScope;
+    let store = startup::open_store(config).await?;
+    let now = chrono::Utc::now();
+    match command {
+        KeysCommand::Create {
+            name,
+            role,
+            organisation,
+        } => {
+            let scope = match (role, organisation) {
+                (Some(role), _) => KeyScope::Staff {
+                    role: ticket_domain::Role::parse(&role).with_context(|| {
+                        format!(
+                            "unknown role `{role}`: agent, engineer, security, supervisor or admin"
+                        )
+                    })?,
+                },
+                (None, Some(organisation)) => KeyScope::Partner {
+                    organisation: ticket_domain::values::OrganisationId(organisation),
+                },
+                (None, None) => anyhow::bail!("give --role or --organisation"),
+            };
+            let (key, secret) = store.create_api_key(&name, scope, now).await?;
+            eprintln!(
+                "ticketd: key {} created ({}); it is shown once:",
+                key.id, key.prefix
+            );
+            println!("{secret}");
+        }
+        KeysCommand::List => {
+            for key in store.list_api_keys().await? {
+                let scope = match key.scope {
+                    KeyScope::Staff { role } => format!("role={role}"),
+                    KeyScope::Partner { organisation } => format!("organisation={organisation}"),
+                };
+                let state = key
+                    .revoked_at
+                    .map_or("active".to_owned(), |at| format!("revoked {at}"));
+                println!("{}\t{}\t{}\t{scope}\t{state}", key.id, key.prefix, key.name);
+            }
+        }
+        KeysCommand::Revoke { id } => {
+            let key = store.revoke_api_key(id, now).await?;
+            println!("ticketd: key {} ({}) revoked", key.id, key.prefix);
+        }
+    }
+    Ok(())
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

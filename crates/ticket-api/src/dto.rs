@@ -1,0 +1,502 @@
+//! Wire types of the API: snake_case JSON, enums as lowercase strings, instants in RFC 3339 UTC.
+//! They mirror the domain's types, which know nothing of HTTP.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::{Enum, Object};
+use ticket_domain::Ticket;
+use ticket_domain::actor::Actor;
+use ticket_domain::kind::{KindData, Qualification};
+use ticket_domain::ticket::{Cancellation, Confirmation, CredentialsOutcome, ReporterOrigin};
+use uuid::Uuid;
+
+/// Declares a wire enum that mirrors a domain enum variant for variant, with conversions both ways.
+macro_rules! mirror_enum {
+    ($(#[$meta:meta])* $name:ident <=> $domain:path { $($variant:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+        #[oai(rename_all = "snake_case")]
+        pub enum $name {
+            $($variant),+
+        }
+
+        impl From<$domain> for $name {
+            fn from(value: $domain) -> Self {
+                use $domain as D;
+                match value {
+                    $(D::$variant => $name::$variant),+
+                }
+            }
+        }
+
+        impl From<$name> for $domain {
+            fn from(value: $name) -> Self {
+                use $domain as D;
+                match value {
+                    $($name::$variant => D::$variant),+
+                }
+            }
+        }
+    };
+}
+
+mirror_enum!(
+    /// Lifecycle state: `new` → `acknowledged` → `in_progress` ⇄ `waiting_reporter` → `resolved` → `closed`; or `cancelled`.
+    StateDto <=> ticket_domain::State { New, Acknowledged, InProgress, WaitingReporter, Resolved, Closed, Cancelled }
+);
+mirror_enum!(
+    /// Kind of ticket.
+    KindDto <=> ticket_domain::TicketKind { Incident, PartnerUsurpation, UserUsurpation, SupportRequest }
+);
+mirror_enum!(
+    /// Priority: `critique` (1), `majeure` (2), `normale` (3), `mineure` (4), `info` (5).
+    PriorityDto <=> ticket_domain::Priority { Critique, Majeure, Normale, Mineure, Info }
+);
+mirror_enum!(
+    /// Escalation tier handling the ticket.
+    TierDto <=> ticket_domain::Tier { Agent, Engineer, Security, Supervisor }
+);
+mirror_enum!(
+    /// Language of mails and pages; `fr` by default.
+    LanguageDto <=> ticket_domain::Language { Fr, En }
+);
+mirror_enum!(
+    /// One of the four closure conditions.
+    ClosureReasonDto <=> ticket_domain::ClosureReason { ResolvedConfirmed, MutualAgreement, ReporterUnresponsive, ResolvedByOperator }
+);
+mirror_enum!(
+    /// Who detected a partner usurpation.
+    DetectorDto <=> ticket_domain::kind::Detector { Partner, Operator }
+);
+mirror_enum!(
+    /// Who reported a user usurpation.
+    UsurpationReporterDto <=> ticket_domain::kind::UsurpationReporter { User, Partner, Operator }
+);
+mirror_enum!(
+    /// What was compromised or imitated in a partner usurpation.
+    VectorDto <=> ticket_domain::kind::UsurpationVector { PhishingSite, LeakedClientSecret, LeakedAuthorizationCodes, ForgedTokens, Other }
+);
+mirror_enum!(
+    /// Role of a staff API key.
+    RoleDto <=> ticket_domain::Role { Agent, Engineer, Security, Supervisor, Admin }
+);
+mirror_enum!(
+    /// How two tickets are related.
+    LinkKindDto <=> ticket_domain::ticket::LinkKind { SameSession, FollowUpOf, FollowedUpBy, DuplicateOf }
+);
+mirror_enum!(
+    /// Why an organisation is concerned by a usurpation case.
+    ConcernedRoleDto <=> ticket_domain::ticket::ConcernedRole { IdentityProvider, ServiceProvider, ImpersonatedPartner }
+);
+mirror_enum!(
+    /// A ticket clock.
+    ClockKindDto <=> ticket_domain::ClockKind { Acknowledgement, Handling }
+);
+mirror_enum!(
+    /// Whether a clock runs, is paused (waiting for the reporter) or is done.
+    PhaseDto <=> ticket_domain::clock::Phase { Running, Paused, Stopped }
+);
+
+/// Where the report came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ReporterTypeDto {
+    Partner,
+    Public,
+    Staff,
+}
+
+/// The reporter, as far as the API shows it.
+#[derive(Debug, Clone, Object)]
+pub struct ReporterView {
+    /// `partner`, `public` (the web form) or `staff`.
+    #[oai(rename = "type")]
+    pub reporter_type: ReporterTypeDto,
+    /// The reporting partner's organisation.
+    pub organisation_id: Option<Uuid>,
+    /// The staff member who reported it.
+    pub staff: Option<String>,
+    /// Language of the mails the reporter receives.
+    pub language: LanguageDto,
+}
+
+/// Incident details.
+#[derive(Debug, Clone, Object)]
+pub struct IncidentView {
+    /// The impacted service, when given.
+    pub service_id: Option<Uuid>,
+    /// Name of the impacted service when the ticket was opened.
+    pub service_name: Option<String>,
+    /// When the incident started.
+    pub started_at: DateTime<Utc>,
+    /// What is impacted, in the reporter's words.
+    pub impact: String,
+    /// A security incident: priority 1, handled by `security`.
+    pub security: bool,
+}
+
+/// Partner usurpation details.
+#[derive(Debug, Clone, Object)]
+pub struct PartnerUsurpationView {
+    /// `partner` or `operator`.
+    pub detected_by: DetectorDto,
+    /// The impersonated partner.
+    pub partner_id: Uuid,
+    /// What was compromised or imitated.
+    pub vectors: Vec<VectorDto>,
+    /// Description of the usurpation.
+    pub description: String,
+}
+
+/// The victim of a user usurpation: shown to staff only.
+#[derive(Debug, Clone, Object)]
+pub struct VictimView {
+    /// Birth names (noms de naissance).
+    pub birth_names: Option<String>,
+    /// First names.
+    pub first_names: Option<String>,
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Birth place.
+    pub birth_place: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Contact phone.
+    pub phone: Option<String>,
+    /// The victim's account of what happened.
+    pub description: Option<String>,
+}
+
+/// User usurpation details.
+#[derive(Debug, Clone, Object)]
+pub struct UserUsurpationView {
+    /// `user` (web form), `partner` or `operator`.
+    pub reported_by: UsurpationReporterDto,
+    /// Authentication session id or event id from the alert mail.
+    pub session_id: Option<Uuid>,
+    /// When the suspicious connection happened.
+    pub suspicious_connection_at: Option<DateTime<Utc>>,
+    /// The identity provider holding the account.
+    pub identity_provider_id: Option<Uuid>,
+    /// The service providers accessed.
+    pub service_provider_ids: Vec<Uuid>,
+    /// The victim agreed to the processing of the report.
+    pub consent: bool,
+    /// `confirmed` or `unfounded`, once `security` qualified the report.
+    pub qualification: Option<String>,
+    /// Why the report was found unfounded.
+    pub qualification_explanation: Option<String>,
+    /// The victim's identity and contact; present for staff only.
+    pub victim: Option<VictimView>,
+}
+
+/// Support request details.
+#[derive(Debug, Clone, Object)]
+pub struct SupportRequestView {
+    /// The question asked.
+    pub question: String,
+}
+
+/// The staff's resolution.
+#[derive(Debug, Clone, Object)]
+pub struct ResolutionView {
+    /// When it was resolved.
+    pub at: DateTime<Utc>,
+    /// What was done.
+    pub summary: String,
+    /// Whether the reporter was told of the resolution (closure condition 4).
+    pub reporter_notified: bool,
+}
+
+/// The reporter's confirmation of the resolution (closure condition 1).
+#[derive(Debug, Clone, Object)]
+pub struct ConfirmationView {
+    /// `written` (API or tracking page) or `verbal` (recorded by staff).
+    pub channel: String,
+    /// When it was confirmed.
+    pub at: DateTime<Utc>,
+}
+
+/// How the ticket was closed.
+#[derive(Debug, Clone, Object)]
+pub struct ClosureView {
+    /// When it was closed.
+    pub at: DateTime<Utc>,
+    /// The closure condition met.
+    pub reason: ClosureReasonDto,
+    /// The note given as proof, if any.
+    pub note: Option<String>,
+}
+
+/// Why the ticket was cancelled.
+#[derive(Debug, Clone, Object)]
+pub struct CancellationView {
+    /// `spam` or `duplicate`.
+    pub reason: String,
+    /// The ticket this one duplicates.
+    pub duplicate_of: Option<Uuid>,
+}
+
+/// An organisation that must be notified before a usurpation case closes.
+#[derive(Debug, Clone, Object)]
+pub struct ConcernedView {
+    /// The organisation.
+    pub organisation_id: Uuid,
+    /// Why it is concerned.
+    pub role: ConcernedRoleDto,
+    /// When it was notified; absent while it is not.
+    pub notified_at: Option<DateTime<Utc>>,
+}
+
+/// Partner usurpation: what was done about the compromised credentials.
+#[derive(Debug, Clone, Object)]
+pub struct CredentialsView {
+    /// `revoked`, or `waived` in writing by `security`.
+    pub outcome: String,
+    /// When it was recorded.
+    pub at: DateTime<Utc>,
+    /// The note recorded with it.
+    pub note: String,
+}
+
+/// A related ticket.
+#[derive(Debug, Clone, Object)]
+pub struct LinkView {
+    /// The other ticket.
+    pub ticket_id: Uuid,
+    /// How it is related.
+    pub kind: LinkKindDto,
+}
+
+/// A ticket.
+#[derive(Debug, Clone, Object)]
+pub struct TicketView {
+    /// Stable id (UUID v7).
+    pub id: Uuid,
+    /// Human reference, e.g. `INC-2026-000042`; accepted wherever an id is.
+    pub reference: String,
+    /// Kind of ticket.
+    pub kind: KindDto,
+    /// Lifecycle state.
+    pub state: StateDto,
+    /// Short title.
+    pub title: String,
+    /// Effective priority.
+    pub priority: PriorityDto,
+    /// Priority proposed by the reporter.
+    pub proposed_priority: Option<PriorityDto>,
+    /// Escalation tier handling it.
+    pub tier: TierDto,
+    /// Staff member assigned.
+    pub assignee: Option<String>,
+    /// The partner organisation the ticket affects.
+    pub organisation_id: Option<Uuid>,
+    /// Who reported it.
+    pub reporter: ReporterView,
+    /// When it was opened.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When it was acknowledged.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// Since when it waits for the reporter.
+    pub waiting_since: Option<DateTime<Utc>>,
+    /// Reminders sent to the reporter during the current wait.
+    pub reminders_sent: u32,
+    /// Version for optimistic concurrency; the `ETag` is this number in quotes.
+    pub version: i64,
+    /// Incident details (kind `incident`).
+    pub incident: Option<IncidentView>,
+    /// Partner usurpation details (kind `partner_usurpation`).
+    pub partner_usurpation: Option<PartnerUsurpationView>,
+    /// User usurpation details (kind `user_usurpation`).
+    pub user_usurpation: Option<UserUsurpationView>,
+    /// Support request details (kind `support_request`).
+    pub support_request: Option<SupportRequestView>,
+    /// The resolution, once resolved.
+    pub resolution: Option<ResolutionView>,
+    /// The reporter's confirmation of the resolution.
+    pub confirmation: Option<ConfirmationView>,
+    /// How it was closed.
+    pub closure: Option<ClosureView>,
+    /// Why it was cancelled.
+    pub cancellation: Option<CancellationView>,
+    /// Organisations concerned by a usurpation case and when each was notified.
+    pub concerned_organisations: Vec<ConcernedView>,
+    /// Partner usurpation: revocation of the compromised credentials, or its waiver.
+    pub credentials: Option<CredentialsView>,
+    /// Related tickets.
+    pub links: Vec<LinkView>,
+}
+
+impl TicketView {
+    /// The ticket as `viewer` may see it: the victim's personal data is shown to staff only.
+    pub fn new(ticket: &Ticket, version: i64, viewer: &Actor) -> Self {
+        let staff = matches!(viewer, Actor::Staff { .. });
+        let reporter = match &ticket.reporter.origin {
+            ReporterOrigin::Partner { organisation } => {
+                (ReporterTypeDto::Partner, Some(organisation.0), None)
+            }
+            ReporterOrigin::Public => (ReporterTypeDto::Public, None, None),
+            ReporterOrigin::Staff { handle } => (
+                ReporterTypeDto::Staff,
+                None,
+                Some(handle.as_str().to_owned()),
+            ),
+        };
+        let mut view = TicketView {
+            id: ticket.id.0,
+            reference: ticket.reference.to_string(),
+            kind: ticket.kind().into(),
+            state: ticket.state.into(),
+            title: ticket.title.as_str().to_owned(),
+            priority: ticket.priority.into(),
+            proposed_priority: ticket.proposed_priority.map(Into::into),
+            tier: ticket.tier.into(),
+            assignee: ticket.assignee.as_ref().map(|a| a.as_str().to_owned()),
+            organisation_id: ticket.organisation.map(|o| o.0),
+            reporter: ReporterView {
+                reporter_type: reporter.0,
+                organisation_id: reporter.1,
+                staff: reporter.2,
+                language: ticket.reporter.language.into(),
+            },
+            created_at: ticket.created_at,
+            updated_at: ticket.updated_at,
+            acknowledged_at: ticket.acknowledged_at,
+            waiting_since: ticket.waiting_since,
+            reminders_sent: ticket.reminders_sent,
+            version,
+            incident: None,
+            partner_usurpation: None,
+            user_usurpation: None,
+            support_request: None,
+            resolution: ticket.resolution.as_ref().map(|r| ResolutionView {
+                at: r.at,
+                summary: r.summary.as_str().to_owned(),
+                reporter_notified: r.reporter_notified,
+            }),
+            confirmation: ticket.confirmation.as_ref().map(|c| match c {
+                Confirmation::Written { at } => ConfirmationView {
+                    channel: "written".into(),
+                    at: *at,
+                },
+                Confirmation::Verbal { at, .. } => ConfirmationView {
+                    channel: "verbal".into(),
+                    at: *at,
+                },
+            }),
+            closure: ticket.closure.as_ref().map(|c| ClosureView {
+                at: c.at,
+                reason: c.reason.into(),
+                note: c.note.as_ref().map(|n| n.as_str().to_owned()),
+            }),
+            cancellation: ticket.cancellation.as_ref().map(|c| match c {
+                Cancellation::Spam => CancellationView {
+                    reason: "spam".into(),
+                    duplicate_of: None,
+                },
+                Cancellation::Duplicate { of } => CancellationView {
+                    reason: "duplicate".into(),
+                    duplicate_of: Some(of.0),
+                },
+            }),
+            concerned_organisations: ticket
+                .concerned
+                .iter()
+                .map(|c| ConcernedView {
+                    organisation_id: c.organisation.0,
+                    role: c.role.into(),
+                    notified_at: c.notified_at,
+                })
+                .collect(),
+            credentials: ticket.credentials.as_ref().map(|c| match c {
+                CredentialsOutcome::Revoked { at, note } => CredentialsView {
+                    outcome: "revoked".into(),
+                    at: *at,
+                    note: note.as_str().to_owned(),
+                },
+                CredentialsOutcome::Waived { at, note, .. } => CredentialsView {
+                    outcome: "waived".into(),
+                    at: *at,
+                    note: note.as_str().to_owned(),
+                },
+            }),
+            links: ticket
+                .links
+                .iter()
+                .map(|l| LinkView {
+                    ticket_id: l.ticket.0,
+                    kind: l.kind.into(),
+                })
+                .collect(),
+        };
+        match &ticket.data {
+            KindData::Incident(d) => {
+                view.incident = Some(IncidentView {
+                    service_id: d.service.as_ref().map(|s| s.id.0),
+                    service_name: d.service.as_ref().map(|s| s.name.clone()),
+                    started_at: d.started_at,
+                    impact: d.impact.as_str().to_owned(),
+                    security: d.security,
+                });
+            }
+            KindData::PartnerUsurpation(d) => {
+                view.partner_usurpation = Some(PartnerUsurpationView {
+                    detected_by: d.detected_by.into(),
+                    partner_id: d.partner.0,
+                    vectors: d.vectors.iter().map(|v| (*v).into()).collect(),
+                    description: d.description.as_str().to_owned(),
+                });
+            }
+            KindData::UserUsurpation(d) => {
+                let (qualification, explanation) = match &d.qualification {
+                    Some(Qualification::Confirmed) => (Some("confirmed".to_owned()), None),
+                    Some(Qualification::Unfounded { explanation }) => (
+                        Some("unfounded".to_owned()),
+                        Some(explanation.as_str().to_owned()),
+                    ),
+                    None => (None, None),
+                };
+                view.user_usurpation = Some(UserUsurpationView {
+                    reported_by: d.reported_by.into(),
+                    session_id: d.session_id,
+                    suspicious_connection_at: d.suspicious_connection_at,
+                    identity_provider_id: d.identity_provider.map(|o| o.0),
+                    service_provider_ids: d.service_providers.iter().map(|o| o.0).collect(),
+                    consent: d.consent,
+                    qualification,
+                    qualification_explanation: explanation,
+                    victim: staff.then(|| VictimView {
+                        birth_names: d.victim.birth_names.as_ref().map(|v| v.expose().clone()),
+                        first_names: d.victim.first_names.as_ref().map(|v| v.expose().clone()),
+                        birth_date: d.victim.birth_date.as_ref().map(|v| *v.expose()),
+                        birth_place: d.victim.birth_place.as_ref().map(|v| v.expose().clone()),
+                        email: d.contact.email.as_ref().map(|e| e.expose().to_owned()),
+                        phone: d.contact.phone.as_ref().map(|p| p.expose().to_owned()),
+                        description: d.description.as_ref().map(|v| v.expose().clone()),
+                    }),
+                });
+            }
+            KindData::SupportRequest(d) => {
+                view.support_request = Some(SupportRequestView {
+                    question: d.question.as_str().to_owned(),
+                });
+            }
+        }
+        view
+    }
+}
+
+/// `"3"`: the strong ETag of a ticket at version 3.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// A page of tickets.
+#[derive(Debug, Clone, Object)]
+pub struct TicketPage {
+    /// The tickets of this page, oldest first.
+    pub items: Vec<TicketView>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
