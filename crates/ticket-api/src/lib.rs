@@ -75,10 +75,11 @@ pub fn api_service() -> OpenApiService<Api, ()> {
         "ticketd",
         VERSION,
     )
-    .summary("Incident and identity-theft tickets for an identity federation")
+    // No `.summary()`: `info.summary` is OpenAPI 3.1, and poem-openapi writes a 3.0 document.
     .description(
-        "Reporting and handling of incidents and identity thefts in an identity \
-             federation. Errors are `application/problem+json` (RFC 9457).",
+        "Incident and identity-theft tickets for an identity federation: reporting and \
+         handling of incidents and identity thefts. Errors are `application/problem+json` \
+         (RFC 9457).",
     )
 }
 
