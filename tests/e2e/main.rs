@@ -1,9 +1,13 @@
 //! End-to-end tests: one binary, one module per area, each test on its own ticketd.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod authz;
 mod bad_input;
 mod errors;
 mod health;
 mod helpers;
+mod keys;
 mod openapi;
+mod public_form;
+mod registry;
 mod stories;

@@ -80,6 +80,16 @@ mirror_enum!(
     RoleDto <=> ticket_domain::Role { Agent, Engineer, Security, Supervisor, Admin }
 );
 mirror_enum!(
+    /// What an organisation is in the trust sphere: `identity_provider` (identification and/or
+    /// authentication operator), `service_provider` (service operator), `user_organisation`.
+    OrganisationRoleDto <=> ticket_store::registry::OrganisationRole { IdentityProvider, ServiceProvider, UserOrganisation }
+);
+mirror_enum!(
+    /// Minimum identification/authentication level a service requires: `none`, `eidas_low`,
+    /// `substantial`, `high`.
+    AssuranceLevelDto <=> ticket_store::registry::AssuranceLevel { None, EidasLow, Substantial, High }
+);
+mirror_enum!(
     /// How two tickets are related.
     LinkKindDto <=> ticket_domain::ticket::LinkKind { SameSession, FollowUpOf, FollowedUpBy, DuplicateOf }
 );

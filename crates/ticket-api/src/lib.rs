@@ -14,7 +14,10 @@ pub mod dto;
 pub mod error;
 pub mod health;
 pub mod history;
+pub mod keys;
 pub mod problem;
+pub mod public;
+pub mod registry;
 pub mod shape;
 pub mod tickets;
 
@@ -34,6 +37,8 @@ pub struct ApiState {
     pub store: Store,
     pub policy: Arc<Policy>,
     pub clock: Arc<dyn Clock>,
+    /// The public form's settings, CSRF key and rate limiters.
+    pub public: Arc<public::PublicState>,
 }
 
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
@@ -53,6 +58,12 @@ pub enum ApiTag {
     Tickets,
     /// Commands of the ticket lifecycle; each needs `If-Match`.
     Commands,
+    /// The trust-sphere registry: organisations, their services and designated contacts.
+    Registry,
+    /// API keys: staff keys with a role, partner keys with an organisation (admin only).
+    Keys,
+    /// What members of the public use, without a key.
+    Public,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
@@ -61,6 +72,9 @@ pub type Api = (
     tickets::TicketsApi,
     history::HistoryApi,
     commands::CommandsApi,
+    registry::RegistryApi,
+    keys::KeysApi,
+    public::api::PublicApi,
 );
 
 /// The OpenAPI service: the operations and the document that describes them.
@@ -71,6 +85,9 @@ pub fn api_service() -> OpenApiService<Api, ()> {
             tickets::TicketsApi,
             history::HistoryApi,
             commands::CommandsApi,
+            registry::RegistryApi,
+            keys::KeysApi,
+            public::api::PublicApi,
         ),
         "ticketd",
         VERSION,
@@ -90,7 +107,7 @@ pub fn app(state: ApiState) -> impl Endpoint<Output = Response> {
     let shapes = Arc::new(shape::Shapes::from_spec(&api.spec()));
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
-    Route::new()
+    public::add_routes(Route::new())
         .at(OPENAPI_PATH, spec)
         .nest(DOCS_PATH, docs)
         .nest("/", api.around(guard_body))

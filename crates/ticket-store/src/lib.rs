@@ -11,6 +11,7 @@ pub mod keys;
 pub mod outbox;
 pub mod registry;
 pub mod secrets;
+pub mod sweep;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tickets;

@@ -260,6 +260,20 @@ impl Store {
     ) -> Result<Vec<ClaimedMail>, StoreError> {
         let now = normalise(now);
         self.expire_outbox_leases(now).await?;
+        // An idle outbox is polled often: look before taking the write lock (SQLite) or a
+        // transaction (PostgreSQL).
+        let due = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::Status.eq(Status::Pending.name()))
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .limit(1)
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let txn = self.write_transaction().await?;
         let mut select = outbox::Entity::find()
             .filter(outbox::Column::Status.eq(Status::Pending.name()))
@@ -304,6 +318,19 @@ impl Store {
     /// become `uncertain` (the mail may have been sent), for staff to check and retry. Returns how
     /// many.
     pub async fn expire_outbox_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let now = normalise(now);
+        let expired = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::Status.eq(Status::Sending.name()))
+            .filter(outbox::Column::ClaimedUntil.lt(now))
+            .limit(1)
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await?;
+        if expired.is_none() {
+            return Ok(0);
+        }
         let result = outbox::Entity::update_many()
             .col_expr(
                 outbox::Column::Status,
@@ -316,7 +343,7 @@ impl Store {
                 ),
             )
             .filter(outbox::Column::Status.eq(Status::Sending.name()))
-            .filter(outbox::Column::ClaimedUntil.lt(normalise(now)))
+            .filter(outbox::Column::ClaimedUntil.lt(now))
             .exec(&self.db)
             .await?;
         if result.rows_affected > 0 {

@@ -131,3 +131,45 @@ macro_rules! store_test {
         }
     };
 }
+
+// ---- Bulk rows for the clock sweep's index test and benchmark (sweep.rs) ----
+
+/// Fills `tickets` with `count` open tickets that are due only in 2030, in one statement, then
+/// refreshes the planner's statistics. Their documents are not tickets: a sweep that read one would
+/// report it as failed. Ids and keys grow with the row, so every index is filled by appending
+/// (random ids make the insert several times slower).
+pub async fn insert_not_due_tickets(store: &Store, count: u32) -> Result<(), StoreError> {
+    let sql = match store.backend() {
+        sea_orm::DbBackend::Postgres => format!(
+            "INSERT INTO tickets (id, reference, kind, state, priority, tier, organisation_id, assignee, title,
+                                  title_search, session_id, breached, next_due_at, created_at, updated_at,
+                                  version, event_count, chain_head, document)
+             SELECT ('00000000-0000-0000-0000-' || lpad(to_hex(i), 12, '0'))::uuid, 'FIL-' || lpad(i::text, 6, '0'),
+                    'incident', 'in_progress', 3, 'agent', NULL, NULL, 'Panne ' || i, 'panne ' || i, NULL, false,
+                    timestamptz '2030-01-01 00:00:00+00' + (i || ' seconds')::interval,
+                    timestamptz '2026-01-01 00:00:00+00', timestamptz '2026-01-01 00:00:00+00',
+                    1, 1, '', '{{}}'::jsonb
+             FROM generate_series(1, {count}) AS i"
+        ),
+        _ => format!(
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < {count})
+             INSERT INTO tickets (id, reference, kind, state, priority, tier, organisation_id, assignee, title,
+                                  title_search, session_id, breached, next_due_at, created_at, updated_at,
+                                  version, event_count, chain_head, document)
+             SELECT unhex(printf('%032x', i)), 'FIL-' || printf('%06d', i),
+                    'incident', 'in_progress', 3, 'agent', NULL, NULL, 'Panne ' || i, 'panne ' || i, NULL, 0,
+                    strftime('%Y-%m-%dT%H:%M:%S+00:00', '2030-01-01 00:00:00', '+' || i || ' seconds'),
+                    '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00',
+                    1, 1, '', '{{}}'
+             FROM s"
+        ),
+    };
+    let db = store.connection();
+    db.execute_unprepared(&sql).await?;
+    db.execute_unprepared(match store.backend() {
+        sea_orm::DbBackend::Postgres => "ANALYZE tickets",
+        _ => "ANALYZE",
+    })
+    .await?;
+    Ok(())
+}

@@ -162,7 +162,7 @@ fn to_row(
     })
 }
 
-fn from_row(row: ticket::Model) -> Result<StoredTicket, StoreError> {
+pub(crate) fn from_row(row: ticket::Model) -> Result<StoredTicket, StoreError> {
     let ticket: Ticket = serde_json::from_value(row.document)?;
     Ok(StoredTicket {
         ticket,
@@ -633,7 +633,7 @@ async fn allocate_reference(
 
 /// Writes a decision on a ticket that has `expected_version`: the conditional update comes first,
 /// so it takes the row (PostgreSQL) or the write lock (SQLite) before the chain is read and extended.
-async fn write_decision(
+pub(crate) async fn write_decision(
     txn: &DatabaseTransaction,
     decision: &Decision,
     expected_version: i64,

@@ -35,6 +35,15 @@ pub struct Config {
     /// Every value defaults to the annexes' (see the ticket-domain crate).
     #[serde(default)]
     pub policy: ticket_domain::Policy,
+    /// The clock sweeper: how often it wakes at least, how many due tickets per batch.
+    #[serde(default)]
+    pub sweeper: crate::sweeper::SweeperConfig,
+    /// The public identity-theft form: its address, CSRF key and rate limits.
+    #[serde(default)]
+    pub public: ticket_api::public::PublicConfig,
+    /// Mail: sender, mailboxes, owners, transport (files or SMTP), retries, the outbox dispatcher.
+    #[serde(default)]
+    pub mail: ticket_mail::MailConfig,
 }
 
 impl Default for Config {
@@ -45,6 +54,9 @@ impl Default for Config {
             log_format: LogFormat::Text,
             log_filter: DEFAULT_LOG_FILTER.to_owned(),
             policy: ticket_domain::Policy::default(),
+            sweeper: crate::sweeper::SweeperConfig::default(),
+            public: ticket_api::public::PublicConfig::default(),
+            mail: ticket_mail::MailConfig::default(),
         }
     }
 }
@@ -87,13 +99,24 @@ impl Config {
                 reason: err.to_string(),
             }
         })?;
+        self.sweeper.validate()?;
+        self.mail.validate().map_err(|err| ConfigError::Invalid {
+            key: err.key,
+            reason: err.reason,
+        })?;
         Ok(())
     }
 
     /// The same configuration with secrets (database password) masked, fit to print or log.
     pub fn redacted(&self) -> Self {
+        let mut public = self.public.clone();
+        if public.csrf_key.is_some() {
+            public.csrf_key = Some(MASK.to_owned());
+        }
         Self {
             database_url: DatabaseUrl(self.database_url.redacted()),
+            public,
+            mail: self.mail.redacted(),
             ..self.clone()
         }
     }
@@ -112,9 +135,17 @@ impl Config {
 /// Other `TICKETD_*` variables (`TICKETD_CONFIG`, test switches such as
 /// `TICKETD_REQUIRE_POSTGRES`) are not configuration keys and must not trip
 /// `deny_unknown_fields`, which is there to catch typos in the TOML file.
+/// `TICKETD_LISTEN` sets `listen`; `__` reaches into a section: `TICKETD_PUBLIC__PER_IP__MAX`
+/// sets `public.per_ip.max`. Variables whose first part is not a key of the configuration
+/// (`TICKETD_CONFIG`, `TICKETD_REQUIRE_POSTGRES`) are not configuration and are left alone.
 fn env_provider() -> Env {
     let keys = config_keys();
-    Env::prefixed(ENV_PREFIX).filter(move |key| keys.iter().any(|known| key == known.as_str()))
+    Env::prefixed(ENV_PREFIX)
+        .filter(move |key| {
+            let top = key.as_str().split("__").next().unwrap_or_default();
+            keys.iter().any(|known| top.eq_ignore_ascii_case(known))
+        })
+        .split("__")
 }
 
 /// The top-level keys of `Config`, read off its serialised default so the list cannot drift.
@@ -450,6 +481,52 @@ mod tests {
         let toml = config.to_redacted_toml().unwrap();
         assert!(!toml.contains("s3cret"), "{toml}");
         assert!(toml.contains("listen = \"127.0.0.1:8080\""), "{toml}");
+    }
+
+    #[test]
+    fn mail_is_configured_from_nested_variables_and_its_password_is_masked() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_MAIL__TRANSPORT", "smtp");
+            jail.set_env("TICKETD_MAIL__SMTP__HOST", "smtp.example.fr");
+            jail.set_env("TICKETD_MAIL__SMTP__PORT", "2525");
+            jail.set_env("TICKETD_MAIL__SMTP__SECURITY", "tls");
+            jail.set_env("TICKETD_MAIL__SMTP__USERNAME", "ticketd");
+            jail.set_env("TICKETD_MAIL__SMTP__PASSWORD", "s3cret-smtp");
+            jail.set_env("TICKETD_MAIL__MAILBOXES__SECURITY", "cert@example.fr");
+            let config = load_in(jail, None).unwrap();
+            assert_eq!(
+                config.mail.transport,
+                ticket_mail::config::TransportKind::Smtp
+            );
+            assert_eq!(config.mail.smtp.host, "smtp.example.fr");
+            assert_eq!(config.mail.smtp.effective_port(), 2525);
+            assert_eq!(
+                config.mail.smtp.security,
+                ticket_mail::config::SmtpSecurity::Tls
+            );
+            assert_eq!(config.mail.mailboxes.security, "cert@example.fr");
+            assert_eq!(
+                config.mail.smtp.password.as_ref().map(|p| p.expose()),
+                Some("s3cret-smtp")
+            );
+            let toml = config.to_redacted_toml().unwrap();
+            assert!(!toml.contains("s3cret-smtp"), "{toml}");
+            assert!(toml.contains("password = \"********\""), "{toml}");
+            assert!(!format!("{config:?}").contains("s3cret-smtp"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_mail_address_names_its_key() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_MAIL__OWNERS__SUPERVISOR", "not an address");
+            let message = load_in(jail, None).unwrap_err().to_string();
+            assert!(message.contains("`mail.owners.supervisor`"), "{message}");
+            Ok(())
+        });
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod startup;
+pub mod sweeper;
 pub mod telemetry;
 
 pub use config::Config;

@@ -11,6 +11,7 @@ use poem::listener::TcpAcceptor;
 
 use crate::config::Config;
 use crate::http;
+use crate::sweeper::{Sweeper, SweeperHandle};
 use std::sync::Arc;
 use ticket_store::Store;
 use ticket_store::clock::{Clock, SystemClock};
@@ -23,6 +24,10 @@ pub struct Application {
     acceptor: TcpAcceptor,
     local_addr: SocketAddr,
     state: http::ApiState,
+    /// `None` when `sweeper.enabled` is off.
+    sweeper: Option<Sweeper>,
+    /// The mail outbox dispatcher; `None` when `mail.dispatcher.enabled` is off.
+    mailer: Option<ticket_mail::Dispatcher>,
 }
 
 impl fmt::Debug for Application {
@@ -47,6 +52,30 @@ impl Application {
             store,
             policy: Arc::new(config.policy.clone()),
             clock,
+            public: Arc::new(http::public::PublicState::new(config.public.clone())),
+        };
+        let sweeper = config.sweeper.enabled.then(|| {
+            Sweeper::new(
+                state.store.clone(),
+                Arc::clone(&state.policy),
+                Arc::clone(&state.clock),
+                &config.sweeper,
+            )
+        });
+        let mailer = if config.mail.dispatcher.enabled {
+            let transport = ticket_mail::Transport::from_config(&config.mail)
+                .with_context(|| "cannot prepare the mail transport (`mail`)")?;
+            Some(
+                ticket_mail::Dispatcher::new(
+                    state.store.clone(),
+                    config.mail.clone(),
+                    transport,
+                    Arc::clone(&state.clock),
+                )
+                .with_context(|| "cannot start the mail dispatcher (`mail`)")?,
+            )
+        } else {
+            None
         };
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -59,7 +88,14 @@ impl Application {
             acceptor,
             local_addr,
             state,
+            sweeper,
+            mailer,
         })
+    }
+
+    /// The clock sweeper's handle (tests move time, then ask for a pass); `None` when disabled.
+    pub fn sweeper(&self) -> Option<SweeperHandle> {
+        self.sweeper.as_ref().map(Sweeper::handle)
     }
 
     /// The store the application serves from (tests inspect it).
@@ -84,10 +120,42 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.local_addr, version = crate::VERSION, "ticketd listening");
-        Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(http::app(self.state), shutdown, Some(SHUTDOWN_GRACE))
-            .await
-            .context("the HTTP server failed")?;
+        // Background workers stop when the server is asked to, or when it fails.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let until_stopped = move || {
+            let mut stopped = stopped.clone();
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            }
+        };
+        let sweeper = self
+            .sweeper
+            .map(|sweeper| tokio::spawn(sweeper.run(until_stopped())));
+        let mailer = self
+            .mailer
+            .map(|mailer| tokio::spawn(mailer.run(until_stopped())));
+        let served = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(
+                http::app(self.state),
+                async move {
+                    shutdown.await;
+                    let _ = stop.send(true);
+                },
+                Some(SHUTDOWN_GRACE),
+            )
+            .await;
+        if let Some(sweeper) = sweeper
+            && let Err(error) = sweeper.await
+        {
+            tracing::warn!(%error, "the clock sweeper ended abnormally");
+        }
+        // The dispatcher finishes the batch it is sending (each step has the SMTP timeout).
+        if let Some(mailer) = mailer
+            && let Err(error) = mailer.await
+        {
+            tracing::warn!(%error, "the mail dispatcher ended abnormally");
+        }
+        served.context("the HTTP server failed")?;
         tracing::info!("ticketd stopped");
         Ok(())
     }

@@ -3,5 +3,7 @@
 
 mod fixtures;
 mod keys;
+mod outbox;
 mod registry;
+mod sweep;
 mod tickets;

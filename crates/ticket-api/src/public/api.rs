@@ -1,0 +1,142 @@
+//! `POST /api/v1/public/identity-theft-reports`: the report form as JSON, for partners' own forms.
+//! No key; rate-limited per client address and per email address like the web form.
+
+use super::report::PublicReport;
+use crate::ApiState;
+use crate::ApiTag;
+use crate::dto::LanguageDto;
+use crate::error::ApiError;
+use crate::problem::Problem;
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::Request;
+use poem::http::StatusCode;
+use poem::web::Data;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use ticket_domain::Actor;
+use ticket_domain::values::OrganisationId;
+use uuid::Uuid;
+
+/// A member of the public's report of identity theft.
+#[derive(Debug, Clone, Object)]
+pub struct PublicReportRequest {
+    /// Authentication session id or event id from the alert mail, when known.
+    pub session_id: Option<Uuid>,
+    /// Day of the suspicious connection (Paris time): within the last 6 months.
+    pub connection_date: Option<NaiveDate>,
+    /// The identity provider holding the account, when known (an organisation of the registry).
+    pub identity_provider_id: Option<Uuid>,
+    /// The services accessed, when known (organisations of the registry).
+    #[oai(default)]
+    pub service_provider_ids: Vec<Uuid>,
+    /// Birth name(s).
+    pub birth_names: String,
+    /// First name(s).
+    pub first_names: String,
+    /// Date of birth.
+    pub birth_date: Option<NaiveDate>,
+    /// Place of birth (town, and country if abroad).
+    pub birth_place: String,
+    /// Where the reference and the private tracking link are sent.
+    pub email: String,
+    /// A phone number, optional.
+    pub phone: Option<String>,
+    /// What happened.
+    pub description: String,
+    /// The reporter agrees to the processing of the report.
+    pub consent: bool,
+    /// Language of the mails; `fr` by default.
+    pub language: Option<LanguageDto>,
+}
+
+/// The registered report.
+#[derive(Debug, Clone, Object)]
+pub struct PublicReportCreated {
+    /// The case reference, e.g. `USU-2026-000042`.
+    pub reference: String,
+    /// The private tracking page: show it to the reporter; it is also mailed to them.
+    pub tracking_url: String,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Answers of the public report endpoint.
+#[derive(Debug, ApiResponse)]
+pub enum PublicReportResponse {
+    /// The report was registered.
+    #[oai(status = 201)]
+    Created(Json<PublicReportCreated>),
+}
+
+/// The public report endpoint.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PublicApi;
+
+fn too_many(wait: u64) -> ApiError {
+    ApiError::TooManyRequests(
+        Json(Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate-limited",
+            "Too many requests",
+            format!("Too many reports from this address or for this email address; retry in {wait} seconds."),
+        )),
+        wait,
+    )
+}
+
+#[OpenApi(tag = "ApiTag::Public")]
+impl PublicApi {
+    /// Report identity theft (public)
+    ///
+    /// The web form's submission as JSON, for partners who host their own form. No key; limited
+    /// per client address and per email address (429 with `Retry-After` beyond). Validated with
+    /// the same rules as the form; the answer carries the reference and the private tracking link.
+    #[oai(path = "/api/v1/public/identity-theft-reports", method = "post", operation_id = "report_identity_theft")]
+    async fn report(&self, state: Data<&ApiState>, request: &Request, body: Json<PublicReportRequest>) -> Result<PublicReportResponse, ApiError> {
+        let now = state.clock.now();
+        let public = &state.public;
+        public
+            .per_ip
+            .check(&super::client_address(request, public), now)
+            .map_err(too_many)?;
+        let body = body.0;
+        let report = PublicReport {
+            session_id: body.session_id,
+            connection_date: body.connection_date,
+            identity_provider: body.identity_provider_id.map(OrganisationId),
+            service_providers: body.service_provider_ids.into_iter().map(OrganisationId).collect(),
+            birth_names: body.birth_names,
+            first_names: body.first_names,
+            birth_date: body.birth_date,
+            birth_place: body.birth_place,
+            email: body.email,
+            phone: body.phone.unwrap_or_default(),
+            description: body.description,
+            consent: body.consent,
+            language: body.language.map_or(ticket_domain::Language::Fr, Into::into),
+        };
+        let known: Vec<OrganisationId> = state.store.list_organisations().await?.into_iter().map(|o| o.id).collect();
+        let new = report.validate(now, &state.policy, &known).map_err(ApiError::invalid)?;
+        public
+            .per_email
+            .check(&report.email.trim().to_lowercase(), now)
+            .map_err(too_many)?;
+        let created = state
+            .store
+            .create_ticket(new, &Actor::PublicReporter, now, &state.policy, None, true)
+            .await?;
+        let path = match report.language {
+            ticket_domain::Language::Fr => "/suivi",
+            ticket_domain::Language::En => "/en/tracking",
+        };
+        Ok(PublicReportResponse::Created(Json(PublicReportCreated {
+            reference: created.ticket.ticket.reference.to_string(),
+            tracking_url: format!(
+                "{}{path}/{}",
+                public.base_url(),
+                created.tracking_secret.unwrap_or_default()
+            ),
+            created_at: created.ticket.ticket.created_at,
+        })))
+    }
+}

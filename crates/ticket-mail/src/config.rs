@@ -1,0 +1,472 @@
+//! Mail configuration: who writes, to which addresses, through which transport, how often it
+//! retries. Every field has a default that runs without an SMTP server (mails become `.eml` files).
+
+use lettre::message::Mailbox as MailAddress;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+use ticket_domain::notify::Mailbox;
+use ticket_domain::priority::Owner;
+
+const MASK: &str = "********";
+
+/// The `mail` section of ticketd's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `From` of every mail, e.g. `ticketd <ne-pas-repondre@example.fr>`.
+    pub from: String,
+    /// Base URL of the public pages, for the tracking link (`{public_url}/suivi/{secret}`).
+    pub public_url: String,
+    /// Domain part of the Message-IDs (`<ticket.seq.hash@domain>`): a domain the operator owns.
+    pub message_id_domain: String,
+    /// The operator's shared mailboxes.
+    pub mailboxes: Mailboxes,
+    /// The owners of the priority table, told at escalation.
+    pub owners: Owners,
+    /// `files` (one `.eml` per mail, the default) or `smtp`.
+    pub transport: TransportKind,
+    pub files: FilesConfig,
+    pub smtp: SmtpConfig,
+    pub retry: RetryPolicy,
+    pub dispatcher: DispatcherConfig,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            from: "ticketd <ne-pas-repondre@ticketd.localhost>".to_owned(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            message_id_domain: "ticketd.localhost".to_owned(),
+            mailboxes: Mailboxes::default(),
+            owners: Owners::default(),
+            transport: TransportKind::Files,
+            files: FilesConfig::default(),
+            smtp: SmtpConfig::default(),
+            retry: RetryPolicy::default(),
+            dispatcher: DispatcherConfig::default(),
+        }
+    }
+}
+
+/// Addresses of the operator's mailboxes (rule "Notifications (email)").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mailboxes {
+    pub partner_support: String,
+    pub user_support: String,
+    pub security: String,
+}
+
+impl Default for Mailboxes {
+    fn default() -> Self {
+        Self {
+            partner_support: "support.partenaires@ticketd.localhost".to_owned(),
+            user_support: "support.usagers@ticketd.localhost".to_owned(),
+            security: "support.securite@ticketd.localhost".to_owned(),
+        }
+    }
+}
+
+impl Mailboxes {
+    pub fn address(&self, mailbox: Mailbox) -> &str {
+        match mailbox {
+            Mailbox::PartnerSupport => &self.partner_support,
+            Mailbox::UserSupport => &self.user_support,
+            Mailbox::Security => &self.security,
+        }
+    }
+}
+
+/// Addresses of the owners of the priority table (rule "Lifecycle": set in configuration).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Owners {
+    pub production_lead: String,
+    pub product_lead: String,
+    pub partner_relations_lead: String,
+    pub supervisor: String,
+}
+
+impl Default for Owners {
+    fn default() -> Self {
+        Self {
+            production_lead: "production@ticketd.localhost".to_owned(),
+            product_lead: "produit@ticketd.localhost".to_owned(),
+            partner_relations_lead: "relations.partenaires@ticketd.localhost".to_owned(),
+            supervisor: "supervision@ticketd.localhost".to_owned(),
+        }
+    }
+}
+
+impl Owners {
+    pub fn address(&self, owner: Owner) -> &str {
+        match owner {
+            Owner::ProductionLead => &self.production_lead,
+            Owner::ProductLead => &self.product_lead,
+            Owner::PartnerRelationsLead => &self.partner_relations_lead,
+            Owner::Supervisor => &self.supervisor,
+        }
+    }
+}
+
+/// How mails leave.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransportKind {
+    /// One `.eml` file per mail under `files.dir`: the embedded default, no server needed.
+    #[default]
+    Files,
+    /// An SMTP relay (`smtp.*`).
+    Smtp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FilesConfig {
+    /// Folder of the `.eml` files; created when the first mail is written.
+    pub dir: PathBuf,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("./data/mail"),
+        }
+    }
+}
+
+/// Transport security of the SMTP connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpSecurity {
+    /// Plain text: only for a relay on the same host or a trusted network.
+    Off,
+    /// Plain connection upgraded with STARTTLS, which is required (usually port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// Defaults by security: 25 (`off`), 587 (`starttls`), 465 (`tls`).
+    pub port: Option<u16>,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    /// Masked by `ticketd check-config` and in `Debug` output.
+    pub password: Option<SmtpPassword>,
+    /// Limit of each step: connecting, each command, handing the message over.
+    pub timeout_seconds: u64,
+    /// Connections kept open between mails.
+    pub max_idle_connections: usize,
+    /// An idle connection older than this is closed rather than reused.
+    pub idle_timeout_seconds: u64,
+    /// Name sent in EHLO; the host name by default.
+    pub hello_name: Option<String>,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        Self {
+            host: "localhost".to_owned(),
+            port: None,
+            security: SmtpSecurity::default(),
+            username: None,
+            password: None,
+            timeout_seconds: 30,
+            max_idle_connections: 4,
+            idle_timeout_seconds: 60,
+            hello_name: None,
+        }
+    }
+}
+
+impl SmtpConfig {
+    pub fn effective_port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::Off => 25,
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+        })
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_seconds)
+    }
+}
+
+/// The SMTP password: `Debug` masks it; [`SmtpPassword::expose`] gives it to the transport.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SmtpPassword(String);
+
+impl SmtpPassword {
+    pub fn new(password: impl Into<String>) -> Self {
+        Self(password.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SmtpPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(MASK)
+    }
+}
+
+/// When a temporarily failed mail is tried again: exponential backoff with jitter, and a limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// After this many attempts a temporary failure is final (`failed`).
+    pub max_attempts: u32,
+    /// Delay after the first failure; doubled after each further one.
+    pub initial_backoff_seconds: u64,
+    /// The delay never grows beyond this.
+    pub max_backoff_seconds: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            initial_backoff_seconds: 60,
+            max_backoff_seconds: 3600,
+        }
+    }
+}
+
+/// The outbox dispatcher: how often it looks, how much it takes at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DispatcherConfig {
+    /// `false` leaves the outbox alone (another process delivers it).
+    pub enabled: bool,
+    /// Time between two looks at the outbox when it is idle.
+    pub poll_interval_ms: u64,
+    /// Rows claimed at once.
+    pub batch_size: u64,
+    /// Mails handed to the transport at the same time.
+    pub concurrency: usize,
+    /// How long a claim lasts; a row still `sending` after it becomes `uncertain`. Must exceed the
+    /// time one mail can take (several SMTP timeouts).
+    pub lease_seconds: u64,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            poll_interval_ms: 1000,
+            batch_size: 50,
+            concurrency: 4,
+            lease_seconds: 600,
+        }
+    }
+}
+
+/// A configuration value that cannot work; `key` is its path under `mail`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration value for `{key}`: {reason}")]
+pub struct MailConfigError {
+    pub key: &'static str,
+    pub reason: String,
+}
+
+fn invalid(key: &'static str, reason: impl Into<String>) -> MailConfigError {
+    MailConfigError {
+        key,
+        reason: reason.into(),
+    }
+}
+
+/// Parses an address as the transport will (`Name <local@domain>` or `local@domain`).
+pub(crate) fn parse_address(
+    key: &'static str,
+    value: &str,
+) -> Result<MailAddress, MailConfigError> {
+    value
+        .parse::<MailAddress>()
+        .map_err(|e| invalid(key, format!("not an email address ({e})")))
+}
+
+impl MailConfig {
+    /// Checks what serde cannot: addresses, URL, limits. The message names the key at fault.
+    pub fn validate(&self) -> Result<(), MailConfigError> {
+        parse_address("mail.from", &self.from)?;
+        for (key, value) in [
+            (
+                "mail.mailboxes.partner_support",
+                &self.mailboxes.partner_support,
+            ),
+            ("mail.mailboxes.user_support", &self.mailboxes.user_support),
+            ("mail.mailboxes.security", &self.mailboxes.security),
+            ("mail.owners.production_lead", &self.owners.production_lead),
+            ("mail.owners.product_lead", &self.owners.product_lead),
+            (
+                "mail.owners.partner_relations_lead",
+                &self.owners.partner_relations_lead,
+            ),
+            ("mail.owners.supervisor", &self.owners.supervisor),
+        ] {
+            parse_address(key, value)?;
+        }
+        let url = self.public_url.trim();
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or_default();
+        if rest.is_empty() || rest.contains(char::is_whitespace) {
+            return Err(invalid(
+                "mail.public_url",
+                "must be an http:// or https:// URL such as https://signalement.example.fr",
+            ));
+        }
+        let domain = &self.message_id_domain;
+        if domain.is_empty()
+            || !domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        {
+            return Err(invalid(
+                "mail.message_id_domain",
+                "must be a domain name such as ticketd.example.fr",
+            ));
+        }
+        if self.retry.max_attempts == 0 {
+            return Err(invalid("mail.retry.max_attempts", "must be at least 1"));
+        }
+        if self.retry.initial_backoff_seconds == 0
+            || self.retry.initial_backoff_seconds > self.retry.max_backoff_seconds
+        {
+            return Err(invalid(
+                "mail.retry.initial_backoff_seconds",
+                "must be positive and at most mail.retry.max_backoff_seconds",
+            ));
+        }
+        let d = &self.dispatcher;
+        if d.poll_interval_ms == 0 {
+            return Err(invalid(
+                "mail.dispatcher.poll_interval_ms",
+                "must be positive",
+            ));
+        }
+        if d.batch_size == 0 {
+            return Err(invalid("mail.dispatcher.batch_size", "must be at least 1"));
+        }
+        if d.concurrency == 0 {
+            return Err(invalid("mail.dispatcher.concurrency", "must be at least 1"));
+        }
+        if self.transport == TransportKind::Smtp {
+            if self.smtp.host.trim().is_empty() {
+                return Err(invalid("mail.smtp.host", "must not be empty"));
+            }
+            if self.smtp.timeout_seconds == 0 {
+                return Err(invalid("mail.smtp.timeout_seconds", "must be positive"));
+            }
+            if self.smtp.password.is_some() != self.smtp.username.is_some() {
+                return Err(invalid(
+                    "mail.smtp.password",
+                    "mail.smtp.username and mail.smtp.password go together",
+                ));
+            }
+            // Connect, EHLO/STARTTLS/AUTH, MAIL, RCPT, DATA and the message each have the timeout.
+            if d.lease_seconds < 8 * self.smtp.timeout_seconds {
+                return Err(invalid(
+                    "mail.dispatcher.lease_seconds",
+                    "must be at least 8 times mail.smtp.timeout_seconds, or mails still being \
+                     sent would be declared uncertain",
+                ));
+            }
+        }
+        if d.lease_seconds == 0 {
+            return Err(invalid("mail.dispatcher.lease_seconds", "must be positive"));
+        }
+        Ok(())
+    }
+
+    /// The same configuration with the SMTP password masked, fit to print or log.
+    pub fn redacted(&self) -> Self {
+        let mut copy = self.clone();
+        if copy.smtp.password.is_some() {
+            copy.smtp.password = Some(SmtpPassword::new(MASK));
+        }
+        copy
+    }
+
+    /// The public URL without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        self.public_url.trim().trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_write_files() {
+        let config = MailConfig::default();
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.transport, TransportKind::Files);
+        assert_eq!(config.files.dir, PathBuf::from("./data/mail"));
+        assert_eq!(config.retry.max_attempts, 8);
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let mut config = MailConfig::default();
+        config.mailboxes.security = "not an address".into();
+        assert_eq!(
+            config.validate().map_err(|e| e.key),
+            Err("mail.mailboxes.security")
+        );
+        let config = MailConfig {
+            public_url: "ftp://example.fr".into(),
+            ..MailConfig::default()
+        };
+        assert_eq!(config.validate().map_err(|e| e.key), Err("mail.public_url"));
+        let mut config = MailConfig {
+            transport: TransportKind::Smtp,
+            ..MailConfig::default()
+        };
+        config.smtp.timeout_seconds = 600;
+        assert_eq!(
+            config.validate().map_err(|e| e.key),
+            Err("mail.dispatcher.lease_seconds")
+        );
+    }
+
+    #[test]
+    fn the_password_is_masked() {
+        let mut config = MailConfig::default();
+        config.smtp.username = Some("ticketd".into());
+        config.smtp.password = Some(SmtpPassword::new("s3cret"));
+        assert!(!format!("{config:?}").contains("s3cret"));
+        let redacted = config.redacted();
+        assert_eq!(
+            redacted.smtp.password.as_ref().map(SmtpPassword::expose),
+            Some(MASK)
+        );
+        assert_eq!(config.redacted().smtp.username.as_deref(), Some("ticketd"));
+    }
+
+    #[test]
+    fn ports_follow_the_security_setting() {
+        let mut smtp = SmtpConfig::default();
+        assert_eq!(smtp.effective_port(), 587);
+        smtp.security = SmtpSecurity::Tls;
+        assert_eq!(smtp.effective_port(), 465);
+        smtp.security = SmtpSecurity::Off;
+        assert_eq!(smtp.effective_port(), 25);
+        smtp.port = Some(2525);
+        assert_eq!(smtp.effective_port(), 2525);
+    }
+}

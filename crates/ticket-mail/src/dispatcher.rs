@@ -1,0 +1,428 @@
+//! The outbox dispatcher: claims due rows, renders and sends them, records the outcome.
+//!
+//! Delivery is at most once without a trace: a row is marked `sent` only after the transport
+//! accepted the mail; a temporary failure puts it back to `pending` with a backoff; a mail that may
+//! have been delivered (connection lost after the message was handed over, or a worker that died
+//! while sending) becomes `uncertain` and waits for staff instead of being sent again.
+//!
+//! Backoff after the n-th failed attempt: `d = min(initial · 2^(n-1), max)`, then "equal jitter":
+//! a delay drawn uniformly in `[d/2, d]`, so that mails that failed together (an SMTP outage) do not
+//! all come back at the same instant, and none comes back sooner than half the nominal delay.
+//! With the defaults (60 s, 1 h, 8 attempts) a mail is given up after about 1 to 2 hours.
+
+use crate::config::{MailConfig, MailConfigError, RetryPolicy};
+use crate::message::{self, Composition, OutgoingMail};
+use crate::recipients::{self, AddressBook, RecipientError};
+use crate::templates::{self, MailContext};
+use crate::transport::{SendError, Transport};
+use chrono::TimeDelta;
+use futures_util::StreamExt as _;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use ticket_domain::event::EventData;
+use ticket_domain::ticket::Cancellation;
+use ticket_store::clock::Clock;
+use ticket_store::outbox::ClaimedMail;
+use ticket_store::tickets::TicketKey;
+use ticket_store::{Store, StoreError};
+use tokio::sync::Notify;
+
+/// What one pass over the outbox did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DispatchReport {
+    pub claimed: usize,
+    pub sent: usize,
+    /// Temporary failures, back to `pending` with a backoff.
+    pub retried: usize,
+    pub failed: usize,
+    pub uncertain: usize,
+}
+
+impl DispatchReport {
+    fn add(&mut self, other: DispatchReport) {
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.retried += other.retried;
+        self.failed += other.failed;
+        self.uncertain += other.uncertain;
+    }
+}
+
+/// Wakes a dispatcher that sleeps between polls (e.g. right after a command wrote mails).
+#[derive(Debug, Clone)]
+pub struct DispatcherWaker(Arc<Notify>);
+
+impl DispatcherWaker {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// Delivers the outbox. Several dispatchers may share one PostgreSQL database.
+pub struct Dispatcher {
+    store: Store,
+    config: MailConfig,
+    book: AddressBook,
+    transport: Arc<Transport>,
+    clock: Arc<dyn Clock>,
+    worker: String,
+    wake: Arc<Notify>,
+}
+
+impl fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("worker", &self.worker)
+            .field("transport", &self.transport)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Outcome {
+    Sent,
+    Retried,
+    Failed,
+    Uncertain,
+}
+
+/// When a mail that failed for the `attempts`-th time is tried again (see the module's comment).
+pub fn backoff(policy: &RetryPolicy, attempts: u32) -> TimeDelta {
+    let doublings = attempts.saturating_sub(1).min(32);
+    let nominal = policy
+        .initial_backoff_seconds
+        .saturating_mul(1_u64 << doublings)
+        .min(policy.max_backoff_seconds)
+        .saturating_mul(1000);
+    let half = nominal / 2;
+    let millis = half + rand::random_range(0..=nominal - half);
+    TimeDelta::milliseconds(i64::try_from(millis).unwrap_or(i64::MAX))
+}
+
+impl Dispatcher {
+    /// A dispatcher over `store`, sending through `transport`, with time from `clock`.
+    pub fn new(
+        store: Store,
+        config: MailConfig,
+        transport: Transport,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, MailConfigError> {
+        config.validate()?;
+        let book = AddressBook::from_config(&config)?;
+        let worker = format!(
+            "{}-{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        Ok(Self {
+            store,
+            config,
+            book,
+            transport: Arc::new(transport),
+            clock,
+            worker,
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    /// The name this dispatcher claims rows under (`claimed_by`).
+    pub fn worker_id(&self) -> &str {
+        &self.worker
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub fn waker(&self) -> DispatcherWaker {
+        DispatcherWaker(Arc::clone(&self.wake))
+    }
+
+    /// Claims one batch of due mails, delivers them (`dispatcher.concurrency` at a time) and
+    /// records each outcome.
+    pub async fn dispatch_once(&self) -> Result<DispatchReport, StoreError> {
+        let lease = TimeDelta::seconds(
+            i64::try_from(self.config.dispatcher.lease_seconds).unwrap_or(i64::MAX),
+        );
+        let claimed = self
+            .store
+            .claim_outbox(
+                &self.worker,
+                self.clock.now(),
+                lease,
+                self.config.dispatcher.batch_size,
+            )
+            .await?;
+        let mut report = DispatchReport {
+            claimed: claimed.len(),
+            ..DispatchReport::default()
+        };
+        let outcomes: Vec<Outcome> = futures_util::stream::iter(claimed)
+            .map(|mail| self.deliver(mail))
+            .buffer_unordered(self.config.dispatcher.concurrency)
+            .collect()
+            .await;
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Sent => report.sent += 1,
+                Outcome::Retried => report.retried += 1,
+                Outcome::Failed => report.failed += 1,
+                Outcome::Uncertain => report.uncertain += 1,
+            }
+        }
+        Ok(report)
+    }
+
+    /// Passes until nothing is due: what tests and tools call instead of [`Dispatcher::run`].
+    pub async fn run_until_idle(&self) -> Result<DispatchReport, StoreError> {
+        let mut total = DispatchReport::default();
+        loop {
+            let report = self.dispatch_once().await?;
+            total.add(report);
+            if report.claimed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Polls the outbox every `dispatcher.poll_interval_ms` (at once while it is busy, or when
+    /// woken) until `shutdown` completes; the batch in progress is finished first.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
+        let poll = Duration::from_millis(self.config.dispatcher.poll_interval_ms);
+        let batch = usize::try_from(self.config.dispatcher.batch_size).unwrap_or(usize::MAX);
+        tokio::pin!(shutdown);
+        tracing::info!(worker = %self.worker, transport = ?self.config.transport, "mail dispatcher started");
+        loop {
+            let busy = match self.dispatch_once().await {
+                Ok(report) => {
+                    if report.claimed > 0 {
+                        tracing::debug!(?report, "outbox pass");
+                    }
+                    report.claimed >= batch
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "the mail dispatcher cannot read the outbox");
+                    false
+                }
+            };
+            let pause = if busy { Duration::ZERO } else { poll };
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        self.transport.close().await;
+        tracing::info!(worker = %self.worker, "mail dispatcher stopped");
+    }
+
+    async fn deliver(&self, claimed: ClaimedMail) -> Outcome {
+        let mail = &claimed.mail;
+        let message_id = message::message_id(
+            mail.ticket_id,
+            mail.event_seq,
+            &mail.recipient,
+            &self.config.message_id_domain,
+        );
+        let sent = match self.prepare(&claimed, &message_id).await {
+            Ok(outgoing) => self
+                .transport
+                .send(&outgoing)
+                .await
+                .map(|()| outgoing.recipient_domains),
+            Err(error) => Err(error),
+        };
+        let now = self.clock.now();
+        let (outcome, marked) = match sent {
+            Ok(domains) => {
+                tracing::info!(
+                    mail = %mail.id, ticket = %mail.ticket_id, template = ?mail.template,
+                    to = %domains.join(","), attempt = mail.attempts, "mail sent"
+                );
+                (
+                    Outcome::Sent,
+                    self.store
+                        .mark_outbox_sent(mail.id, &self.worker, &message_id, now)
+                        .await,
+                )
+            }
+            Err(SendError::Temporary(error))
+                if u32::try_from(mail.attempts).unwrap_or(u32::MAX)
+                    < self.config.retry.max_attempts =>
+            {
+                let attempts = u32::try_from(mail.attempts).unwrap_or(1);
+                let next = now + backoff(&self.config.retry, attempts);
+                tracing::warn!(
+                    mail = %mail.id, ticket = %mail.ticket_id, attempt = mail.attempts,
+                    next_attempt_at = %next, %error, "mail not sent, will retry"
+                );
+                (
+                    Outcome::Retried,
+                    self.store
+                        .mark_outbox_retry(mail.id, &self.worker, &error, next)
+                        .await,
+                )
+            }
+            Err(SendError::Temporary(error)) => {
+                let error = format!("gave up after {} attempts; last: {error}", mail.attempts);
+                tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
+                (
+                    Outcome::Failed,
+                    self.store
+                        .mark_outbox_failed(mail.id, &self.worker, &error)
+                        .await,
+                )
+            }
+            Err(SendError::Permanent(error)) => {
+                tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
+                (
+                    Outcome::Failed,
+                    self.store
+                        .mark_outbox_failed(mail.id, &self.worker, &error)
+                        .await,
+                )
+            }
+            Err(SendError::Uncertain(error)) => {
+                tracing::error!(
+                    mail = %mail.id, ticket = %mail.ticket_id, %error,
+                    "mail delivery uncertain: left for staff to check, not resent"
+                );
+                (
+                    Outcome::Uncertain,
+                    self.store
+                        .mark_outbox_uncertain(mail.id, &self.worker, &error, &message_id)
+                        .await,
+                )
+            }
+        };
+        match marked {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                mail = %mail.id,
+                "the outbox row was taken back while it was being sent; its outcome is not recorded"
+            ),
+            // The row stays `sending`; when the lease ends it becomes `uncertain`, never resent.
+            Err(error) => {
+                tracing::error!(mail = %mail.id, %error, "cannot record a mail's outcome")
+            }
+        }
+        outcome
+    }
+
+    /// Looks up what the mail needs, renders it and puts it in an envelope.
+    async fn prepare(
+        &self,
+        claimed: &ClaimedMail,
+        message_id: &str,
+    ) -> Result<OutgoingMail, SendError> {
+        let mail = &claimed.mail;
+        let unavailable = |error: StoreError| match error {
+            StoreError::NotFound(what) => {
+                SendError::Permanent(format!("the mail's {what} no longer exists"))
+            }
+            error => SendError::Temporary(format!("cannot read the ticket: {error}")),
+        };
+        let ticket = self
+            .store
+            .get_ticket(TicketKey::Id(mail.ticket_id))
+            .await
+            .map_err(unavailable)?
+            .ticket;
+        let events = self
+            .store
+            .events(mail.ticket_id)
+            .await
+            .map_err(unavailable)?;
+        let event = events
+            .iter()
+            .find(|e| e.seq == mail.event_seq)
+            .ok_or_else(|| {
+                SendError::Permanent(format!(
+                    "event {} of the ticket no longer exists",
+                    mail.event_seq
+                ))
+            })?;
+        let pending_question = events
+            .iter()
+            .rev()
+            .filter(|e| e.seq <= mail.event_seq)
+            .find_map(|e| match &e.event.data {
+                EventData::WaitingForReporter { question } => Some(question),
+                _ => None,
+            });
+        let duplicate_of = match &event.event.data {
+            EventData::Cancelled {
+                cancellation: Cancellation::Duplicate { of },
+                ..
+            } => self
+                .store
+                .get_ticket(TicketKey::Id(*of))
+                .await
+                .ok()
+                .map(|t| t.ticket.reference),
+            _ => None,
+        };
+        let to = recipients::resolve(&self.store, &self.book, &ticket, mail.recipient)
+            .await
+            .map_err(|error| match error {
+                RecipientError::Store(error) => {
+                    SendError::Temporary(format!("cannot read the registry: {error}"))
+                }
+                error => SendError::Permanent(error.to_string()),
+            })?;
+        let link = claimed.tracking_secret.as_ref().map(|secret| {
+            templates::tracking_link(self.config.public_url(), mail.language, secret.expose())
+        });
+        let context = MailContext {
+            ticket: &ticket,
+            event: &event.event,
+            recipient: mail.recipient,
+            tracking_link: link.as_deref(),
+            pending_question,
+            duplicate_of,
+            security_address: &self.config.mailboxes.security,
+        };
+        let rendered = templates::render(mail.template, mail.language, &context);
+        let thread_root = message::thread_root(mail.ticket_id, &self.config.message_id_domain);
+        message::compose(Composition {
+            from: &self.book.from,
+            to: &to,
+            rendered: &rendered,
+            language: mail.language,
+            message_id,
+            thread_root: &thread_root,
+            date: self.clock.now(),
+        })
+        .map_err(|error| SendError::Permanent(format!("cannot build the message: {error}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_limit_with_jitter_within_half() {
+        let policy = RetryPolicy {
+            max_attempts: 8,
+            initial_backoff_seconds: 60,
+            max_backoff_seconds: 3600,
+        };
+        for (attempts, nominal) in [
+            (1, 60),
+            (2, 120),
+            (3, 240),
+            (6, 1920),
+            (7, 3600),
+            (30, 3600),
+        ] {
+            for _ in 0..50 {
+                let delay = backoff(&policy, attempts).num_milliseconds();
+                assert!(delay >= nominal * 500, "{attempts}: {delay}");
+                assert!(delay <= nominal * 1000, "{attempts}: {delay}");
+            }
+        }
+    }
+}

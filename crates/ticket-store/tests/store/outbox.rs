@@ -1,0 +1,432 @@
+//! The mail outbox: claims, leases and outcomes, as the dispatcher and staff use them.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::HashSet;
+use ticket_domain::kind::UsurpationReporter;
+use ticket_domain::notify::{Mailbox, Recipient, Template};
+use ticket_domain::testkit::*;
+use ticket_domain::values::TicketId;
+use ticket_domain::{Actor, Policy};
+use ticket_store::outbox::Status;
+use ticket_store::{Store, StoreError, store_test};
+use uuid::Uuid;
+
+fn monday() -> DateTime<Utc> {
+    at("2026-11-23T09:00:00Z")
+}
+
+fn lease() -> TimeDelta {
+    TimeDelta::minutes(10)
+}
+
+/// A partner's incident: two mails (acknowledgement to the reporter, copy to partner support).
+async fn partner_incident(store: &Store) -> TicketId {
+    let mut new = incident(false, "2026-11-23T08:00:00Z");
+    new.id = TicketId::new_v7();
+    store
+        .create_ticket(
+            new,
+            &partner(PARTNER),
+            monday(),
+            &Policy::default(),
+            None,
+            false,
+        )
+        .await
+        .unwrap()
+        .ticket
+        .ticket
+        .id
+}
+
+/// A public identity-theft report: its acknowledgement row carries the tracking secret.
+async fn public_report(store: &Store) -> (TicketId, String) {
+    let mut new = user_usurpation(UsurpationReporter::User, "2026-11-20T22:00:00Z");
+    new.id = TicketId::new_v7();
+    let created = store
+        .create_ticket(
+            new,
+            &Actor::PublicReporter,
+            monday(),
+            &Policy::default(),
+            None,
+            true,
+        )
+        .await
+        .unwrap();
+    (created.ticket.ticket.id, created.tracking_secret.unwrap())
+}
+
+async fn status_of(store: &Store, id: Uuid) -> Status {
+    store.get_outbox(id).await.unwrap().status
+}
+
+store_test!(
+    a_claim_takes_due_pending_rows_once_and_counts_the_attempt,
+    |store| async move {
+        let ticket = partner_incident(&store).await;
+        let claimed = store
+            .claim_outbox("worker-a", monday(), lease(), 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 2);
+        for row in &claimed {
+            assert_eq!(row.mail.ticket_id, ticket);
+            assert_eq!(row.mail.status, Status::Sending);
+            assert_eq!(row.mail.attempts, 1);
+            assert_eq!(row.mail.claimed_by.as_deref(), Some("worker-a"));
+            assert_eq!(row.mail.claimed_until, Some(monday() + lease()));
+        }
+        let templates: HashSet<Template> = claimed.iter().map(|r| r.mail.template).collect();
+        assert_eq!(
+            templates,
+            HashSet::from([Template::AcknowledgementOfReceipt, Template::NewTicketCopy])
+        );
+        assert!(
+            claimed
+                .iter()
+                .any(|r| r.mail.recipient == Recipient::Mailbox(Mailbox::PartnerSupport))
+        );
+        // Claimed rows are no longer pending: a second worker gets nothing.
+        let again = store
+            .claim_outbox("worker-b", monday(), lease(), 10)
+            .await
+            .unwrap();
+        assert!(again.is_empty());
+        let stored = store.get_outbox(claimed[0].mail.id).await.unwrap();
+        assert_eq!(stored, claimed[0].mail);
+    }
+);
+
+store_test!(
+    a_claim_respects_the_limit_and_the_next_attempt_instant,
+    |store| async move {
+        for _ in 0..3 {
+            partner_incident(&store).await;
+        }
+        let early = store
+            .claim_outbox("w", monday() - TimeDelta::seconds(1), lease(), 10)
+            .await
+            .unwrap();
+        assert!(
+            early.is_empty(),
+            "rows are not due before they were written"
+        );
+        let first = store.claim_outbox("w", monday(), lease(), 4).await.unwrap();
+        assert_eq!(first.len(), 4);
+        let rest = store.claim_outbox("w", monday(), lease(), 4).await.unwrap();
+        assert_eq!(rest.len(), 2);
+    }
+);
+
+store_test!(
+    concurrent_claims_never_hand_out_the_same_row,
+    |store| async move {
+        for _ in 0..20 {
+            partner_incident(&store).await;
+        }
+        let mut tasks = Vec::new();
+        for worker in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let batch = store
+                        .claim_outbox(&format!("w{worker}"), monday(), lease(), 3)
+                        .await
+                        .unwrap();
+                    if batch.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(batch.into_iter().map(|r| r.mail.id));
+                }
+            }));
+        }
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.unwrap());
+        }
+        let distinct: HashSet<Uuid> = all.iter().copied().collect();
+        assert_eq!(all.len(), 40, "every row claimed");
+        assert_eq!(distinct.len(), 40, "no row claimed twice");
+    }
+);
+
+store_test!(
+    a_sent_mail_records_its_message_id_and_erases_the_tracking_secret,
+    |store| async move {
+        let (ticket, secret) = public_report(&store).await;
+        let claimed = store
+            .claim_outbox("w", monday(), lease(), 10)
+            .await
+            .unwrap();
+        let ack = claimed
+            .iter()
+            .find(|r| r.mail.template == Template::AcknowledgementOfReceipt)
+            .unwrap();
+        assert_eq!(
+            ack.tracking_secret.as_ref().map(|s| s.expose()),
+            Some(secret.as_str())
+        );
+        assert!(
+            claimed
+                .iter()
+                .filter(|r| r.mail.id != ack.mail.id)
+                .all(|r| r.tracking_secret.is_none())
+        );
+        // Only the worker holding the row may mark it.
+        assert!(
+            !store
+                .mark_outbox_sent(ack.mail.id, "another", "<x@y>", monday())
+                .await
+                .unwrap()
+        );
+        let later = monday() + TimeDelta::seconds(5);
+        assert!(
+            store
+                .mark_outbox_sent(ack.mail.id, "w", "<t.1.abc@ticketd.localhost>", later)
+                .await
+                .unwrap()
+        );
+        let row = store
+            .outbox_of(ticket)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.id == ack.mail.id)
+            .unwrap();
+        assert_eq!(row.status, "sent");
+        assert_eq!(
+            row.message_id.as_deref(),
+            Some("<t.1.abc@ticketd.localhost>")
+        );
+        assert_eq!(row.sent_at, Some(later));
+        assert_eq!(row.tracking_secret, None, "the secret is erased once sent");
+        assert_eq!(row.claimed_until, None);
+    }
+);
+
+store_test!(
+    a_temporary_failure_goes_back_to_pending_until_its_next_attempt,
+    |store| async move {
+        partner_incident(&store).await;
+        let claimed = store.claim_outbox("w", monday(), lease(), 1).await.unwrap();
+        let id = claimed[0].mail.id;
+        let next = monday() + TimeDelta::seconds(90);
+        assert!(
+            store
+                .mark_outbox_retry(id, "w", "connection refused", next)
+                .await
+                .unwrap()
+        );
+        let row = store.get_outbox(id).await.unwrap();
+        assert_eq!(row.status, Status::Pending);
+        assert_eq!(row.attempts, 1);
+        assert_eq!(row.next_attempt_at, next);
+        assert_eq!(row.last_error.as_deref(), Some("connection refused"));
+        let before = store
+            .claim_outbox("w", next - TimeDelta::seconds(1), lease(), 10)
+            .await
+            .unwrap();
+        assert!(
+            before.iter().all(|r| r.mail.id != id),
+            "not before its backoff"
+        );
+        let after = store.claim_outbox("w", next, lease(), 10).await.unwrap();
+        let again = after.iter().find(|r| r.mail.id == id).unwrap();
+        assert_eq!(again.mail.attempts, 2, "each attempt is counted");
+    }
+);
+
+store_test!(
+    a_failed_mail_erases_the_tracking_secret,
+    |store| async move {
+        let (ticket, _) = public_report(&store).await;
+        let claimed = store
+            .claim_outbox("w", monday(), lease(), 10)
+            .await
+            .unwrap();
+        for row in &claimed {
+            assert!(
+                store
+                    .mark_outbox_failed(row.mail.id, "w", "no address for the reporter")
+                    .await
+                    .unwrap()
+            );
+        }
+        for row in store.outbox_of(ticket).await.unwrap() {
+            assert_eq!(row.status, "failed");
+            assert_eq!(row.tracking_secret, None);
+            assert_eq!(
+                row.last_error.as_deref(),
+                Some("no address for the reporter")
+            );
+        }
+    }
+);
+
+store_test!(
+    an_expired_lease_makes_the_mail_uncertain_never_pending,
+    |store| async move {
+        partner_incident(&store).await;
+        let crashed = store
+            .claim_outbox("crashed", monday(), lease(), 1)
+            .await
+            .unwrap();
+        let id = crashed[0].mail.id;
+        // Before the lease ends the row is left alone.
+        let during = store
+            .claim_outbox("w", monday() + TimeDelta::minutes(9), lease(), 10)
+            .await
+            .unwrap();
+        assert!(during.iter().all(|r| r.mail.id != id));
+        assert_eq!(status_of(&store, id).await, Status::Sending);
+        let after = monday() + TimeDelta::minutes(11);
+        assert_eq!(store.expire_outbox_leases(after).await.unwrap(), 1);
+        let row = store.get_outbox(id).await.unwrap();
+        assert_eq!(row.status, Status::Uncertain);
+        assert!(row.last_error.unwrap().contains("lease expired"));
+        let claimed = store.claim_outbox("w", after, lease(), 10).await.unwrap();
+        assert!(
+            claimed.iter().all(|r| r.mail.id != id),
+            "never resent by itself"
+        );
+        // The crashed worker's late success is still recorded.
+        assert!(
+            store
+                .mark_outbox_sent(id, "crashed", "<m@d>", after)
+                .await
+                .unwrap()
+        );
+        assert_eq!(status_of(&store, id).await, Status::Sent);
+    }
+);
+
+store_test!(
+    an_uncertain_mail_keeps_its_message_id_for_staff,
+    |store| async move {
+        partner_incident(&store).await;
+        let claimed = store.claim_outbox("w", monday(), lease(), 1).await.unwrap();
+        let id = claimed[0].mail.id;
+        assert!(
+            store
+                .mark_outbox_uncertain(id, "w", "connection closed after DATA", "<m.1.a@d>")
+                .await
+                .unwrap()
+        );
+        let row = store.get_outbox(id).await.unwrap();
+        assert_eq!(row.status, Status::Uncertain);
+        assert_eq!(row.message_id.as_deref(), Some("<m.1.a@d>"));
+        assert!(
+            store
+                .claim_outbox("w", monday() + TimeDelta::days(1), lease(), 10)
+                .await
+                .unwrap()
+                .iter()
+                .all(|r| r.mail.id != id)
+        );
+    }
+);
+
+store_test!(
+    staff_retry_failed_and_uncertain_mails_but_nothing_else,
+    |store| async move {
+        partner_incident(&store).await;
+        let claimed = store.claim_outbox("w", monday(), lease(), 2).await.unwrap();
+        let (failed, uncertain) = (claimed[0].mail.id, claimed[1].mail.id);
+        store
+            .mark_outbox_failed(failed, "w", "550 no such user")
+            .await
+            .unwrap();
+        store
+            .mark_outbox_uncertain(uncertain, "w", "dropped", "<m@d>")
+            .await
+            .unwrap();
+        let later = monday() + TimeDelta::hours(2);
+        for id in [failed, uncertain] {
+            let retried = store.retry_outbox(id, later).await.unwrap();
+            assert_eq!(retried.status, Status::Pending);
+            assert_eq!(retried.attempts, 0, "a fresh budget of attempts");
+            assert_eq!(retried.next_attempt_at, later);
+            assert_eq!(retried.claimed_by, None);
+        }
+        // Pending, sending or sent: refused; unknown: not found.
+        let refused = store.retry_outbox(failed, later).await.unwrap_err();
+        let StoreError::Refused(refusal) = refused else {
+            panic!("{refused:?}")
+        };
+        assert_eq!(refusal.rule.name(), "invalid-transition");
+        let claimed = store.claim_outbox("w", later, lease(), 10).await.unwrap();
+        assert_eq!(claimed.len(), 2);
+        store
+            .mark_outbox_sent(failed, "w", "<m@d>", later)
+            .await
+            .unwrap();
+        assert!(matches!(
+            store.retry_outbox(failed, later).await,
+            Err(StoreError::Refused(_))
+        ));
+        assert!(matches!(
+            store.retry_outbox(Uuid::now_v7(), later).await,
+            Err(StoreError::NotFound("mail"))
+        ));
+    }
+);
+
+store_test!(
+    mails_are_listed_by_status_page_by_page_and_counted,
+    |store| async move {
+        for _ in 0..5 {
+            partner_incident(&store).await;
+        }
+        let claimed = store
+            .claim_outbox("w", monday(), lease(), 10)
+            .await
+            .unwrap();
+        let mut failed: Vec<Uuid> = Vec::new();
+        for row in claimed.iter().take(7) {
+            store
+                .mark_outbox_failed(row.mail.id, "w", "boom")
+                .await
+                .unwrap();
+            failed.push(row.mail.id);
+        }
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = store
+                .list_outbox(Some(Status::Failed), 3, cursor.as_deref())
+                .await
+                .unwrap();
+            assert!(page.items.len() <= 3);
+            assert!(page.items.iter().all(|m| m.status == Status::Failed));
+            seen.extend(page.items.iter().map(|m| m.id));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        failed.sort();
+        let mut sorted = seen.clone();
+        sorted.sort();
+        assert_eq!(sorted, failed, "every failed mail, once");
+        assert_eq!(seen, sorted, "oldest first (ids are time-ordered)");
+        let all = store.list_outbox(None, 200, None).await.unwrap();
+        assert_eq!(all.items.len(), 10);
+        assert!(matches!(
+            store.list_outbox(None, 10, Some("not-a-cursor")).await,
+            Err(StoreError::InvalidCursor)
+        ));
+        let counts = store.count_outbox().await.unwrap();
+        assert_eq!(
+            counts,
+            vec![
+                (Status::Pending, 0),
+                (Status::Sending, 3),
+                (Status::Sent, 0),
+                (Status::Failed, 7),
+                (Status::Uncertain, 0),
+            ]
+        );
+    }
+);

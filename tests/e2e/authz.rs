@@ -1,0 +1,676 @@
+//! The authorisation matrix: who may call each operation, in one table.
+//!
+//! The test reads the served OpenAPI document and fails when an operation has no row (so a new
+//! endpoint cannot ship without deciding who may call it) or a row names an operation that is not
+//! served. Then it calls every operation as every kind of caller and compares the status.
+//!
+//! How the table is built, so that each status says something about authorisation only:
+//! - Bodies are valid (they pass the shape checks and the field rules), so that 400 and 422 never
+//!   hide a 401 or a 403. `{partner}` and `{identity_provider}` stand for the harness's
+//!   organisations, `{n}` for a number unique to the call (names that must be unique).
+//! - Path parameters name real things made for the row (see [`Fixture`]): a ticket reported by
+//!   `partner` on its own organisation, in the state the command needs, so that every role allowed
+//!   to run the command gets 2xx. After any 2xx the fixture is made again, so that no caller's
+//!   status depends on what an earlier caller changed; refusals change nothing. Commands are sent
+//!   with the ticket's current ETag in `If-Match`.
+//! - So `other_partner` gets 404 on a ticket or organisation that is not its own (existence does
+//!   not leak), 403 where the role is refused before anything is looked up (admin-only operations,
+//!   the staff-only evidence file, a declaration for another organisation).
+//! - `confirm-resolution` and `reject-resolution` are the reporter's: the ticket is reported by
+//!   `partner`, so it is the one caller allowed. `reopen` is for the reporter and ticket handlers.
+//!   `revocation-waiver` is for `security` alone; the other security commands also allow a
+//!   supervisor.
+
+use crate::helpers::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use ticket_domain::Role;
+use ticket_domain::values::{EmailAddress, OrganisationId, Text};
+use ticket_store::keys::KeyScope;
+use ticket_store::registry::{
+    AssuranceLevel, NewContact, NewOrganisation, NewService, OrganisationRole,
+};
+
+/// The callers, in the order of each row's statuses.
+const CALLERS: [&str; 8] = [
+    "agent",
+    "engineer",
+    "security",
+    "supervisor",
+    "admin",
+    "partner",
+    "other_partner",
+    "no key",
+];
+
+/// What a row's path parameters name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fixture {
+    /// The path has no parameter.
+    Nothing,
+    /// A ticket reported by `partner` on its own organisation (`{id}`).
+    Ticket(Shape),
+    /// The harness's `partner` organisation (`{id}`), for reads.
+    PartnerOrganisation,
+    /// An organisation registered for the row (`{id}`), for changes.
+    Organisation,
+    /// A service (`{service_id}`) of an organisation registered for the row (`{id}`).
+    Service,
+    /// A contact (`{contact_id}`) of an organisation registered for the row (`{id}`).
+    Contact,
+    /// A spare staff key (`{id}`), not one of the callers' keys.
+    ApiKey,
+}
+
+/// The kind and state of a ticket fixture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// A (non-security) incident, `new`.
+    Incident,
+    /// The incident, acknowledged by an agent.
+    AcknowledgedIncident,
+    /// The incident, acknowledged then resolved by an agent.
+    ResolvedIncident,
+    /// The incident, closed by an agent by mutual agreement.
+    ClosedIncident,
+    /// A user usurpation reported by the partner, naming an identity provider (concerned, not yet
+    /// notified), `new`.
+    UserUsurpation,
+    /// The user usurpation, acknowledged.
+    AcknowledgedUserUsurpation,
+    /// A partner usurpation of the partner's own organisation, `new`.
+    PartnerUsurpation,
+}
+
+use Fixture::*;
+use Shape::*;
+
+#[derive(Debug)]
+struct Row {
+    method: &'static str,
+    /// As in the OpenAPI document.
+    path: &'static str,
+    fixture: Fixture,
+    /// A JSON body, placeholders not yet filled in.
+    body: Option<&'static str>,
+    /// Status per caller, in the order of [`CALLERS`].
+    expect: [u16; 8],
+}
+
+const fn row(
+    method: &'static str,
+    path: &'static str,
+    fixture: Fixture,
+    body: Option<&'static str>,
+    expect: [u16; 8],
+) -> Row {
+    Row {
+        method,
+        path,
+        fixture,
+        body,
+        expect,
+    }
+}
+
+/// Statuses for: agent, engineer, security, supervisor, admin, partner, other_partner, no key.
+const TABLE: &[Row] = &[
+    // Operations.
+    row(
+        "GET",
+        "/healthz",
+        Nothing,
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
+    // Declarations: any staff but admin; a partner for its own organisation only.
+    row(
+        "POST",
+        "/api/v1/incidents",
+        Nothing,
+        Some(
+            r#"{"title": "Panne", "started_at": "2026-11-23T08:30:00Z", "impact": "Connexion impossible", "organisation_id": "{partner}"}"#,
+        ),
+        [201, 201, 201, 201, 403, 201, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/usurpations",
+        Nothing,
+        Some(
+            r#"{"kind": "partner_usurpation", "title": "Hameçonnage", "partner_id": "{partner}", "detected_by": "partner", "description": "Un faux site imite le service"}"#,
+        ),
+        [201, 201, 201, 201, 403, 201, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/support-requests",
+        Nothing,
+        Some(
+            r#"{"title": "Inscription", "question": "Comment rejoindre la fédération ?", "organisation_id": "{partner}"}"#,
+        ),
+        [201, 201, 201, 201, 403, 201, 403, 401],
+    ),
+    // Reading tickets: every staff role; a partner its own organisation's.
+    row(
+        "GET",
+        "/api/v1/tickets",
+        Nothing,
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/tickets/{id}",
+        Ticket(Incident),
+        None,
+        [200, 200, 200, 200, 200, 200, 404, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/tickets/{id}/events",
+        Ticket(Incident),
+        None,
+        [200, 200, 200, 200, 200, 200, 404, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/tickets/{id}/evidence",
+        Ticket(Incident),
+        None,
+        [200, 200, 200, 200, 200, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/tickets/{id}/clock",
+        Ticket(Incident),
+        None,
+        [200, 200, 200, 200, 200, 200, 404, 401],
+    ),
+    // Handling: staff who handle tickets (not admin); partners comment on their own tickets.
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/acknowledge",
+        Ticket(Incident),
+        Some(r#"{"note": "Pris en compte"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/assign",
+        Ticket(Incident),
+        Some(r#"{"assignee": "alice"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/priority",
+        Ticket(Incident),
+        Some(r#"{"priority": "mineure", "reason": "Impact limité"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/comments",
+        Ticket(Incident),
+        Some(r#"{"body": "Une précision"}"#),
+        [200, 200, 200, 200, 403, 200, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/escalate",
+        Ticket(Incident),
+        Some(r#"{"reason": "Il faut un développeur"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/wait-for-reporter",
+        Ticket(AcknowledgedIncident),
+        Some(r#"{"question": "Depuis quand ?"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/resolve",
+        Ticket(AcknowledgedIncident),
+        Some(r#"{"summary": "Certificat renouvelé"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
+    ),
+    // The reporter's own answers to a resolution.
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/confirm-resolution",
+        Ticket(ResolvedIncident),
+        None,
+        [403, 403, 403, 403, 403, 200, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/reject-resolution",
+        Ticket(ResolvedIncident),
+        Some(r#"{"reason": "Toujours en panne"}"#),
+        [403, 403, 403, 403, 403, 200, 404, 401],
+    ),
+    // Security handling: security, or a supervisor; the waiver is security's alone.
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/qualify",
+        Ticket(AcknowledgedUserUsurpation),
+        Some(r#"{"outcome": "confirmed"}"#),
+        [403, 403, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/organisations-notified",
+        Ticket(UserUsurpation),
+        Some(r#"{"organisation_id": "{identity_provider}"}"#),
+        [403, 403, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/credentials-revoked",
+        Ticket(PartnerUsurpation),
+        Some(r#"{"note": "Secret client renouvelé"}"#),
+        [403, 403, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/revocation-waiver",
+        Ticket(PartnerUsurpation),
+        Some(r#"{"note": "Aucun secret en cause"}"#),
+        [403, 403, 200, 403, 403, 403, 404, 401],
+    ),
+    // Ending a ticket: handlers; reopening: handlers and the reporter.
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/close",
+        Ticket(Incident),
+        Some(r#"{"reason": "mutual_agreement", "note": "Clôture convenue par téléphone"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/reopen",
+        Ticket(ClosedIncident),
+        Some(r#"{"reason": "Toujours en panne"}"#),
+        [200, 200, 200, 200, 403, 200, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/cancel",
+        Ticket(Incident),
+        Some(r#"{"reason": "spam"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
+    ),
+    // The registry: staff read it all, a partner its own organisation; admins change it.
+    row(
+        "GET",
+        "/api/v1/organisations",
+        Nothing,
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/organisations",
+        Nothing,
+        Some(r#"{"name": "Organisation {n}", "roles": ["service_provider"]}"#),
+        [403, 403, 403, 403, 201, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/organisations/{id}",
+        PartnerOrganisation,
+        None,
+        [200, 200, 200, 200, 200, 200, 404, 401],
+    ),
+    row(
+        "PATCH",
+        "/api/v1/organisations/{id}",
+        Organisation,
+        Some(r#"{"roles": ["identity_provider"]}"#),
+        [403, 403, 403, 403, 200, 403, 403, 401],
+    ),
+    row(
+        "DELETE",
+        "/api/v1/organisations/{id}",
+        Organisation,
+        None,
+        [403, 403, 403, 403, 204, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/organisations/{id}/services",
+        Organisation,
+        Some(
+            r#"{"name": "Portail", "availability": "24/7", "minimum_assurance_level": "substantial"}"#,
+        ),
+        [403, 403, 403, 403, 201, 403, 403, 401],
+    ),
+    row(
+        "DELETE",
+        "/api/v1/organisations/{id}/services/{service_id}",
+        Service,
+        None,
+        [403, 403, 403, 403, 204, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/organisations/{id}/contacts",
+        Organisation,
+        Some(
+            r#"{"name": "Support", "function": "Niveau 2", "email": "support@organisation.example"}"#,
+        ),
+        [403, 403, 403, 403, 201, 403, 403, 401],
+    ),
+    row(
+        "DELETE",
+        "/api/v1/organisations/{id}/contacts/{contact_id}",
+        Contact,
+        None,
+        [403, 403, 403, 403, 204, 403, 403, 401],
+    ),
+    // The public report: no key needed, a key changes nothing. Each call has its own email
+    // address (3 reports per address a day); the 8 calls stay under the 10 per client address.
+    row(
+        "POST",
+        "/api/v1/public/identity-theft-reports",
+        Nothing,
+        Some(
+            r#"{"birth_names": "Martin", "first_names": "Claire", "birth_date": "1980-04-12", "birth_place": "Tours", "email": "usager-{n}@example.fr", "description": "Quelqu'un s'est connecté à mon compte", "consent": true}"#,
+        ),
+        [201, 201, 201, 201, 201, 201, 201, 201],
+    ),
+    // API keys: admins only.
+    row(
+        "GET",
+        "/api/v1/api-keys",
+        Nothing,
+        None,
+        [403, 403, 403, 403, 200, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/api-keys",
+        Nothing,
+        Some(r#"{"name": "spare-{n}", "role": "agent"}"#),
+        [403, 403, 403, 403, 201, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/api-keys/{id}",
+        ApiKey,
+        None,
+        [403, 403, 403, 403, 200, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/api-keys/{id}/revoke",
+        ApiKey,
+        None,
+        [403, 403, 403, 403, 200, 403, 403, 401],
+    ),
+];
+
+/// What a row's path parameters are filled with.
+#[derive(Debug, Clone)]
+struct Target {
+    id: Option<String>,
+    sub_id: Option<String>,
+    ticket: bool,
+}
+
+async fn declare(app: &TestApp, path: &str, body: Value) -> String {
+    let response = app.post_as(&app.keys.partner, path, &body).await;
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 201, "fixture: {body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+/// Runs a command as `key` on the ticket's current version; it must succeed.
+async fn advance(app: &TestApp, key: &str, id: &str, command: &str, body: Value) {
+    let (_, etag) = app.ticket(&app.keys.agent, id).await;
+    app.command_ok(key, id, command, &etag, &body).await;
+}
+
+async fn ticket(app: &TestApp, shape: Shape) -> String {
+    let incident = json!({
+        "title": "Connexion impossible",
+        "started_at": "2026-11-23T08:30:00Z",
+        "impact": "Les usagers ne peuvent plus se connecter",
+    });
+    let agent = app.keys.agent.clone();
+    match shape {
+        Incident | AcknowledgedIncident | ResolvedIncident | ClosedIncident => {
+            let id = declare(app, "/api/v1/incidents", incident).await;
+            match shape {
+                AcknowledgedIncident | ResolvedIncident => {
+                    advance(app, &agent, &id, "acknowledge", json!({})).await;
+                    if shape == ResolvedIncident {
+                        let summary = json!({"summary": "Certificat renouvelé"});
+                        advance(app, &agent, &id, "resolve", summary).await;
+                    }
+                }
+                ClosedIncident => {
+                    let close = json!({"reason": "mutual_agreement", "note": "Convenu"});
+                    advance(app, &agent, &id, "close", close).await;
+                }
+                _ => {}
+            }
+            id
+        }
+        UserUsurpation | AcknowledgedUserUsurpation => {
+            let report = json!({
+                "kind": "user_usurpation",
+                "reported_by": "partner",
+                "identity_provider_id": app.identity_provider,
+                "description": "Connexion suspecte sur le compte d'un usager",
+            });
+            let id = declare(app, "/api/v1/usurpations", report).await;
+            if shape == AcknowledgedUserUsurpation {
+                advance(app, &app.keys.security, &id, "acknowledge", json!({})).await;
+            }
+            id
+        }
+        PartnerUsurpation => {
+            let report = json!({
+                "kind": "partner_usurpation",
+                "title": "Secret client divulgué",
+                "detected_by": "partner",
+                "vectors": ["leaked_client_secret"],
+                "description": "Le secret client a été publié par erreur",
+            });
+            declare(app, "/api/v1/usurpations", report).await
+        }
+    }
+}
+
+async fn organisation(app: &TestApp, n: usize) -> OrganisationId {
+    let new = NewOrganisation {
+        name: Text::parse("name", &format!("Fixture {n}"), 200).unwrap(),
+        roles: vec![OrganisationRole::ServiceProvider],
+    };
+    app.store
+        .create_organisation(new, start_instant())
+        .await
+        .unwrap()
+        .id
+}
+
+async fn prepare(app: &TestApp, fixture: Fixture, n: usize) -> Target {
+    let target = |id: String, sub_id: Option<String>| Target {
+        id: Some(id),
+        sub_id,
+        ticket: false,
+    };
+    match fixture {
+        Nothing => Target {
+            id: None,
+            sub_id: None,
+            ticket: false,
+        },
+        Ticket(shape) => Target {
+            id: Some(ticket(app, shape).await),
+            sub_id: None,
+            ticket: true,
+        },
+        PartnerOrganisation => target(app.partner.to_string(), None),
+        Organisation => target(organisation(app, n).await.to_string(), None),
+        Service => {
+            let id = organisation(app, n).await;
+            let new = NewService {
+                name: Text::parse("name", "Portail", 200).unwrap(),
+                availability: Text::parse("availability", "24/7", 200).unwrap(),
+                max_unavailability_seconds: None,
+                minimum_assurance_level: AssuranceLevel::None,
+            };
+            let service = app
+                .store
+                .add_service(id, new, start_instant())
+                .await
+                .unwrap();
+            target(id.to_string(), Some(service.id.to_string()))
+        }
+        Contact => {
+            let id = organisation(app, n).await;
+            let new = NewContact {
+                name: Text::parse("name", "Support", 200).unwrap(),
+                function: Text::parse("function", "Niveau 2", 200).unwrap(),
+                email: EmailAddress::parse("email", "support@organisation.example").unwrap(),
+                phone: None,
+            };
+            let contact = app
+                .store
+                .add_contact(id, new, start_instant())
+                .await
+                .unwrap();
+            target(id.to_string(), Some(contact.id.to_string()))
+        }
+        ApiKey => {
+            let (key, _) = app
+                .store
+                .create_api_key(
+                    &format!("spare-fixture-{n}"),
+                    KeyScope::Staff { role: Role::Agent },
+                    start_instant(),
+                )
+                .await
+                .unwrap();
+            target(key.id.to_string(), None)
+        }
+    }
+}
+
+async fn call(app: &TestApp, row: &Row, target: &Target, key: Option<&str>, n: usize) -> u16 {
+    let mut path = row.path.to_owned();
+    for (placeholder, value) in [
+        ("{id}", &target.id),
+        ("{service_id}", &target.sub_id),
+        ("{contact_id}", &target.sub_id),
+    ] {
+        if path.contains(placeholder) {
+            let value = value.as_deref().unwrap_or_else(|| {
+                panic!(
+                    "{} {}: the fixture fills no {placeholder}",
+                    row.method, row.path
+                )
+            });
+            path = path.replace(placeholder, value);
+        }
+    }
+    let method = Method::from_bytes(row.method.as_bytes()).unwrap();
+    let mut request = app.client.request(method, app.url(&path));
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    if target.ticket && row.method != "GET" {
+        let id = target.id.as_deref().unwrap_or_default();
+        let (_, etag) = app.ticket(&app.keys.agent, id).await;
+        request = request.header("If-Match", etag);
+    }
+    if let Some(body) = row.body {
+        let body = body
+            .replace("{partner}", &app.partner.to_string())
+            .replace("{identity_provider}", &app.identity_provider.to_string())
+            .replace("{n}", &n.to_string());
+        let body: Value = serde_json::from_str(&body).unwrap();
+        request = request.json(&body);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// The (method, path) of every operation of the served OpenAPI document.
+async fn served_operations(app: &TestApp) -> BTreeSet<(String, String)> {
+    let spec: Value = app.get_openapi().await.json().await.unwrap();
+    let mut operations = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if [
+                "get", "put", "post", "patch", "delete", "head", "options", "trace",
+            ]
+            .contains(&method.as_str())
+            {
+                operations.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    operations
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_answers_every_caller_as_the_table_says() {
+    let app = spawn_app().await;
+
+    let served = served_operations(&app).await;
+    let rows: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    assert_eq!(rows.len(), TABLE.len(), "an operation has two rows");
+    let missing: Vec<_> = served.difference(&rows).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a row in the authorisation table (tests/e2e/authz.rs): {missing:?}"
+    );
+    let stale: Vec<_> = rows.difference(&served).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for operations that are not served: {stale:?}"
+    );
+
+    let keys = app.keys.clone();
+    let callers: [Option<&str>; 8] = [
+        Some(&keys.agent),
+        Some(&keys.engineer),
+        Some(&keys.security),
+        Some(&keys.supervisor),
+        Some(&keys.admin),
+        Some(&keys.partner),
+        Some(&keys.other_partner),
+        None,
+    ];
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for row in TABLE {
+        n += 1;
+        let mut target = prepare(&app, row.fixture, n).await;
+        for ((caller, key), expected) in CALLERS.iter().zip(callers).zip(row.expect) {
+            n += 1;
+            let status = call(&app, row, &target, key, n).await;
+            if status != expected {
+                failures.push(format!(
+                    "{} {} as {caller}: expected {expected}, got {status}",
+                    row.method, row.path
+                ));
+            }
+            if (200..300).contains(&status) {
+                n += 1;
+                target = prepare(&app, row.fixture, n).await;
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
