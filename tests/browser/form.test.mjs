@@ -4,8 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,8 @@ const artifacts = join(root, 'test-artifacts', 'browser');
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 let server;
+let smtp;
+let maildir;
 let browser;
 let base;
 let adminKey;
@@ -49,6 +51,38 @@ async function waitFor(url, attempts = 100) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer`);
+}
+
+function waitForPort(port, attempts = 100) {
+  return new Promise((resolve, reject) => {
+    const attempt = (left) => {
+      const socket = createConnection({ host: '127.0.0.1', port }, () => {
+        socket.end();
+        resolve();
+      });
+      socket.on('error', () => (left > 0 ? setTimeout(() => attempt(left - 1), 100) : reject(new Error(`port ${port} closed`))));
+    };
+    attempt(attempts);
+  });
+}
+
+/// The mails aiosmtpd received: recipients, subject and language, from their headers.
+function receivedMails() {
+  return readdirSync(join(maildir, 'new')).map((name) => {
+    const text = readFileSync(join(maildir, 'new', name), 'utf8');
+    const headers = text.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+    const header = (key) => (headers.match(new RegExp(`^${key}: (.*)$`, 'mi')) ?? [])[1] ?? '';
+    return { to: header('X-RcptTo') || header('To'), subject: header('Subject'), language: header('Content-Language'), text };
+  });
+}
+
+async function waitForMails(predicate, attempts = 100) {
+  for (let i = 0; i < attempts; i++) {
+    const mails = receivedMails();
+    if (predicate(mails)) return mails;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return receivedMails();
 }
 
 async function api(method, path, key, body) {
@@ -93,6 +127,12 @@ async function fillValidReport(page, { email = 'claire.martin@example.fr' } = {}
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'ticketd-browser-'));
+  // A real SMTP server: aiosmtpd writing a maildir (scripts/test makes it importable).
+  maildir = join(dataDir, 'maildir');
+  for (const sub of ['cur', 'new', 'tmp']) mkdirSync(join(maildir, sub), { recursive: true });
+  const smtpPort = await freePort();
+  smtp = spawn('python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${smtpPort}`, '-c', 'aiosmtpd.handlers.Mailbox', maildir], { stdio: 'ignore' });
+  await waitForPort(smtpPort);
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   Object.assign(env, process.env, {
@@ -100,6 +140,11 @@ before(async () => {
     TICKETD_DATABASE_URL: `sqlite://${join(dataDir, 'ticketd.db')}?mode=rwc`,
     TICKETD_PUBLIC__BASE_URL: base,
     TICKETD_LOG_FILTER: 'warn',
+    TICKETD_MAIL__TRANSPORT: 'smtp',
+    TICKETD_MAIL__SMTP__HOST: '127.0.0.1',
+    TICKETD_MAIL__SMTP__PORT: String(smtpPort),
+    TICKETD_MAIL__SMTP__SECURITY: 'off',
+    TICKETD_MAIL__DISPATCHER__POLL_INTERVAL_MS: '200',
     ...(process.env.BROWSER_TEST_EXTRA_ENV ? JSON.parse(process.env.BROWSER_TEST_EXTRA_ENV) : {}),
   });
   adminKey = execFileSync(ticketd, ['keys', 'create', '--role', 'admin', '--name', 'admin'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -119,6 +164,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.kill('SIGTERM');
+  smtp?.kill('SIGTERM');
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -141,6 +187,17 @@ test('a reporter fills and submits the form and sees the reference, the private 
   assert.match(await page.textContent('main'), /tribunal judiciaire/);
   assert.deepEqual(await accessibilityViolations(page), []);
   await page.screenshot({ path: join(artifacts, '02-confirmation.png'), fullPage: true });
+
+  // The report reaches the security mailbox and the reporter, through the real SMTP server; the
+  // reporter's acknowledgement carries the reference and the private link.
+  const mails = await waitForMails((m) => m.some((x) => /support\.securite@/.test(x.to)) && m.some((x) => /claire\.martin@/.test(x.to)));
+  const security = mails.filter((m) => /support\.securite@/.test(m.to));
+  const reporter = mails.filter((m) => /claire\.martin@example\.fr/.test(m.to));
+  assert.equal(security.length, 1, JSON.stringify(mails.map((m) => [m.to, m.subject])));
+  assert.equal(reporter.length, 1);
+  assert.ok(reporter[0].subject.includes(reference), reporter[0].subject);
+  assert.equal(reporter[0].language, 'fr');
+  assert.ok(reporter[0].text.replace(/=\r?\n/g, '').includes(link.replace(/^\//, '')), 'the mail carries the tracking link');
 });
 
 test('a form with errors shows them, linked to their fields, and keeps the values', async () => {

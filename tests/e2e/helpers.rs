@@ -78,12 +78,15 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
     let database = TestDatabase::create(backend)
         .await
         .expect("test database")?;
-    let config = Config {
+    let mut config = Config {
         listen: "127.0.0.1:0".parse().expect("socket address"),
         database_url: DatabaseUrl::parse(database.url.clone()).expect("database URL"),
         log_format: LogFormat::Text,
         ..Config::default()
     };
+    // The default mail transport writes `./data/mail/*.eml` in the current directory, which is
+    // the source tree here. These tests read the outbox, not mails.
+    config.mail.dispatcher.enabled = false;
     let clock = ManualClock::new(start_instant());
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))
         .await

@@ -79,25 +79,13 @@ pub type Api = (
 
 /// The OpenAPI service: the operations and the document that describes them.
 pub fn api_service() -> OpenApiService<Api, ()> {
-    OpenApiService::new(
-        (
-            health::HealthApi,
-            tickets::TicketsApi,
-            history::HistoryApi,
-            commands::CommandsApi,
-            registry::RegistryApi,
-            keys::KeysApi,
-            public::api::PublicApi,
-        ),
-        "ticketd",
-        VERSION,
-    )
-    // No `.summary()`: `info.summary` is OpenAPI 3.1, and poem-openapi writes a 3.0 document.
-    .description(
-        "Incident and identity-theft tickets for an identity federation: reporting and \
+    OpenApiService::new(Api::default(), "ticketd", VERSION)
+        // No `.summary()`: `info.summary` is OpenAPI 3.1, and poem-openapi writes a 3.0 document.
+        .description(
+            "Incident and identity-theft tickets for an identity federation: reporting and \
          handling of incidents and identity thefts. Errors are `application/problem+json` \
          (RFC 9457).",
-    )
+        )
 }
 
 /// The whole app: the API, its document at [`OPENAPI_PATH`], the docs at [`DOCS_PATH`],

@@ -40,13 +40,24 @@ fn every_operation_has_a_summary_and_an_id_and_documents_its_errors() {
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let name = format!("{method} {path}");
-            assert!(operation["summary"].as_str().is_some_and(|s| !s.is_empty()), "{name}: no summary");
-            assert!(operation["operationId"].as_str().is_some(), "{name}: no operationId");
+            assert!(
+                operation["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name}: no summary"
+            );
+            assert!(
+                operation["operationId"].as_str().is_some(),
+                "{name}: no operationId"
+            );
             let responses = operation["responses"].as_object().unwrap();
             if path.starts_with("/api/") {
                 for status in ["400", "404", "422"] {
-                    let content = &responses.get(status).unwrap_or_else(|| panic!("{name}: no {status}"))["content"];
-                    assert!(content.get("application/problem+json").is_some(), "{name}: {status} is not problem+json");
+                    let content = &responses
+                        .get(status)
+                        .unwrap_or_else(|| panic!("{name}: no {status}"))["content"];
+                    assert!(
+                        content.get("application/problem+json").is_some(),
+                        "{name}: {status} is not problem+json"
+                    );
                 }
             }
         }
@@ -59,13 +70,21 @@ fn every_field_of_every_schema_has_a_description() {
     let spec: Value = serde_json::from_str(&json).unwrap();
     let mut missing = Vec::new();
     for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
-        let Some(properties) = schema["properties"].as_object() else { continue };
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
         for (field, property) in properties {
-            let described = property.get("description").and_then(Value::as_str).is_some_and(|d| !d.is_empty());
+            let described = property
+                .get("description")
+                .and_then(Value::as_str)
+                .is_some_and(|d| !d.is_empty());
             if !described {
                 missing.push(format!("{name}.{field}"));
             }
         }
     }
-    assert!(missing.is_empty(), "fields without a description: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "fields without a description: {missing:?}"
+    );
 }

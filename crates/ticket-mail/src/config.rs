@@ -6,8 +6,6 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
-use ticket_domain::notify::Mailbox;
-use ticket_domain::priority::Owner;
 
 const MASK: &str = "********";
 
@@ -18,6 +16,8 @@ pub struct MailConfig {
     /// `From` of every mail, e.g. `ticketd <ne-pas-repondre@example.fr>`.
     pub from: String,
     /// Base URL of the public pages, for the tracking link (`{public_url}/suivi/{secret}`).
+    /// Not a key of its own: ticketd fills it from `public.base_url`, the one public address.
+    #[serde(skip)]
     pub public_url: String,
     /// Domain part of the Message-IDs (`<ticket.seq.hash@domain>`): a domain the operator owns.
     pub message_id_domain: String,
@@ -69,16 +69,6 @@ impl Default for Mailboxes {
     }
 }
 
-impl Mailboxes {
-    pub fn address(&self, mailbox: Mailbox) -> &str {
-        match mailbox {
-            Mailbox::PartnerSupport => &self.partner_support,
-            Mailbox::UserSupport => &self.user_support,
-            Mailbox::Security => &self.security,
-        }
-    }
-}
-
 /// Addresses of the owners of the priority table (rule "Lifecycle": set in configuration).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -96,17 +86,6 @@ impl Default for Owners {
             product_lead: "produit@ticketd.localhost".to_owned(),
             partner_relations_lead: "relations.partenaires@ticketd.localhost".to_owned(),
             supervisor: "supervision@ticketd.localhost".to_owned(),
-        }
-    }
-}
-
-impl Owners {
-    pub fn address(&self, owner: Owner) -> &str {
-        match owner {
-            Owner::ProductionLead => &self.production_lead,
-            Owner::ProductLead => &self.product_lead,
-            Owner::PartnerRelationsLead => &self.partner_relations_lead,
-            Owner::Supervisor => &self.supervisor,
         }
     }
 }

@@ -24,8 +24,8 @@ use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use ticket_domain::Policy;
 use ticket_domain::values::TicketId;
@@ -162,9 +162,7 @@ pub fn due_query(
     if !skip.is_empty() {
         select = select.filter(ticket::Column::Id.is_not_in(skip.iter().map(|id| id.0)));
     }
-    select = select
-        .order_by_asc(ticket::Column::NextDueAt)
-        .limit(limit);
+    select = select.order_by_asc(ticket::Column::NextDueAt).limit(limit);
     if backend == DbBackend::Postgres {
         select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
     }

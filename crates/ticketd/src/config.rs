@@ -104,6 +104,30 @@ impl Config {
             key: err.key,
             reason: err.reason,
         })?;
+        let base = self.public.base_url.trim();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                key: "public.base_url",
+                reason: "must be an absolute http:// or https:// address".to_owned(),
+            });
+        }
+        if self.public.csrf_key.as_ref().is_some_and(|k| k.len() < 32) {
+            return Err(ConfigError::Invalid {
+                key: "public.csrf_key",
+                reason: "must be at least 32 characters".to_owned(),
+            });
+        }
+        for (key, limit) in [
+            ("public.per_ip", self.public.per_ip),
+            ("public.per_email", self.public.per_email),
+        ] {
+            if limit.max == 0 || limit.window_seconds <= 0 {
+                return Err(ConfigError::Invalid {
+                    key,
+                    reason: "max and window_seconds must be positive".to_owned(),
+                });
+            }
+        }
         Ok(())
     }
 

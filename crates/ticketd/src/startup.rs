@@ -68,7 +68,10 @@ impl Application {
             Some(
                 ticket_mail::Dispatcher::new(
                     state.store.clone(),
-                    config.mail.clone(),
+                    ticket_mail::MailConfig {
+                        public_url: config.public.base_url.clone(),
+                        ..config.mail.clone()
+                    },
                     transport,
                     Arc::clone(&state.clock),
                 )

@@ -20,7 +20,7 @@ use ticket_domain::Policy;
 use ticket_domain::values::TicketId;
 use ticket_store::clock::Clock;
 use ticket_store::{Store, StoreError};
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 /// The `sweeper` section of the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -95,18 +95,20 @@ struct Passes {
 /// Wakes a running sweeper, or waits for its next pass.
 #[derive(Debug, Clone)]
 pub struct SweeperHandle {
-    wake: Arc<Notify>,
+    requests: Arc<watch::Sender<u64>>,
     passes: watch::Receiver<Passes>,
 }
 
 impl SweeperHandle {
-    /// Asks for a pass now instead of at the next planned wake.
+    /// Asks for a pass now instead of at the next planned wake. A request made before a pass
+    /// started is answered by that pass; one made during a pass gets another.
     pub fn wake(&self) {
-        self.wake.notify_one();
+        self.requests.send_modify(|n| *n += 1);
     }
 
-    /// Asks for a pass and waits until one that started after this call has finished: what a test
-    /// calls after moving time. `false` if the sweeper has stopped (or never ran).
+    /// Asks for a pass and waits until one that started after this call has finished and the
+    /// sweeper has planned its next wake: what a test calls after moving time. `false` if the
+    /// sweeper has stopped.
     pub async fn sweep_now(&self) -> bool {
         let mut passes = self.passes.clone();
         // A pass already running may have read the clock before the caller moved it: wait for the
@@ -124,7 +126,8 @@ pub struct Sweeper {
     clock: Arc<dyn Clock>,
     max_interval: Duration,
     batch_size: u64,
-    wake: Arc<Notify>,
+    /// Counts requests for a pass ([`SweeperHandle::wake`]).
+    requests: Arc<watch::Sender<u64>>,
     passes: watch::Sender<Passes>,
 }
 
@@ -151,14 +154,14 @@ impl Sweeper {
             clock,
             max_interval: Duration::from_secs(config.max_interval_seconds.max(1)),
             batch_size: config.batch_size.max(1),
-            wake: Arc::new(Notify::new()),
+            requests: Arc::new(watch::channel(0).0),
             passes: watch::channel(Passes::default()).0,
         }
     }
 
     pub fn handle(&self) -> SweeperHandle {
         SweeperHandle {
-            wake: Arc::clone(&self.wake),
+            requests: Arc::clone(&self.requests),
             passes: self.passes.subscribe(),
         }
     }
@@ -176,12 +179,15 @@ impl Sweeper {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
         let stopping = AtomicBool::new(false);
+        let mut requests = self.requests.subscribe();
         tracing::info!(
             max_interval_seconds = self.max_interval.as_secs(),
             batch_size = self.batch_size,
             "clock sweeper started"
         );
         loop {
+            // Requests made so far are answered by this pass.
+            requests.mark_unchanged();
             self.passes.send_modify(|p| p.started += 1);
             let pass = self.pass(&stopping);
             tokio::pin!(pass);
@@ -194,7 +200,6 @@ impl Sweeper {
                     None
                 }
             };
-            self.passes.send_modify(|p| p.finished += 1);
             let Some(outcome) = outcome else { break };
             let pause = match outcome {
                 Ok((report, swept_until)) => {
@@ -217,10 +222,13 @@ impl Sweeper {
                     self.max_interval
                 }
             };
+            // Finished once the next wake is planned: a test that moves time after this moves it
+            // while the loop sleeps.
+            self.passes.send_modify(|p| p.finished += 1);
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
-                () = self.wake.notified() => {}
+                _ = requests.changed() => {}
                 () = tokio::time::sleep(pause) => {}
             }
         }
@@ -297,5 +305,96 @@ fn loggable(error: &StoreError) -> String {
     match error {
         StoreError::Corrupt(_) => "corrupt stored data".to_owned(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    // `Jail` closures return figment's own (large) error type.
+    #![allow(clippy::result_large_err)]
+
+    use super::*;
+    use crate::config::Config;
+    use figment::Jail;
+
+    #[test]
+    fn the_sweeper_is_on_by_default_every_minute_at_most_in_batches_of_100() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            let config = Config::load(None).unwrap();
+            assert_eq!(
+                config.sweeper,
+                SweeperConfig {
+                    enabled: true,
+                    max_interval_seconds: 60,
+                    batch_size: 100,
+                }
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_sweeper_is_set_from_the_file_and_nested_variables() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file(
+                "ticketd.toml",
+                "[sweeper]\nmax_interval_seconds = 15\nenabled = false\n",
+            )?;
+            jail.set_env("TICKETD_SWEEPER__BATCH_SIZE", "25");
+            let config = Config::load(Some(&jail.directory().join("ticketd.toml"))).unwrap();
+            assert_eq!(
+                config.sweeper,
+                SweeperConfig {
+                    enabled: false,
+                    max_interval_seconds: 15,
+                    batch_size: 25,
+                }
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn values_that_cannot_work_name_their_key() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_SWEEPER__MAX_INTERVAL_SECONDS", "0");
+            let message = Config::load(None).unwrap_err().to_string();
+            assert!(
+                message.contains("`sweeper.max_interval_seconds`"),
+                "{message}"
+            );
+            jail.set_env("TICKETD_SWEEPER__MAX_INTERVAL_SECONDS", "60");
+            jail.set_env("TICKETD_SWEEPER__BATCH_SIZE", "0");
+            let message = Config::load(None).unwrap_err().to_string();
+            assert!(message.contains("`sweeper.batch_size`"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_typo_in_the_section_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file("ticketd.toml", "[sweeper]\nmax_interval = 15\n")?;
+            let message = Config::load(Some(&jail.directory().join("ticketd.toml")))
+                .unwrap_err()
+                .to_string();
+            assert!(message.contains("max_interval"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn corrupt_data_is_logged_without_its_content() {
+        let error = StoreError::Corrupt("invalid type: string \"Martin\"".to_owned());
+        assert_eq!(loggable(&error), "corrupt stored data");
+        assert_eq!(
+            loggable(&StoreError::NotFound("ticket")),
+            "ticket not found"
+        );
     }
 }

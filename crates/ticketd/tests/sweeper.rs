@@ -238,7 +238,12 @@ async fn declare(
 }
 
 async fn tier(store: &Store, id: TicketId) -> Tier {
-    store.get_ticket(TicketKey::Id(id)).await.unwrap().ticket.tier
+    store
+        .get_ticket(TicketKey::Id(id))
+        .await
+        .unwrap()
+        .ticket
+        .tier
 }
 
 sweeper_test!(
@@ -271,7 +276,11 @@ sweeper_test!(
         );
 
         app.at(breach - TimeDelta::seconds(1)).await;
-        assert_eq!(timed_events(&app.store, id).await.len(), 1, "not a second early");
+        assert_eq!(
+            timed_events(&app.store, id).await.len(),
+            1,
+            "not a second early"
+        );
         assert_eq!(tier(&app.store, id).await, Tier::Agent);
 
         app.at(breach).await;
@@ -298,10 +307,7 @@ sweeper_test!(
         ));
         assert_eq!(tier(&app.store, id).await, Tier::Engineer);
         // Priority 3's owner is the product lead.
-        assert_eq!(
-            escalation_mails(&app.store, id).await,
-            [Owner::ProductLead]
-        );
+        assert_eq!(escalation_mails(&app.store, id).await, [Owner::ProductLead]);
 
         // Once per deadline.
         app.at(breach + TimeDelta::days(3)).await;
@@ -310,44 +316,47 @@ sweeper_test!(
     }
 );
 
-sweeper_test!(a_priority_1_ticket_escalates_at_night, |database| async move {
-    // Saturday 23 May 2026, 22:00 in Paris: the 24/7 calendar of priority 1.
-    let saturday_night = at("2026-05-23T20:00:00Z");
-    let clock = ManualClock::new(saturday_night);
-    let app = start(&database, &clock, 100).await;
-    let id = declare(&app.store, Priority::Critique, saturday_night, false).await;
-    let warning = at("2026-05-23T23:00:00Z"); // 3 h of the 4 h to acknowledge: 01:00 in Paris
-    let breach = at("2026-05-24T00:00:00Z"); // Sunday, 02:00 in Paris
+sweeper_test!(
+    a_priority_1_ticket_escalates_at_night,
+    |database| async move {
+        // Saturday 23 May 2026, 22:00 in Paris: the 24/7 calendar of priority 1.
+        let saturday_night = at("2026-05-23T20:00:00Z");
+        let clock = ManualClock::new(saturday_night);
+        let app = start(&database, &clock, 100).await;
+        let id = declare(&app.store, Priority::Critique, saturday_night, false).await;
+        let warning = at("2026-05-23T23:00:00Z"); // 3 h of the 4 h to acknowledge: 01:00 in Paris
+        let breach = at("2026-05-24T00:00:00Z"); // Sunday, 02:00 in Paris
 
-    app.at(warning - TimeDelta::seconds(1)).await;
-    assert_eq!(timed_events(&app.store, id).await, []);
-    app.at(warning).await;
-    app.at(breach - TimeDelta::seconds(1)).await;
-    assert_eq!(
-        timed_events(&app.store, id).await,
-        [("sla_warning", warning)]
-    );
-    app.at(breach).await;
-    assert_eq!(
-        timed_events(&app.store, id).await,
-        [
-            ("sla_warning", warning),
-            ("sla_breached", breach),
-            ("escalated", breach)
-        ]
-    );
-    assert!(matches!(
-        swept_events(&app.store, id).await[1].event.data,
-        EventData::SlaBreached {
-            clock: ClockKind::Acknowledgement,
-            ..
-        }
-    ));
-    let mut owners = escalation_mails(&app.store, id).await;
-    owners.sort_by_key(|o| format!("{o:?}"));
-    assert_eq!(owners, [Owner::ProductLead, Owner::ProductionLead]);
-    app.stop().await;
-});
+        app.at(warning - TimeDelta::seconds(1)).await;
+        assert_eq!(timed_events(&app.store, id).await, []);
+        app.at(warning).await;
+        app.at(breach - TimeDelta::seconds(1)).await;
+        assert_eq!(
+            timed_events(&app.store, id).await,
+            [("sla_warning", warning)]
+        );
+        app.at(breach).await;
+        assert_eq!(
+            timed_events(&app.store, id).await,
+            [
+                ("sla_warning", warning),
+                ("sla_breached", breach),
+                ("escalated", breach)
+            ]
+        );
+        assert!(matches!(
+            swept_events(&app.store, id).await[1].event.data,
+            EventData::SlaBreached {
+                clock: ClockKind::Acknowledgement,
+                ..
+            }
+        ));
+        let mut owners = escalation_mails(&app.store, id).await;
+        owners.sort_by_key(|o| format!("{o:?}"));
+        assert_eq!(owners, [Owner::ProductLead, Owner::ProductionLead]);
+        app.stop().await;
+    }
+);
 
 sweeper_test!(
     waiting_for_the_reporter_never_counts,
@@ -548,8 +557,8 @@ sweeper_test!(
             .ticket
             .created_at;
         let warning = created + TimeDelta::hours(3);
-        // Jump to a second before the warning; the sweeper replans on this wake, then sleeps.
-        clock.set(clock.now() + TimeDelta::hours(3) - TimeDelta::seconds(1));
+        // Jump to 2 s before the warning; the sweeper replans on this wake, then sleeps.
+        clock.set(clock.now() + TimeDelta::hours(3) - TimeDelta::seconds(2));
         assert!(app.sweeper.sweep_now().await);
         assert!(time.now() < warning);
         assert_eq!(timed_events(&app.store, id).await, []);
@@ -573,10 +582,18 @@ sweeper_test!(
             ..SweeperConfig::default()
         };
         let app = start_with(&database, Arc::new(clock.clone()), &clock, sweeper).await;
+        // After this pass the loop plans its next wake: nothing is due, so in at most 1 s.
+        assert!(app.sweeper.sweep_now().await);
+        let planned = Instant::now();
         let id = declare(&app.store, Priority::Critique, created, false).await;
         // Time jumps without telling the sweeper (as when a command brought a deadline forward).
         clock.set(created + TimeDelta::hours(5));
         wait_for_event(&app.store, id, "escalated").await;
+        let waited = planned.elapsed();
+        assert!(
+            waited >= Duration::from_millis(900),
+            "woken by the interval, not before: {waited:?}"
+        );
         app.stop().await;
     }
 );

@@ -78,7 +78,9 @@ fn too_many(wait: u64) -> ApiError {
             StatusCode::TOO_MANY_REQUESTS,
             "rate-limited",
             "Too many requests",
-            format!("Too many reports from this address or for this email address; retry in {wait} seconds."),
+            format!(
+                "Too many reports from this address or for this email address; retry in {wait} seconds."
+            ),
         )),
         wait,
     )
@@ -91,8 +93,17 @@ impl PublicApi {
     /// The web form's submission as JSON, for partners who host their own form. No key; limited
     /// per client address and per email address (429 with `Retry-After` beyond). Validated with
     /// the same rules as the form; the answer carries the reference and the private tracking link.
-    #[oai(path = "/api/v1/public/identity-theft-reports", method = "post", operation_id = "report_identity_theft")]
-    async fn report(&self, state: Data<&ApiState>, request: &Request, body: Json<PublicReportRequest>) -> Result<PublicReportResponse, ApiError> {
+    #[oai(
+        path = "/api/v1/public/identity-theft-reports",
+        method = "post",
+        operation_id = "report_identity_theft"
+    )]
+    async fn report(
+        &self,
+        state: Data<&ApiState>,
+        request: &Request,
+        body: Json<PublicReportRequest>,
+    ) -> Result<PublicReportResponse, ApiError> {
         let now = state.clock.now();
         let public = &state.public;
         public
@@ -104,7 +115,11 @@ impl PublicApi {
             session_id: body.session_id,
             connection_date: body.connection_date,
             identity_provider: body.identity_provider_id.map(OrganisationId),
-            service_providers: body.service_provider_ids.into_iter().map(OrganisationId).collect(),
+            service_providers: body
+                .service_provider_ids
+                .into_iter()
+                .map(OrganisationId)
+                .collect(),
             birth_names: body.birth_names,
             first_names: body.first_names,
             birth_date: body.birth_date,
@@ -113,10 +128,20 @@ impl PublicApi {
             phone: body.phone.unwrap_or_default(),
             description: body.description,
             consent: body.consent,
-            language: body.language.map_or(ticket_domain::Language::Fr, Into::into),
+            language: body
+                .language
+                .map_or(ticket_domain::Language::Fr, Into::into),
         };
-        let known: Vec<OrganisationId> = state.store.list_organisations().await?.into_iter().map(|o| o.id).collect();
-        let new = report.validate(now, &state.policy, &known).map_err(ApiError::invalid)?;
+        let known: Vec<OrganisationId> = state
+            .store
+            .list_organisations()
+            .await?
+            .into_iter()
+            .map(|o| o.id)
+            .collect();
+        let new = report
+            .validate(now, &state.policy, &known)
+            .map_err(ApiError::invalid)?;
         public
             .per_email
             .check(&report.email.trim().to_lowercase(), now)

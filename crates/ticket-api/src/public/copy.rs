@@ -350,20 +350,53 @@ pub fn field_message(language: Language, field: &str, rule: &str) -> &'static st
 }
 
 /// A state in plain words for the reporter.
-pub fn state_words(language: Language, state: ticket_domain::State) -> (&'static str, &'static str) {
+pub fn state_words(
+    language: Language,
+    state: ticket_domain::State,
+) -> (&'static str, &'static str) {
     use ticket_domain::State::*;
     let fr = language == Language::Fr;
     match (state, fr) {
-        (New, true) => ("Reçu", "Votre signalement a été reçu. L'équipe sécurité va l'examiner."),
-        (New, false) => ("Received", "Your report was received. The security team will examine it."),
-        (Acknowledged, true) => ("Pris en charge", "L'équipe sécurité a pris en charge votre signalement."),
-        (Acknowledged, false) => ("Taken in hand", "The security team has taken your report in hand."),
-        (InProgress, true) => ("En cours d'instruction", "L'équipe sécurité instruit votre signalement."),
-        (InProgress, false) => ("Being examined", "The security team is examining your report."),
-        (WaitingReporter, true) => ("En attente de votre réponse", "Nous avons besoin d'informations de votre part : répondez ci-dessous."),
-        (WaitingReporter, false) => ("Waiting for your answer", "We need information from you: answer below."),
-        (Resolved, true) => ("Résolution proposée", "Nous pensons avoir traité votre signalement. Dites-nous si c'est bien le cas."),
-        (Resolved, false) => ("Resolution proposed", "We believe your report has been dealt with. Tell us whether it is."),
+        (New, true) => (
+            "Reçu",
+            "Votre signalement a été reçu. L'équipe sécurité va l'examiner.",
+        ),
+        (New, false) => (
+            "Received",
+            "Your report was received. The security team will examine it.",
+        ),
+        (Acknowledged, true) => (
+            "Pris en charge",
+            "L'équipe sécurité a pris en charge votre signalement.",
+        ),
+        (Acknowledged, false) => (
+            "Taken in hand",
+            "The security team has taken your report in hand.",
+        ),
+        (InProgress, true) => (
+            "En cours d'instruction",
+            "L'équipe sécurité instruit votre signalement.",
+        ),
+        (InProgress, false) => (
+            "Being examined",
+            "The security team is examining your report.",
+        ),
+        (WaitingReporter, true) => (
+            "En attente de votre réponse",
+            "Nous avons besoin d'informations de votre part : répondez ci-dessous.",
+        ),
+        (WaitingReporter, false) => (
+            "Waiting for your answer",
+            "We need information from you: answer below.",
+        ),
+        (Resolved, true) => (
+            "Résolution proposée",
+            "Nous pensons avoir traité votre signalement. Dites-nous si c'est bien le cas.",
+        ),
+        (Resolved, false) => (
+            "Resolution proposed",
+            "We believe your report has been dealt with. Tell us whether it is.",
+        ),
         (Closed, true) => ("Clos", "Votre dossier est clos."),
         (Closed, false) => ("Closed", "Your case is closed."),
         (Cancelled, true) => ("Annulé", "Ce dossier a été annulé."),

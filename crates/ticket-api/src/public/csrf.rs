@@ -71,8 +71,16 @@ impl Csrf {
         format!("{payload}.{signature}")
     }
 
-    pub fn check(&self, field: Option<&str>, cookie: Option<&str>, now: DateTime<Utc>) -> Result<(), CsrfError> {
-        let (Some(field), Some(cookie)) = (field.filter(|f| !f.is_empty()), cookie.filter(|c| !c.is_empty())) else {
+    pub fn check(
+        &self,
+        field: Option<&str>,
+        cookie: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), CsrfError> {
+        let (Some(field), Some(cookie)) = (
+            field.filter(|f| !f.is_empty()),
+            cookie.filter(|c| !c.is_empty()),
+        ) else {
             return Err(CsrfError::Missing);
         };
         if !constant_time_eq(field.as_bytes(), cookie.as_bytes()) {
@@ -119,14 +127,39 @@ mod tests {
     fn missing_mismatched_forged_and_expired_tokens_are_refused() {
         let csrf = Csrf::new(None);
         let token = csrf.issue(now());
-        assert_eq!(csrf.check(None, Some(&token), now()), Err(CsrfError::Missing));
-        assert_eq!(csrf.check(Some(&token), None, now()), Err(CsrfError::Missing));
+        assert_eq!(
+            csrf.check(None, Some(&token), now()),
+            Err(CsrfError::Missing)
+        );
+        assert_eq!(
+            csrf.check(Some(&token), None, now()),
+            Err(CsrfError::Missing)
+        );
         let other = csrf.issue(now());
-        assert_eq!(csrf.check(Some(&token), Some(&other), now()), Err(CsrfError::Mismatch));
-        let forged = format!("{}.AAAA", token.rsplit_once('.').map(|(p, _)| p).unwrap_or_default());
-        assert_eq!(csrf.check(Some(&forged), Some(&forged), now()), Err(CsrfError::Forged));
+        assert_eq!(
+            csrf.check(Some(&token), Some(&other), now()),
+            Err(CsrfError::Mismatch)
+        );
+        let forged = format!(
+            "{}.AAAA",
+            token.rsplit_once('.').map(|(p, _)| p).unwrap_or_default()
+        );
+        assert_eq!(
+            csrf.check(Some(&forged), Some(&forged), now()),
+            Err(CsrfError::Forged)
+        );
         let foreign = Csrf::new(None).issue(now());
-        assert_eq!(csrf.check(Some(&foreign), Some(&foreign), now()), Err(CsrfError::Forged));
-        assert_eq!(csrf.check(Some(&token), Some(&token), now() + LIFETIME + TimeDelta::seconds(1)), Err(CsrfError::Expired));
+        assert_eq!(
+            csrf.check(Some(&foreign), Some(&foreign), now()),
+            Err(CsrfError::Forged)
+        );
+        assert_eq!(
+            csrf.check(
+                Some(&token),
+                Some(&token),
+                now() + LIFETIME + TimeDelta::seconds(1)
+            ),
+            Err(CsrfError::Expired)
+        );
     }
 }

@@ -107,7 +107,10 @@ pub fn add_routes(route: Route) -> Route {
         .at("/suivi/:secret/confirmation", get(confirmation_fr))
         .at("/en/tracking/:secret/confirmation", get(confirmation_en))
         .at("/suivi/:secret/information", poem::post(information_fr))
-        .at("/en/tracking/:secret/information", poem::post(information_en))
+        .at(
+            "/en/tracking/:secret/information",
+            poem::post(information_en),
+        )
         .at("/suivi/:secret/resolution", poem::post(resolution_fr))
         .at("/en/tracking/:secret/resolution", poem::post(resolution_en))
 }
@@ -137,14 +140,26 @@ fn redirect(location: &str) -> Response {
         .finish()
 }
 
-fn message(language: Language, status: StatusCode, title: &str, text: &str, back: bool) -> Response {
+fn message(
+    language: Language,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+    back: bool,
+) -> Response {
     html(status, pages::message_page(language, title, text, back))
 }
 
 fn too_many(language: Language, retry_after: u64) -> Response {
     let c = copy(language);
     let minutes = retry_after.div_ceil(60).max(1).to_string();
-    let mut response = message(language, StatusCode::TOO_MANY_REQUESTS, c.too_many_title, &c.too_many.replace("{minutes}", &minutes), false);
+    let mut response = message(
+        language,
+        StatusCode::TOO_MANY_REQUESTS,
+        c.too_many_title,
+        &c.too_many.replace("{minutes}", &minutes),
+        false,
+    );
     if let Ok(value) = retry_after.to_string().parse() {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
@@ -154,8 +169,16 @@ fn too_many(language: Language, retry_after: u64) -> Response {
 fn unavailable(language: Language, error: &StoreError) -> Response {
     tracing::error!(error = %error, "public page failed");
     let c = copy(language);
-    let mut response = message(language, StatusCode::SERVICE_UNAVAILABLE, c.unavailable_title, c.unavailable, true);
-    response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    let mut response = message(
+        language,
+        StatusCode::SERVICE_UNAVAILABLE,
+        c.unavailable_title,
+        c.unavailable,
+        true,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
     response
 }
 
@@ -171,7 +194,10 @@ fn style() -> Response {
 /// The client's address, for the per-IP limit.
 fn client_ip(request: &Request, public: &PublicState) -> String {
     if public.config.trust_forwarded_for
-        && let Some(forwarded) = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(forwarded) = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
         && let Some(first) = forwarded.split(',').next()
     {
         return first.trim().to_owned();
@@ -196,13 +222,21 @@ fn cookie_value(request: &Request, name: &str) -> Option<String> {
 }
 
 /// A page with a fresh CSRF token, set as a cookie too.
-fn with_token(public: &PublicState, now: DateTime<Utc>, render: impl FnOnce(&str) -> Response) -> Response {
+fn with_token(
+    public: &PublicState,
+    now: DateTime<Utc>,
+    render: impl FnOnce(&str) -> Response,
+) -> Response {
     let token = public.csrf.issue(now);
     let mut response = render(&token);
     let cookie = format!(
         "{CSRF_NAME}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
         csrf::LIFETIME.num_seconds(),
-        if public.secure_cookie() { "; Secure" } else { "" }
+        if public.secure_cookie() {
+            "; Secure"
+        } else {
+            ""
+        }
     );
     if let Ok(value) = cookie.parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -222,28 +256,65 @@ async fn choices(state: &ApiState) -> Result<(Vec<Choice>, Vec<Choice>), StoreEr
             })
             .collect::<Vec<_>>()
     };
-    Ok((pick(OrganisationRole::IdentityProvider), pick(OrganisationRole::ServiceProvider)))
+    Ok((
+        pick(OrganisationRole::IdentityProvider),
+        pick(OrganisationRole::ServiceProvider),
+    ))
 }
 
-async fn show_form(state: &ApiState, language: Language, status: StatusCode, values: &FormValues, errors: &[crate::problem::FieldError], notice: Option<&str>) -> Response {
+async fn show_form(
+    state: &ApiState,
+    language: Language,
+    status: StatusCode,
+    values: &FormValues,
+    errors: &[crate::problem::FieldError],
+    notice: Option<&str>,
+) -> Response {
     let (identity_providers, service_providers) = match choices(state).await {
         Ok(choices) => choices,
         Err(error) => return unavailable(language, &error),
     };
     let public = &state.public;
     with_token(public, state.clock.now(), |token| {
-        html(status, pages::form_page(language, values, errors, token, &identity_providers, &service_providers, notice))
+        html(
+            status,
+            pages::form_page(
+                language,
+                values,
+                errors,
+                token,
+                &identity_providers,
+                &service_providers,
+                notice,
+            ),
+        )
     })
 }
 
 #[handler]
 async fn form_fr(state: Data<&ApiState>) -> Response {
-    show_form(&state, Language::Fr, StatusCode::OK, &FormValues::default(), &[], None).await
+    show_form(
+        &state,
+        Language::Fr,
+        StatusCode::OK,
+        &FormValues::default(),
+        &[],
+        None,
+    )
+    .await
 }
 
 #[handler]
 async fn form_en(state: Data<&ApiState>) -> Response {
-    show_form(&state, Language::En, StatusCode::OK, &FormValues::default(), &[], None).await
+    show_form(
+        &state,
+        Language::En,
+        StatusCode::OK,
+        &FormValues::default(),
+        &[],
+        None,
+    )
+    .await
 }
 
 /// A form body: every field, repeated ones kept in order.
@@ -251,7 +322,10 @@ struct FormBody(Vec<(String, String)>);
 
 impl FormBody {
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn text(&self, name: &str) -> String {
@@ -259,20 +333,32 @@ impl FormBody {
     }
 
     fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 
 /// Reads a form body up to [`MAX_FORM_BYTES`]; `None` when larger.
 async fn read_form(body: Body) -> Option<FormBody> {
     let bytes = body.into_bytes_limit(MAX_FORM_BYTES).await.ok()?;
-    Some(FormBody(form_urlencoded::parse(&bytes).into_owned().collect()))
+    Some(FormBody(
+        form_urlencoded::parse(&bytes).into_owned().collect(),
+    ))
 }
 
 fn csrf_refusal(language: Language, error: CsrfError) -> Response {
     tracing::warn!(?error, "public form refused: CSRF token");
     let c = copy(language);
-    message(language, StatusCode::BAD_REQUEST, c.refused_title, c.refused, true)
+    message(
+        language,
+        StatusCode::BAD_REQUEST,
+        c.refused_title,
+        c.refused,
+        true,
+    )
 }
 
 async fn submit(state: &ApiState, request: &Request, body: Body, language: Language) -> Response {
@@ -280,11 +366,23 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
     let public = &state.public;
     let now = state.clock.now();
     let Some(form) = read_form(body).await else {
-        return message(language, StatusCode::PAYLOAD_TOO_LARGE, c.too_large_title, c.too_large, true);
+        return message(
+            language,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            c.too_large_title,
+            c.too_large,
+            true,
+        );
     };
     if form.get("website").is_some_and(|v| !v.is_empty()) {
         tracing::warn!("public form refused: honeypot field filled");
-        return message(language, StatusCode::BAD_REQUEST, c.refused_title, c.refused, true);
+        return message(
+            language,
+            StatusCode::BAD_REQUEST,
+            c.refused_title,
+            c.refused,
+            true,
+        );
     }
     let values = FormValues {
         session_id: form.text("session_id"),
@@ -300,9 +398,23 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
         description: form.text("description"),
         consent: form.get("consent").is_some(),
     };
-    match public.csrf.check(form.get(CSRF_NAME), cookie_value(request, CSRF_NAME).as_deref(), now) {
+    match public.csrf.check(
+        form.get(CSRF_NAME),
+        cookie_value(request, CSRF_NAME).as_deref(),
+        now,
+    ) {
         Ok(()) => {}
-        Err(CsrfError::Expired) => return show_form(state, language, StatusCode::BAD_REQUEST, &values, &[], Some(c.expired)).await,
+        Err(CsrfError::Expired) => {
+            return show_form(
+                state,
+                language,
+                StatusCode::BAD_REQUEST,
+                &values,
+                &[],
+                Some(c.expired),
+            )
+            .await;
+        }
         Err(error) => return csrf_refusal(language, error),
     }
     if let Err(wait) = public.per_ip.check(&client_ip(request, public), now) {
@@ -311,24 +423,57 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
     }
     let (report, mut errors) = parse_values(&values, language);
     let known = match state.store.list_organisations().await {
-        Ok(list) => list.into_iter().map(|o| o.id).collect::<Vec<OrganisationId>>(),
+        Ok(list) => list
+            .into_iter()
+            .map(|o| o.id)
+            .collect::<Vec<OrganisationId>>(),
         Err(error) => return unavailable(language, &error),
     };
     let new = match report.validate(now, &state.policy, &known) {
         Ok(new) if errors.is_empty() => new,
-        Ok(_) => return show_form(state, language, StatusCode::UNPROCESSABLE_ENTITY, &values, &errors, None).await,
+        Ok(_) => {
+            return show_form(
+                state,
+                language,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &values,
+                &errors,
+                None,
+            )
+            .await;
+        }
         Err(more) => {
             errors.extend(more);
-            errors.sort_by_key(|e| FIELD_ORDER.iter().position(|f| *f == e.field).unwrap_or(usize::MAX));
+            errors.sort_by_key(|e| {
+                FIELD_ORDER
+                    .iter()
+                    .position(|f| *f == e.field)
+                    .unwrap_or(usize::MAX)
+            });
             errors.dedup_by(|a, b| a.field == b.field);
-            return show_form(state, language, StatusCode::UNPROCESSABLE_ENTITY, &values, &errors, None).await;
+            return show_form(
+                state,
+                language,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &values,
+                &errors,
+                None,
+            )
+            .await;
         }
     };
-    if let Err(wait) = public.per_email.check(&values.email.trim().to_lowercase(), now) {
+    if let Err(wait) = public
+        .per_email
+        .check(&values.email.trim().to_lowercase(), now)
+    {
         tracing::warn!("public form refused: rate limit per email address");
         return too_many(language, wait);
     }
-    match state.store.create_ticket(new, &Actor::PublicReporter, now, &state.policy, None, true).await {
+    match state
+        .store
+        .create_ticket(new, &Actor::PublicReporter, now, &state.policy, None, true)
+        .await
+    {
         Ok(created) => {
             let secret = created.tracking_secret.unwrap_or_default();
             redirect(&format!("{}/{secret}/confirmation", c.tracking_path))
@@ -338,12 +483,24 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
                 .errors
                 .into_iter()
                 .map(|e| crate::problem::FieldError {
-                    field: if e.field == "suspicious_connection_at" { "connection_date".into() } else { e.field },
+                    field: if e.field == "suspicious_connection_at" {
+                        "connection_date".into()
+                    } else {
+                        e.field
+                    },
                     rule: e.rule,
                     message: e.message,
                 })
                 .collect::<Vec<_>>();
-            show_form(state, language, StatusCode::UNPROCESSABLE_ENTITY, &values, &errors, None).await
+            show_form(
+                state,
+                language,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &values,
+                &errors,
+                None,
+            )
+            .await
         }
         Err(error) => unavailable(language, &error),
     }
@@ -366,7 +523,10 @@ const FIELD_ORDER: [&str; 12] = [
 ];
 
 /// Typed values from the form's text; the errors of fields that do not parse.
-fn parse_values(values: &FormValues, language: Language) -> (PublicReport, Vec<crate::problem::FieldError>) {
+fn parse_values(
+    values: &FormValues,
+    language: Language,
+) -> (PublicReport, Vec<crate::problem::FieldError>) {
     let mut errors = Vec::new();
     let mut format_error = |field: &str| {
         errors.push(crate::problem::FieldError {
@@ -377,19 +537,28 @@ fn parse_values(values: &FormValues, language: Language) -> (PublicReport, Vec<c
     };
     let session_id = match values.session_id.trim() {
         "" => None,
-        text => uuid::Uuid::parse_str(text).map_err(|_| format_error("session_id")).ok(),
+        text => uuid::Uuid::parse_str(text)
+            .map_err(|_| format_error("session_id"))
+            .ok(),
     };
     let connection_date = match values.connection_date.trim() {
         "" => None,
-        text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format_error("connection_date")).ok(),
+        text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| format_error("connection_date"))
+            .ok(),
     };
     let birth_date = match values.birth_date.trim() {
         "" => None,
-        text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| format_error("birth_date")).ok(),
+        text => chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| format_error("birth_date"))
+            .ok(),
     };
     let identity_provider = match values.identity_provider.trim() {
         "" => None,
-        text => uuid::Uuid::parse_str(text).map(OrganisationId).map_err(|_| format_error("identity_provider")).ok(),
+        text => uuid::Uuid::parse_str(text)
+            .map(OrganisationId)
+            .map_err(|_| format_error("identity_provider"))
+            .ok(),
     };
     let mut service_providers = Vec::new();
     for text in &values.service_providers {
@@ -428,9 +597,21 @@ async fn submit_en(state: Data<&ApiState>, request: &Request, body: Body) -> Res
 }
 
 /// The ticket a tracking secret opens, or the reporter's 404 page.
-async fn tracked(state: &ApiState, secret: &str, language: Language) -> Result<StoredTicket, Response> {
+async fn tracked(
+    state: &ApiState,
+    secret: &str,
+    language: Language,
+) -> Result<StoredTicket, Response> {
     let c = copy(language);
-    let not_found = || message(language, StatusCode::NOT_FOUND, c.not_found_title, c.not_found, false);
+    let not_found = || {
+        message(
+            language,
+            StatusCode::NOT_FOUND,
+            c.not_found_title,
+            c.not_found,
+            false,
+        )
+    };
     if secret.len() < 32 || secret.len() > 64 {
         return Err(not_found());
     }
@@ -449,7 +630,10 @@ async fn confirmation(state: &ApiState, secret: &str, language: Language) -> Res
     let c = copy(language);
     let path = format!("{}/{secret}", c.tracking_path);
     let url = format!("{}{path}", state.public.base_url());
-    html(StatusCode::OK, pages::confirmation_page(language, &stored.ticket.reference.to_string(), &url, &path))
+    html(
+        StatusCode::OK,
+        pages::confirmation_page(language, &stored.ticket.reference.to_string(), &url, &path),
+    )
 }
 
 #[handler]
@@ -473,21 +657,82 @@ fn history_line(language: Language, event: &ticket_domain::Event) -> Option<Hist
         _ => c.team.to_owned(),
     };
     let text = match &event.data {
-        EventData::Created { .. } => if fr { "Signalement reçu." } else { "Report received." }.to_owned(),
-        EventData::Acknowledged { .. } => if fr { "Signalement pris en charge par l'équipe sécurité." } else { "Report taken in hand by the security team." }.to_owned(),
-        EventData::Commented { body } | EventData::ReporterAnswered { body } => body.as_str().to_owned(),
-        EventData::WaitingForReporter { question } => format!("{} {}", if fr { "Question :" } else { "Question:" }, question.as_str()),
-        EventData::Resolved { summary } => format!("{} {}", if fr { "Résolution proposée :" } else { "Proposed resolution:" }, summary.as_str()),
+        EventData::Created { .. } => if fr {
+            "Signalement reçu."
+        } else {
+            "Report received."
+        }
+        .to_owned(),
+        EventData::Acknowledged { .. } => if fr {
+            "Signalement pris en charge par l'équipe sécurité."
+        } else {
+            "Report taken in hand by the security team."
+        }
+        .to_owned(),
+        EventData::Commented { body } | EventData::ReporterAnswered { body } => {
+            body.as_str().to_owned()
+        }
+        EventData::WaitingForReporter { question } => format!(
+            "{} {}",
+            if fr { "Question :" } else { "Question:" },
+            question.as_str()
+        ),
+        EventData::Resolved { summary } => format!(
+            "{} {}",
+            if fr {
+                "Résolution proposée :"
+            } else {
+                "Proposed resolution:"
+            },
+            summary.as_str()
+        ),
         EventData::Qualified { qualification } => match qualification {
-            ticket_domain::kind::Qualification::Confirmed => if fr { "Usurpation confirmée : les organismes concernés ont été prévenus." } else { "Identity theft confirmed: the organisations concerned were told." }.to_owned(),
-            ticket_domain::kind::Qualification::Unfounded { explanation } => format!("{} {}", if fr { "Signalement non fondé :" } else { "Report found unfounded:" }, explanation.as_str()),
+            ticket_domain::kind::Qualification::Confirmed => if fr {
+                "Usurpation confirmée : les organismes concernés ont été prévenus."
+            } else {
+                "Identity theft confirmed: the organisations concerned were told."
+            }
+            .to_owned(),
+            ticket_domain::kind::Qualification::Unfounded { explanation } => format!(
+                "{} {}",
+                if fr {
+                    "Signalement non fondé :"
+                } else {
+                    "Report found unfounded:"
+                },
+                explanation.as_str()
+            ),
         },
-        EventData::ResolutionConfirmed => if fr { "Résolution confirmée." } else { "Resolution confirmed." }.to_owned(),
-        EventData::ResolutionRejected { reason } => format!("{} {}", if fr { "Non résolu :" } else { "Not resolved:" }, reason.as_str()),
+        EventData::ResolutionConfirmed => if fr {
+            "Résolution confirmée."
+        } else {
+            "Resolution confirmed."
+        }
+        .to_owned(),
+        EventData::ResolutionRejected { reason } => format!(
+            "{} {}",
+            if fr { "Non résolu :" } else { "Not resolved:" },
+            reason.as_str()
+        ),
         EventData::Closed { .. } => if fr { "Dossier clos." } else { "Case closed." }.to_owned(),
-        EventData::Reopened { .. } => if fr { "Dossier rouvert." } else { "Case reopened." }.to_owned(),
-        EventData::ReminderSent { .. } => if fr { "Rappel envoyé : nous attendons votre réponse." } else { "Reminder sent: we are waiting for your answer." }.to_owned(),
-        EventData::Cancelled { .. } => if fr { "Dossier annulé." } else { "Case cancelled." }.to_owned(),
+        EventData::Reopened { .. } => if fr {
+            "Dossier rouvert."
+        } else {
+            "Case reopened."
+        }
+        .to_owned(),
+        EventData::ReminderSent { .. } => if fr {
+            "Rappel envoyé : nous attendons votre réponse."
+        } else {
+            "Reminder sent: we are waiting for your answer."
+        }
+        .to_owned(),
+        EventData::Cancelled { .. } => if fr {
+            "Dossier annulé."
+        } else {
+            "Case cancelled."
+        }
+        .to_owned(),
         _ => return None,
     };
     let paris = event.at.with_timezone(&chrono_tz::Europe::Paris);
@@ -508,7 +753,9 @@ fn closure_words(language: Language, stored: &StoredTicket) -> Option<String> {
             (ResolvedConfirmed, false) => "Reason: you confirmed the resolution.",
             (MutualAgreement, true) => "Motif : clôture d'un commun accord.",
             (MutualAgreement, false) => "Reason: closed by mutual agreement.",
-            (ReporterUnresponsive, true) => "Motif : sans réponse de votre part malgré notre relance.",
+            (ReporterUnresponsive, true) => {
+                "Motif : sans réponse de votre part malgré notre relance."
+            }
             (ReporterUnresponsive, false) => "Reason: no answer from you despite our reminder.",
             (ResolvedByOperator, true) => "Motif : résolu par l'équipe, qui vous en a informé.",
             (ResolvedByOperator, false) => "Reason: resolved by the team, who told you.",
@@ -522,7 +769,14 @@ struct NoticeQuery {
     notice: Option<String>,
 }
 
-async fn tracking(state: &ApiState, secret: &str, language: Language, notice: Option<&str>, status: StatusCode, errors: Vec<crate::problem::FieldError>) -> Response {
+async fn tracking(
+    state: &ApiState,
+    secret: &str,
+    language: Language,
+    notice: Option<&str>,
+    status: StatusCode,
+    errors: Vec<crate::problem::FieldError>,
+) -> Response {
     let stored = match tracked(state, secret, language).await {
         Ok(stored) => stored,
         Err(response) => return response,
@@ -539,7 +793,11 @@ async fn tracking(state: &ApiState, secret: &str, language: Language, notice: Op
         "conflict" => Some(c.notice_conflict),
         _ => None,
     });
-    let history: Vec<HistoryLine> = events.iter().rev().filter_map(|e| history_line(language, &e.event)).collect();
+    let history: Vec<HistoryLine> = events
+        .iter()
+        .rev()
+        .filter_map(|e| history_line(language, &e.event))
+        .collect();
     let action_base = format!("{}/{secret}", c.tracking_path);
     let other = match language {
         Language::Fr => format!("/en/tracking/{secret}"),
@@ -570,13 +828,37 @@ async fn tracking(state: &ApiState, secret: &str, language: Language, notice: Op
 }
 
 #[handler]
-async fn tracking_fr(state: Data<&ApiState>, Path(secret): Path<String>, Query(query): Query<NoticeQuery>) -> Response {
-    tracking(&state, &secret, Language::Fr, query.notice.as_deref(), StatusCode::OK, Vec::new()).await
+async fn tracking_fr(
+    state: Data<&ApiState>,
+    Path(secret): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    tracking(
+        &state,
+        &secret,
+        Language::Fr,
+        query.notice.as_deref(),
+        StatusCode::OK,
+        Vec::new(),
+    )
+    .await
 }
 
 #[handler]
-async fn tracking_en(state: Data<&ApiState>, Path(secret): Path<String>, Query(query): Query<NoticeQuery>) -> Response {
-    tracking(&state, &secret, Language::En, query.notice.as_deref(), StatusCode::OK, Vec::new()).await
+async fn tracking_en(
+    state: Data<&ApiState>,
+    Path(secret): Path<String>,
+    Query(query): Query<NoticeQuery>,
+) -> Response {
+    tracking(
+        &state,
+        &secret,
+        Language::En,
+        query.notice.as_deref(),
+        StatusCode::OK,
+        Vec::new(),
+    )
+    .await
 }
 
 /// What the reporter does from the tracking page.
@@ -585,20 +867,40 @@ enum Action {
     Resolution,
 }
 
-async fn act(state: &ApiState, request: &Request, body: Body, secret: &str, language: Language, action: Action) -> Response {
+async fn act(
+    state: &ApiState,
+    request: &Request,
+    body: Body,
+    secret: &str,
+    language: Language,
+    action: Action,
+) -> Response {
     let c = copy(language);
     let Some(form) = read_form(body).await else {
-        return message(language, StatusCode::PAYLOAD_TOO_LARGE, c.too_large_title, c.too_large, false);
+        return message(
+            language,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            c.too_large_title,
+            c.too_large,
+            false,
+        );
     };
     let now = state.clock.now();
-    if let Err(error) = state.public.csrf.check(form.get(CSRF_NAME), cookie_value(request, CSRF_NAME).as_deref(), now) {
+    if let Err(error) = state.public.csrf.check(
+        form.get(CSRF_NAME),
+        cookie_value(request, CSRF_NAME).as_deref(),
+        now,
+    ) {
         return csrf_refusal(language, error);
     }
     let stored = match tracked(state, secret, language).await {
         Ok(stored) => stored,
         Err(response) => return response,
     };
-    let version = form.get("version").and_then(|v| v.parse::<i64>().ok()).unwrap_or(stored.version);
+    let version = form
+        .get("version")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(stored.version);
     let base = format!("{}/{secret}", c.tracking_path);
     let field_error = |field: &str| {
         vec![crate::problem::FieldError {
@@ -609,51 +911,145 @@ async fn act(state: &ApiState, request: &Request, body: Body, secret: &str, lang
     };
     let (command, done) = match action {
         Action::Information => match Text::parse("message", &form.text("message"), LONG_TEXT) {
-            Ok(body) => (Command::Comment { body, internal: false }, "added"),
-            Err(_) => return tracking(state, secret, language, None, StatusCode::UNPROCESSABLE_ENTITY, field_error("message")).await,
+            Ok(body) => (
+                Command::Comment {
+                    body,
+                    internal: false,
+                },
+                "added",
+            ),
+            Err(_) => {
+                return tracking(
+                    state,
+                    secret,
+                    language,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    field_error("message"),
+                )
+                .await;
+            }
         },
         Action::Resolution => match form.get("answer") {
             Some("confirm") => (Command::ConfirmResolution, "confirmed"),
             Some("reject") => match Text::parse("reason", &form.text("reason"), LONG_TEXT) {
                 Ok(reason) => (Command::RejectResolution { reason }, "rejected"),
-                Err(_) => return tracking(state, secret, language, None, StatusCode::UNPROCESSABLE_ENTITY, field_error("reason")).await,
+                Err(_) => {
+                    return tracking(
+                        state,
+                        secret,
+                        language,
+                        None,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        field_error("reason"),
+                    )
+                    .await;
+                }
             },
-            _ => return message(language, StatusCode::BAD_REQUEST, c.refused_title, c.refused, false),
+            _ => {
+                return message(
+                    language,
+                    StatusCode::BAD_REQUEST,
+                    c.refused_title,
+                    c.refused,
+                    false,
+                );
+            }
         },
     };
     match state
         .store
-        .execute(TicketKey::Id(stored.ticket.id), version, command, &Actor::PublicReporter, now, &state.policy)
+        .execute(
+            TicketKey::Id(stored.ticket.id),
+            version,
+            command,
+            &Actor::PublicReporter,
+            now,
+            &state.policy,
+        )
         .await
     {
         Ok(_) => redirect(&format!("{base}?notice={done}")),
-        Err(StoreError::VersionConflict { .. } | StoreError::Refused(_)) => redirect(&format!("{base}?notice=conflict")),
+        Err(StoreError::VersionConflict { .. } | StoreError::Refused(_)) => {
+            redirect(&format!("{base}?notice=conflict"))
+        }
         Err(error) => unavailable(language, &error),
     }
 }
 
 #[handler]
-async fn information_fr(state: Data<&ApiState>, request: &Request, body: Body, Path(secret): Path<String>) -> Response {
-    act(&state, request, body, &secret, Language::Fr, Action::Information).await
+async fn information_fr(
+    state: Data<&ApiState>,
+    request: &Request,
+    body: Body,
+    Path(secret): Path<String>,
+) -> Response {
+    act(
+        &state,
+        request,
+        body,
+        &secret,
+        Language::Fr,
+        Action::Information,
+    )
+    .await
 }
 
 #[handler]
-async fn information_en(state: Data<&ApiState>, request: &Request, body: Body, Path(secret): Path<String>) -> Response {
-    act(&state, request, body, &secret, Language::En, Action::Information).await
+async fn information_en(
+    state: Data<&ApiState>,
+    request: &Request,
+    body: Body,
+    Path(secret): Path<String>,
+) -> Response {
+    act(
+        &state,
+        request,
+        body,
+        &secret,
+        Language::En,
+        Action::Information,
+    )
+    .await
 }
 
 #[handler]
-async fn resolution_fr(state: Data<&ApiState>, request: &Request, body: Body, Path(secret): Path<String>) -> Response {
-    act(&state, request, body, &secret, Language::Fr, Action::Resolution).await
+async fn resolution_fr(
+    state: Data<&ApiState>,
+    request: &Request,
+    body: Body,
+    Path(secret): Path<String>,
+) -> Response {
+    act(
+        &state,
+        request,
+        body,
+        &secret,
+        Language::Fr,
+        Action::Resolution,
+    )
+    .await
 }
 
 #[handler]
-async fn resolution_en(state: Data<&ApiState>, request: &Request, body: Body, Path(secret): Path<String>) -> Response {
-    act(&state, request, body, &secret, Language::En, Action::Resolution).await
+async fn resolution_en(
+    state: Data<&ApiState>,
+    request: &Request,
+    body: Body,
+    Path(secret): Path<String>,
+) -> Response {
+    act(
+        &state,
+        request,
+        body,
+        &secret,
+        Language::En,
+        Action::Resolution,
+    )
+    .await
 }
 
 /// Used by the JSON endpoint too.
 pub(crate) fn client_address(request: &Request, public: &PublicState) -> String {
     client_ip(request, public)
 }
-

@@ -103,7 +103,11 @@ fn describedby(name: &str, hint: bool, error: bool) -> String {
 }
 
 fn label_html(c: &Copy, field: &Field<'_>) -> String {
-    let marker = if field.required { c.required } else { c.optional };
+    let marker = if field.required {
+        c.required
+    } else {
+        c.optional
+    };
     format!(
         r#"<label for="{name}">{label} <span class="marker">({marker})</span></label>"#,
         name = field.name,
@@ -114,7 +118,12 @@ fn label_html(c: &Copy, field: &Field<'_>) -> String {
 fn hint_and_error(c: &Copy, field: &Field<'_>, error: Option<&str>) -> String {
     let mut out = String::new();
     if let Some(hint) = field.hint {
-        let _ = write!(out, r#"<p class="hint" id="{}-hint">{}</p>"#, field.name, escape(hint));
+        let _ = write!(
+            out,
+            r#"<p class="hint" id="{}-hint">{}</p>"#,
+            field.name,
+            escape(hint)
+        );
     }
     if let Some(error) = error {
         let _ = write!(
@@ -128,7 +137,14 @@ fn hint_and_error(c: &Copy, field: &Field<'_>, error: Option<&str>) -> String {
     out
 }
 
-fn input(c: &Copy, field: Field<'_>, kind: &str, value: &str, error: Option<&str>, extra: &str) -> String {
+fn input(
+    c: &Copy,
+    field: Field<'_>,
+    kind: &str,
+    value: &str,
+    error: Option<&str>,
+    extra: &str,
+) -> String {
     format!(
         r#"<div class="field{error_class}">{label}{messages}<input type="{kind}" id="{name}" name="{name}" value="{value}"{describedby}{invalid}{required}{extra}></div>"#,
         error_class = if error.is_some() { " field--error" } else { "" },
@@ -138,14 +154,30 @@ fn input(c: &Copy, field: Field<'_>, kind: &str, value: &str, error: Option<&str
         name = field.name,
         value = escape(value),
         describedby = describedby(field.name, field.hint.is_some(), error.is_some()),
-        invalid = if error.is_some() { r#" aria-invalid="true""# } else { "" },
-        required = if field.required { r#" aria-required="true""# } else { "" },
+        invalid = if error.is_some() {
+            r#" aria-invalid="true""#
+        } else {
+            ""
+        },
+        required = if field.required {
+            r#" aria-required="true""#
+        } else {
+            ""
+        },
         extra = extra,
     )
 }
 
 /// The report form, empty or with the values and errors of a refused submission.
-pub fn form_page(language: Language, values: &FormValues, errors: &[FieldError], csrf: &str, identity_providers: &[Choice], service_providers: &[Choice], notice: Option<&str>) -> String {
+pub fn form_page(
+    language: Language,
+    values: &FormValues,
+    errors: &[FieldError],
+    csrf: &str,
+    identity_providers: &[Choice],
+    service_providers: &[Choice],
+    notice: Option<&str>,
+) -> String {
     let c = copy(language);
     let error_of = |name: &str| {
         errors
@@ -156,13 +188,18 @@ pub fn form_page(language: Language, values: &FormValues, errors: &[FieldError],
     let mut main = String::new();
     let _ = write!(main, "<h1>{}</h1>", escape(c.form_title));
     if let Some(notice) = notice {
-        let _ = write!(main, r#"<div class="notice" role="status"><p>{}</p></div>"#, escape(notice));
+        let _ = write!(
+            main,
+            r#"<div class="notice" role="status"><p>{}</p></div>"#,
+            escape(notice)
+        );
     }
     if !errors.is_empty() {
         let title = if errors.len() == 1 {
             c.error_summary_one.to_owned()
         } else {
-            c.error_summary_many.replace("{n}", &errors.len().to_string())
+            c.error_summary_many
+                .replace("{n}", &errors.len().to_string())
         };
         let _ = write!(
             main,
@@ -179,16 +216,62 @@ pub fn form_page(language: Language, values: &FormValues, errors: &[FieldError],
         }
         main.push_str("</ul></div>");
     }
-    let _ = write!(main, r#"<p>{}</p><p class="hint">{}</p>"#, escape(c.form_intro), escape(c.required_note));
-    let _ = write!(main, r#"<form method="post" action="{}" novalidate>"#, c.form_path);
-    let _ = write!(main, r#"<input type="hidden" name="csrf_token" value="{}">"#, escape(csrf));
+    let _ = write!(
+        main,
+        r#"<p>{}</p><p class="hint">{}</p>"#,
+        escape(c.form_intro),
+        escape(c.required_note)
+    );
+    let _ = write!(
+        main,
+        r#"<form method="post" action="{}" novalidate>"#,
+        c.form_path
+    );
+    let _ = write!(
+        main,
+        r#"<input type="hidden" name="csrf_token" value="{}">"#,
+        escape(csrf)
+    );
 
     // The suspicious connection.
-    let _ = write!(main, r#"<fieldset><legend>{}</legend>"#, escape(c.connection_legend));
-    main.push_str(&input(c, Field { name: "session_id", label: c.session_label, hint: Some(c.session_hint), required: false }, "text", &values.session_id, error_of("session_id"), r#" autocomplete="off" spellcheck="false""#));
-    main.push_str(&input(c, Field { name: "connection_date", label: c.connection_label, hint: Some(c.connection_hint), required: false }, "date", &values.connection_date, error_of("connection_date"), ""));
+    let _ = write!(
+        main,
+        r#"<fieldset><legend>{}</legend>"#,
+        escape(c.connection_legend)
+    );
+    main.push_str(&input(
+        c,
+        Field {
+            name: "session_id",
+            label: c.session_label,
+            hint: Some(c.session_hint),
+            required: false,
+        },
+        "text",
+        &values.session_id,
+        error_of("session_id"),
+        r#" autocomplete="off" spellcheck="false""#,
+    ));
+    main.push_str(&input(
+        c,
+        Field {
+            name: "connection_date",
+            label: c.connection_label,
+            hint: Some(c.connection_hint),
+            required: false,
+        },
+        "date",
+        &values.connection_date,
+        error_of("connection_date"),
+        "",
+    ));
     {
-        let field = Field { name: "identity_provider", label: c.idp_label, hint: None, required: false };
+        let field = Field {
+            name: "identity_provider",
+            label: c.idp_label,
+            hint: None,
+            required: false,
+        };
         let error = error_of("identity_provider");
         let _ = write!(
             main,
@@ -197,12 +280,25 @@ pub fn form_page(language: Language, values: &FormValues, errors: &[FieldError],
             label_html(c, &field),
             hint_and_error(c, &field, error),
             describedby("identity_provider", false, error.is_some()),
-            if error.is_some() { r#" aria-invalid="true""# } else { "" },
+            if error.is_some() {
+                r#" aria-invalid="true""#
+            } else {
+                ""
+            },
             escape(c.idp_unknown)
         );
         for choice in identity_providers {
-            let selected = if values.identity_provider == choice.id { " selected" } else { "" };
-            let _ = write!(main, r#"<option value="{}"{selected}>{}</option>"#, escape(&choice.id), escape(&choice.name));
+            let selected = if values.identity_provider == choice.id {
+                " selected"
+            } else {
+                ""
+            };
+            let _ = write!(
+                main,
+                r#"<option value="{}"{selected}>{}</option>"#,
+                escape(&choice.id),
+                escape(&choice.name)
+            );
         }
         main.push_str("</select></div>");
     }
@@ -212,16 +308,29 @@ pub fn form_page(language: Language, values: &FormValues, errors: &[FieldError],
             main,
             r#"<fieldset class="field{}" id="service_providers" aria-describedby="service_providers-hint{}"><legend>{} <span class="marker">({})</span></legend><p class="hint" id="service_providers-hint">{}</p>"#,
             if error.is_some() { " field--error" } else { "" },
-            if error.is_some() { " service_providers-error" } else { "" },
+            if error.is_some() {
+                " service_providers-error"
+            } else {
+                ""
+            },
             escape(c.sp_legend),
             c.optional,
             escape(c.sp_hint)
         );
         if let Some(error) = error {
-            let _ = write!(main, r#"<p class="error-message" id="service_providers-error"><span class="visually-hidden">{} </span>{}</p>"#, escape(c.error_prefix), escape(error));
+            let _ = write!(
+                main,
+                r#"<p class="error-message" id="service_providers-error"><span class="visually-hidden">{} </span>{}</p>"#,
+                escape(c.error_prefix),
+                escape(error)
+            );
         }
         for (i, choice) in service_providers.iter().enumerate() {
-            let checked = if values.service_providers.contains(&choice.id) { " checked" } else { "" };
+            let checked = if values.service_providers.contains(&choice.id) {
+                " checked"
+            } else {
+                ""
+            };
             let _ = write!(
                 main,
                 r#"<div class="checkbox"><input type="checkbox" id="service_providers-{i}" name="service_providers" value="{}"{checked}><label for="service_providers-{i}">{}</label></div>"#,
@@ -234,22 +343,108 @@ pub fn form_page(language: Language, values: &FormValues, errors: &[FieldError],
     main.push_str("</fieldset>");
 
     // Birth identity.
-    let _ = write!(main, r#"<fieldset><legend>{}</legend><p class="hint">{}</p>"#, escape(c.identity_legend), escape(c.identity_hint));
-    main.push_str(&input(c, Field { name: "birth_names", label: c.birth_names_label, hint: None, required: true }, "text", &values.birth_names, error_of("birth_names"), r#" autocomplete="family-name""#));
-    main.push_str(&input(c, Field { name: "first_names", label: c.first_names_label, hint: None, required: true }, "text", &values.first_names, error_of("first_names"), r#" autocomplete="given-name""#));
-    main.push_str(&input(c, Field { name: "birth_date", label: c.birth_date_label, hint: Some(c.date_hint), required: true }, "date", &values.birth_date, error_of("birth_date"), r#" autocomplete="bday""#));
-    main.push_str(&input(c, Field { name: "birth_place", label: c.birth_place_label, hint: Some(c.birth_place_hint), required: true }, "text", &values.birth_place, error_of("birth_place"), ""));
+    let _ = write!(
+        main,
+        r#"<fieldset><legend>{}</legend><p class="hint">{}</p>"#,
+        escape(c.identity_legend),
+        escape(c.identity_hint)
+    );
+    main.push_str(&input(
+        c,
+        Field {
+            name: "birth_names",
+            label: c.birth_names_label,
+            hint: None,
+            required: true,
+        },
+        "text",
+        &values.birth_names,
+        error_of("birth_names"),
+        r#" autocomplete="family-name""#,
+    ));
+    main.push_str(&input(
+        c,
+        Field {
+            name: "first_names",
+            label: c.first_names_label,
+            hint: None,
+            required: true,
+        },
+        "text",
+        &values.first_names,
+        error_of("first_names"),
+        r#" autocomplete="given-name""#,
+    ));
+    main.push_str(&input(
+        c,
+        Field {
+            name: "birth_date",
+            label: c.birth_date_label,
+            hint: Some(c.date_hint),
+            required: true,
+        },
+        "date",
+        &values.birth_date,
+        error_of("birth_date"),
+        r#" autocomplete="bday""#,
+    ));
+    main.push_str(&input(
+        c,
+        Field {
+            name: "birth_place",
+            label: c.birth_place_label,
+            hint: Some(c.birth_place_hint),
+            required: true,
+        },
+        "text",
+        &values.birth_place,
+        error_of("birth_place"),
+        "",
+    ));
     main.push_str("</fieldset>");
 
     // Contact.
-    let _ = write!(main, r#"<fieldset><legend>{}</legend>"#, escape(c.contact_legend));
-    main.push_str(&input(c, Field { name: "email", label: c.email_label, hint: Some(c.email_hint), required: true }, "email", &values.email, error_of("email"), r#" autocomplete="email" spellcheck="false""#));
-    main.push_str(&input(c, Field { name: "phone", label: c.phone_label, hint: None, required: false }, "tel", &values.phone, error_of("phone"), r#" autocomplete="tel""#));
+    let _ = write!(
+        main,
+        r#"<fieldset><legend>{}</legend>"#,
+        escape(c.contact_legend)
+    );
+    main.push_str(&input(
+        c,
+        Field {
+            name: "email",
+            label: c.email_label,
+            hint: Some(c.email_hint),
+            required: true,
+        },
+        "email",
+        &values.email,
+        error_of("email"),
+        r#" autocomplete="email" spellcheck="false""#,
+    ));
+    main.push_str(&input(
+        c,
+        Field {
+            name: "phone",
+            label: c.phone_label,
+            hint: None,
+            required: false,
+        },
+        "tel",
+        &values.phone,
+        error_of("phone"),
+        r#" autocomplete="tel""#,
+    ));
     main.push_str("</fieldset>");
 
     // Description.
     {
-        let field = Field { name: "description", label: c.description_label, hint: Some(c.description_hint), required: true };
+        let field = Field {
+            name: "description",
+            label: c.description_label,
+            hint: Some(c.description_hint),
+            required: true,
+        };
         let error = error_of("description");
         let _ = write!(
             main,
@@ -258,7 +453,11 @@ pub fn form_page(language: Language, values: &FormValues, errors: &[FieldError],
             label_html(c, &field),
             hint_and_error(c, &field, error),
             describedby("description", true, error.is_some()),
-            if error.is_some() { r#" aria-invalid="true""# } else { "" },
+            if error.is_some() {
+                r#" aria-invalid="true""#
+            } else {
+                ""
+            },
             escape(&values.description)
         );
     }
@@ -287,7 +486,11 @@ pub fn form_page(language: Language, values: &FormValues, errors: &[FieldError],
         r#"<div class="hp" aria-hidden="true"><label for="website">{}</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>"#,
         escape(c.honeypot_label)
     );
-    let _ = write!(main, r#"<button type="submit">{}</button></form>"#, escape(c.submit));
+    let _ = write!(
+        main,
+        r#"<button type="submit">{}</button></form>"#,
+        escape(c.submit)
+    );
     layout(c, c.form_title, c.other_language_href, &main)
 }
 
@@ -306,7 +509,12 @@ fn advice(c: &Copy) -> String {
 }
 
 /// After a report: the reference, the private tracking link and what to do now.
-pub fn confirmation_page(language: Language, reference: &str, tracking_url: &str, tracking_path: &str) -> String {
+pub fn confirmation_page(
+    language: Language,
+    reference: &str,
+    tracking_url: &str,
+    tracking_path: &str,
+) -> String {
     let c = copy(language);
     let main = format!(
         r#"<h1>{title}</h1><div class="panel" role="status"><p>{reference_label}</p><p class="reference" id="reference">{reference}</p></div><p>{keep}</p><p class="tracking-link"><a id="tracking-link" href="{path}">{url}</a></p><p>{mail}</p>{advice}<p><a class="button" href="{path}">{follow}</a></p>"#,
@@ -351,14 +559,31 @@ pub struct Tracking<'a> {
 pub fn tracking_page(language: Language, t: &Tracking<'_>) -> String {
     let c = copy(language);
     let (state, explanation) = state_words(language, t.state);
-    let mut main = format!("<h1>{} <span class=\"reference\">{}</span></h1>", escape(c.tracking_title), escape(t.reference));
+    let mut main = format!(
+        "<h1>{} <span class=\"reference\">{}</span></h1>",
+        escape(c.tracking_title),
+        escape(t.reference)
+    );
     if let Some(notice) = t.notice {
-        let _ = write!(main, r#"<div class="notice" role="status"><p>{}</p></div>"#, escape(notice));
+        let _ = write!(
+            main,
+            r#"<div class="notice" role="status"><p>{}</p></div>"#,
+            escape(notice)
+        );
     }
     if !t.errors.is_empty() {
-        let _ = write!(main, r#"<div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1"><h2 id="error-summary-title">{}</h2><ul>"#, escape(c.error_summary_one));
+        let _ = write!(
+            main,
+            r#"<div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1"><h2 id="error-summary-title">{}</h2><ul>"#,
+            escape(c.error_summary_one)
+        );
         for error in &t.errors {
-            let _ = write!(main, r##"<li><a href="#{}">{}</a></li>"##, escape(&error.field), escape(field_message(language, &error.field, &error.rule)));
+            let _ = write!(
+                main,
+                r##"<li><a href="#{}">{}</a></li>"##,
+                escape(&error.field),
+                escape(field_message(language, &error.field, &error.rule))
+            );
         }
         main.push_str("</ul></div>");
     }
@@ -368,7 +593,10 @@ pub fn tracking_page(language: Language, t: &Tracking<'_>) -> String {
         escape(c.state_label),
         escape(state),
         escape(explanation),
-        t.closure_words.as_deref().map(|w| format!("<p>{}</p>", escape(w))).unwrap_or_default()
+        t.closure_words
+            .as_deref()
+            .map(|w| format!("<p>{}</p>", escape(w)))
+            .unwrap_or_default()
     );
     let hidden = format!(
         r#"<input type="hidden" name="csrf_token" value="{}"><input type="hidden" name="version" value="{}">"#,
@@ -401,7 +629,11 @@ pub fn tracking_page(language: Language, t: &Tracking<'_>) -> String {
             submit = escape(c.add_info_submit),
         );
     }
-    let _ = write!(main, r#"<section aria-labelledby="history-title"><h2 id="history-title">{}</h2><ol class="history">"#, escape(c.history_title));
+    let _ = write!(
+        main,
+        r#"<section aria-labelledby="history-title"><h2 id="history-title">{}</h2><ol class="history">"#,
+        escape(c.history_title)
+    );
     for line in &t.history {
         let _ = write!(
             main,
@@ -419,11 +651,20 @@ pub fn tracking_page(language: Language, t: &Tracking<'_>) -> String {
 pub fn message_page(language: Language, title: &str, text: &str, back: bool) -> String {
     let c = copy(language);
     let back_link = if back {
-        format!(r#"<p><a href="{}">{}</a></p>"#, c.form_path, escape(c.back_to_form))
+        format!(
+            r#"<p><a href="{}">{}</a></p>"#,
+            c.form_path,
+            escape(c.back_to_form)
+        )
     } else {
         String::new()
     };
-    let main = format!("<h1>{}</h1><p>{}</p>{}", escape(title), escape(text), back_link);
+    let main = format!(
+        "<h1>{}</h1><p>{}</p>{}",
+        escape(title),
+        escape(text),
+        back_link
+    );
     layout(c, title, c.other_language_href, &main)
 }
 
@@ -474,7 +715,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(escape(r#"<script>alert("x")</script> & 'y'"#), "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;");
+        assert_eq!(
+            escape(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
     }
 
     #[test]
@@ -493,7 +737,15 @@ mod tests {
         assert!(html.contains(r##"<a href="#email">Ce champ est obligatoire</a>"##));
         assert!(html.contains(r#"value="&lt;Martin&gt;""#));
         assert!(html.contains(r#"aria-invalid="true""#));
-        let english = form_page(Language::En, &FormValues::default(), &[], "token", &[], &[], None);
+        let english = form_page(
+            Language::En,
+            &FormValues::default(),
+            &[],
+            "token",
+            &[],
+            &[],
+            None,
+        );
         assert!(english.contains(r#"<html lang="en">"#));
         assert!(english.contains("Report identity theft"));
     }

@@ -63,10 +63,15 @@ mod tests {
             max: 2,
             window_seconds: 3600,
         });
-        let t0 = DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z").unwrap().with_timezone(&Utc);
+        let t0 = DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         assert!(limiter.check("ip", t0).is_ok());
         assert!(limiter.check("ip", t0 + TimeDelta::minutes(10)).is_ok());
-        assert_eq!(limiter.check("ip", t0 + TimeDelta::minutes(20)), Err(40 * 60));
+        assert_eq!(
+            limiter.check("ip", t0 + TimeDelta::minutes(20)),
+            Err(40 * 60)
+        );
         assert!(limiter.check("other", t0 + TimeDelta::minutes(20)).is_ok());
         assert!(limiter.check("ip", t0 + TimeDelta::minutes(61)).is_ok());
     }

@@ -3,9 +3,13 @@
 
 use crate::problem::FieldError;
 use chrono::{DateTime, Datelike as _, Months, NaiveDate, TimeZone, Utc};
-use ticket_domain::kind::{BirthIdentity, Contact, KindData, UsurpationReporter, UserUsurpationData};
+use ticket_domain::kind::{
+    BirthIdentity, Contact, KindData, UserUsurpationData, UsurpationReporter,
+};
 use ticket_domain::personal::Personal;
-use ticket_domain::values::{EmailAddress, LONG_TEXT, OrganisationId, PhoneNumber, SHORT_TEXT, Text, TicketId};
+use ticket_domain::values::{
+    EmailAddress, LONG_TEXT, OrganisationId, PhoneNumber, SHORT_TEXT, Text, TicketId,
+};
 use ticket_domain::{Language, NewTicket, Policy};
 use uuid::Uuid;
 
@@ -39,15 +43,26 @@ fn error(field: &str, rule: &str, message: &str) -> FieldError {
 /// Field names are the API's; the form maps them to its own inputs.
 impl PublicReport {
     /// The ticket to open, or every field error at once (in the order of the form).
-    pub fn validate(&self, now: DateTime<Utc>, policy: &Policy, known: &[OrganisationId]) -> Result<NewTicket, Vec<FieldError>> {
+    pub fn validate(
+        &self,
+        now: DateTime<Utc>,
+        policy: &Policy,
+        known: &[OrganisationId],
+    ) -> Result<NewTicket, Vec<FieldError>> {
         let mut errors = Vec::new();
         let paris = chrono_tz::Europe::Paris;
         let today = now.with_timezone(&paris).date_naive();
         let connection = match self.connection_date {
             Some(date) => {
-                let oldest = today.checked_sub_months(Months::new(policy.connection_trace_months)).unwrap_or(today);
+                let oldest = today
+                    .checked_sub_months(Months::new(policy.connection_trace_months))
+                    .unwrap_or(today);
                 if date > today {
-                    errors.push(error("connection_date", "not_in_future", "must not be in the future"));
+                    errors.push(error(
+                        "connection_date",
+                        "not_in_future",
+                        "must not be in the future",
+                    ));
                     None
                 } else if date < oldest {
                     errors.push(error(
@@ -57,18 +72,29 @@ impl PublicReport {
                     ));
                     None
                 } else {
-                    paris.from_local_datetime(&date.and_hms_opt(12, 0, 0).unwrap_or_default()).earliest().map(|t| t.with_timezone(&Utc))
+                    paris
+                        .from_local_datetime(&date.and_hms_opt(12, 0, 0).unwrap_or_default())
+                        .earliest()
+                        .map(|t| t.with_timezone(&Utc))
                 }
             }
             None => None,
         };
-        for (field, organisation) in std::iter::once(("identity_provider", self.identity_provider.as_ref()))
-            .chain(self.service_providers.iter().map(|o| ("service_providers", Some(o))))
+        for (field, organisation) in
+            std::iter::once(("identity_provider", self.identity_provider.as_ref())).chain(
+                self.service_providers
+                    .iter()
+                    .map(|o| ("service_providers", Some(o))),
+            )
         {
             if let Some(organisation) = organisation
                 && !known.contains(organisation)
             {
-                errors.push(error(field, "registered_organisation", "is not an organisation of the federation"));
+                errors.push(error(
+                    field,
+                    "registered_organisation",
+                    "is not an organisation of the federation",
+                ));
             }
         }
         let mut text = |field: &str, value: &str, max: usize| match Text::parse(field, value, max) {
@@ -84,14 +110,24 @@ impl PublicReport {
         let description = text("description", &self.description, LONG_TEXT);
         match self.birth_date {
             None => errors.push(error("birth_date", "required", "must not be empty")),
-            Some(date) if date > today => errors.push(error("birth_date", "not_in_future", "must not be in the future")),
-            Some(date) if date.year_ce().1 < 1900 => errors.push(error("birth_date", "plausible", "must be after 1900")),
+            Some(date) if date > today => errors.push(error(
+                "birth_date",
+                "not_in_future",
+                "must not be in the future",
+            )),
+            Some(date) if date.year_ce().1 < 1900 => {
+                errors.push(error("birth_date", "plausible", "must be after 1900"))
+            }
             Some(_) => {}
         }
         let email = match EmailAddress::parse("email", &self.email) {
             Ok(email) => Some(email),
             Err(_) if self.email.trim().is_empty() => {
-                errors.push(error("email", "required", "must not be empty: the reference and the tracking link are sent there"));
+                errors.push(error(
+                    "email",
+                    "required",
+                    "must not be empty: the reference and the tracking link are sent there",
+                ));
                 None
             }
             Err(e) => {
@@ -111,13 +147,22 @@ impl PublicReport {
             }
         };
         if !self.consent {
-            errors.push(error("consent", "required", "must be given for the report to be processed"));
+            errors.push(error(
+                "consent",
+                "required",
+                "must be given for the report to be processed",
+            ));
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        let (Some(birth_names), Some(first_names), Some(birth_place), Some(description), Some(email)) =
-            (birth_names, first_names, birth_place, description, email)
+        let (
+            Some(birth_names),
+            Some(first_names),
+            Some(birth_place),
+            Some(description),
+            Some(email),
+        ) = (birth_names, first_names, birth_place, description, email)
         else {
             return Err(errors);
         };
@@ -157,4 +202,3 @@ impl PublicReport {
         })
     }
 }
-

@@ -183,3 +183,22 @@ store_test!(
         assert!(asked.elapsed() < Duration::from_secs(1));
     }
 );
+
+store_test!(starttls_is_required_not_opportunistic, |store| async move {
+    let world = World::new(store).await;
+    // aiosmtpd offers no STARTTLS: with `security = "starttls"` nothing may go in clear.
+    let smtp = ticket_mail::testkit::SmtpServer::start().await;
+    let mut config = ticket_mail::testkit::smtp_config(smtp.port());
+    config.smtp.security = ticket_mail::config::SmtpSecurity::Starttls;
+    let dispatcher = world.dispatcher(config);
+    let ticket = world
+        .partner_incident(Priority::Normale, Language::Fr)
+        .await;
+    let report = dispatcher.run_until_idle().await.unwrap();
+    assert_eq!((report.claimed, report.retried), (2, 2), "{report:?}");
+    for row in world.store.outbox_of(ticket.ticket.id).await.unwrap() {
+        let error = row.last_error.unwrap();
+        assert!(error.contains("does not offer STARTTLS"), "{error}");
+    }
+    assert!(smtp.received().is_empty());
+});
