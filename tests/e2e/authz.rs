@@ -61,6 +61,8 @@ enum Fixture {
     Contact,
     /// A spare staff key (`{id}`), not one of the callers' keys.
     ApiKey,
+    /// A mail of the outbox that failed (`{id}`).
+    FailedMail,
 }
 
 /// The kind and state of a ticket fixture.
@@ -412,6 +414,28 @@ const TABLE: &[Row] = &[
         None,
         [403, 403, 403, 403, 200, 403, 403, 401],
     ),
+    // The mail outbox: admins only.
+    row(
+        "GET",
+        "/api/v1/mails",
+        Nothing,
+        None,
+        [403, 403, 403, 403, 200, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/mails/{id}",
+        FailedMail,
+        None,
+        [403, 403, 403, 403, 200, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/mails/{id}/retry",
+        FailedMail,
+        None,
+        [403, 403, 403, 403, 200, 403, 403, 401],
+    ),
 ];
 
 /// What a row's path parameters are filled with.
@@ -561,7 +585,35 @@ async fn prepare(app: &TestApp, fixture: Fixture, n: usize) -> Target {
                 .unwrap();
             target(key.id.to_string(), None)
         }
+        FailedMail => target(failed_mail(app).await.to_string(), None),
     }
+}
+
+/// Declares a ticket and fails its first mail, as a dispatcher would after a permanent refusal.
+pub async fn failed_mail(app: &TestApp) -> uuid::Uuid {
+    let body = json!({"title": "Panne", "started_at": "2026-11-23T08:00:00Z", "impact": "x"});
+    let response = app
+        .post_as(&app.keys.partner, "/api/v1/incidents", &body)
+        .await;
+    assert_eq!(response.status(), 201);
+    let claimed = app
+        .store
+        .claim_outbox(
+            "test-worker",
+            start_instant(),
+            chrono::TimeDelta::minutes(5),
+            1,
+        )
+        .await
+        .unwrap();
+    let mail = claimed[0].mail.id;
+    assert!(
+        app.store
+            .mark_outbox_failed(mail, "test-worker", "550 mailbox unavailable")
+            .await
+            .unwrap()
+    );
+    mail
 }
 
 async fn call(app: &TestApp, row: &Row, target: &Target, key: Option<&str>, n: usize) -> u16 {

@@ -7,6 +7,7 @@ mod errors;
 mod health;
 mod helpers;
 mod keys;
+mod mail;
 mod openapi;
 mod public_form;
 mod registry;

@@ -15,6 +15,7 @@ pub mod error;
 pub mod health;
 pub mod history;
 pub mod keys;
+pub mod mail;
 pub mod problem;
 pub mod public;
 pub mod registry;
@@ -64,6 +65,8 @@ pub enum ApiTag {
     Keys,
     /// What members of the public use, without a key.
     Public,
+    /// The mail outbox: failed and uncertain mails, and retrying them (admin only).
+    Mail,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
@@ -74,6 +77,7 @@ pub type Api = (
     commands::CommandsApi,
     registry::RegistryApi,
     keys::KeysApi,
+    mail::MailApi,
     public::api::PublicApi,
 );
 
