@@ -87,6 +87,8 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
     // The default mail transport writes `./data/mail/*.eml` in the current directory, which is
     // the source tree here. These tests read the outbox, not mails.
     config.mail.dispatcher.enabled = false;
+    // Time is moved by the tests; a sweeper on real time could fire in the middle of a story.
+    config.sweeper.enabled = false;
     let clock = ManualClock::new(start_instant());
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))
         .await

@@ -57,7 +57,55 @@ pub struct Target<'a> {
     pub amount: TimeDelta,
 }
 
+/// A policy whose numbers cannot work together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("policy.{key}: {reason}")]
+pub struct PolicyError {
+    pub key: &'static str,
+    pub reason: String,
+}
+
 impl Policy {
+    /// Checks what deserialisation cannot: calendars that open, thresholds that make sense, a
+    /// reminder before the automatic closure.
+    pub fn validate(&self) -> Result<(), PolicyError> {
+        let error = |key, reason: &str| {
+            Err(PolicyError {
+                key,
+                reason: reason.to_owned(),
+            })
+        };
+        if let Err(e) = self.support_calendar.validate() {
+            return error("support_calendar", &e.to_string());
+        }
+        if let Err(e) = self.critical_calendar.validate() {
+            return error("critical_calendar", &e.to_string());
+        }
+        if !(1..=99).contains(&self.warning_percent) {
+            return error("warning_percent", "must be between 1 and 99");
+        }
+        if self.acknowledgement_target_days == 0 || self.critical_acknowledgement_target_hours == 0
+        {
+            return error(
+                "acknowledgement_target_days",
+                "acknowledgement targets must be positive",
+            );
+        }
+        if self.reminder_after_days == 0 {
+            return error("reminder_after_days", "must be at least 1 working day");
+        }
+        if self.unresponsive_after_days <= self.reminder_after_days {
+            return error(
+                "unresponsive_after_days",
+                "must be longer than reminder_after_days, so that a reminder comes before the closure",
+            );
+        }
+        if self.connection_trace_months == 0 {
+            return error("connection_trace_months", "must be at least 1");
+        }
+        Ok(())
+    }
+
     /// Priority 1 runs on the 24/7 calendar, the others on support hours.
     pub fn calendar_for(&self, priority: Priority) -> &Calendar {
         if priority == Priority::Critique {
@@ -107,5 +155,36 @@ impl Policy {
     pub fn oldest_traceable_connection(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         now.checked_sub_months(Months::new(self.connection_trace_months))
             .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_policy_is_valid_and_nonsense_is_refused() {
+        assert_eq!(Policy::default().validate(), Ok(()));
+        let no_reminder = Policy {
+            reminder_after_days: 0,
+            ..Policy::default()
+        };
+        assert_eq!(
+            no_reminder.validate().map_err(|e| e.key),
+            Err("reminder_after_days")
+        );
+        let closure_first = Policy {
+            unresponsive_after_days: 5,
+            ..Policy::default()
+        };
+        assert_eq!(
+            closure_first.validate().map_err(|e| e.key),
+            Err("unresponsive_after_days")
+        );
+        let always_warn = Policy {
+            warning_percent: 0,
+            ..Policy::default()
+        };
+        assert!(always_warn.validate().is_err());
     }
 }

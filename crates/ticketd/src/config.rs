@@ -100,6 +100,10 @@ impl Config {
             }
         })?;
         self.sweeper.validate()?;
+        self.policy.validate().map_err(|err| ConfigError::Invalid {
+            key: "policy",
+            reason: err.to_string(),
+        })?;
         self.mail.validate().map_err(|err| ConfigError::Invalid {
             key: err.key,
             reason: err.reason,
