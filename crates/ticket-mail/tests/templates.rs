@@ -342,7 +342,7 @@ fn html_escapes_a_script_in_a_title_and_in_user_text() {
         assert!(!mail.html.contains("<img"), "{}", mail.html);
         assert!(
             mail.html
-                .contains("&lt;script&gt;alert(&#39;titre&#39;)&lt;/script&gt; &amp; co")
+                .contains("&lt;script&gt;alert(&#x27;titre&#x27;)&lt;/script&gt; &amp; co")
         );
         assert!(mail.html.contains("&lt;img src=x onerror=alert(1)&gt;"));
         // The plain-text part and the subject are not HTML: they keep the text as typed.

@@ -98,7 +98,7 @@ impl TestDatabase {
 
 /// Defines a test that runs twice, on SQLite and on PostgreSQL, each on its own database:
 ///
-/// ```ignore
+/// ```text
 /// store_test!(creates_a_ticket, |store| async move { /* ... */ });
 /// ```
 #[macro_export]
