@@ -48,7 +48,14 @@ impl StoreError {
 }
 
 impl From<serde_json::Error> for StoreError {
+    /// serde's messages may quote the value that failed, which can be personal data: keep only
+    /// the kind of error and where it is, so that the error can reach a log line.
     fn from(error: serde_json::Error) -> Self {
-        StoreError::corrupt(error)
+        StoreError::Corrupt(format!(
+            "{:?} error in stored JSON at line {}, column {}",
+            error.classify(),
+            error.line(),
+            error.column()
+        ))
     }
 }

@@ -137,6 +137,11 @@ impl Application {
         let mailer = self
             .mailer
             .map(|mailer| tokio::spawn(mailer.run(until_stopped())));
+        let housekeeping = tokio::spawn(housekeeping(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            until_stopped(),
+        ));
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 http::app(self.state),
@@ -158,9 +163,34 @@ impl Application {
         {
             tracing::warn!(%error, "the mail dispatcher ended abnormally");
         }
+        if let Err(error) = housekeeping.await {
+            tracing::warn!(%error, "housekeeping ended abnormally");
+        }
         served.context("the HTTP server failed")?;
         tracing::info!("ticketd stopped");
         Ok(())
+    }
+}
+
+/// Idempotency keys are kept at least 24 h (API conventions); older ones are forgotten hourly, so
+/// the table follows the recent traffic.
+pub const IDEMPOTENCY_RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(48);
+
+async fn housekeeping(store: Store, clock: Arc<dyn Clock>, stopped: impl Future<Output = ()>) {
+    tokio::pin!(stopped);
+    loop {
+        match store
+            .purge_idempotency_keys(clock.now() - IDEMPOTENCY_RETENTION)
+            .await
+        {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "old idempotency keys forgotten"),
+            Err(error) => tracing::warn!(%error, "cannot purge old idempotency keys"),
+        }
+        tokio::select! {
+            () = &mut stopped => return,
+            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
     }
 }
 

@@ -775,3 +775,52 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    old_idempotency_keys_are_forgotten_and_recent_ones_kept,
+    |store| async move {
+        let policy = Policy::default();
+        let request = IdempotencyRequest {
+            principal: "key-1".into(),
+            key: "k".into(),
+            request_hash: "h".into(),
+        };
+        let mut new = incident(false, "2026-11-23T08:00:00Z");
+        new.id = ticket_domain::values::TicketId::new_v7();
+        store
+            .create_ticket(
+                new,
+                &partner(PARTNER),
+                monday(),
+                &policy,
+                Some(request.clone()),
+                false,
+            )
+            .await
+            .unwrap();
+        // Kept while younger than the cut-off.
+        assert_eq!(store.purge_idempotency_keys(monday()).await.unwrap(), 0);
+        assert_eq!(
+            store
+                .purge_idempotency_keys(monday() + TimeDelta::hours(48))
+                .await
+                .unwrap(),
+            1
+        );
+        // Forgotten: the same key now opens a new ticket.
+        let mut again = incident(false, "2026-11-23T08:00:00Z");
+        again.id = ticket_domain::values::TicketId::new_v7();
+        let created = store
+            .create_ticket(
+                again,
+                &partner(PARTNER),
+                monday() + TimeDelta::hours(49),
+                &policy,
+                Some(request),
+                false,
+            )
+            .await
+            .unwrap();
+        assert!(!created.replayed);
+    }
+);
