@@ -126,6 +126,13 @@ const TABLE: &[Row] = &[
         None,
         [200, 200, 200, 200, 200, 200, 200, 200],
     ),
+    row(
+        "GET",
+        "/readyz",
+        Nothing,
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 200],
+    ),
     // Declarations: any staff but admin; a partner for its own organisation only.
     row(
         "POST",

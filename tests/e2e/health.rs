@@ -20,3 +20,12 @@ async fn healthz_answers_ok_with_version() {
         serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })
     );
 }
+
+#[tokio::test]
+async fn readyz_answers_ok_when_the_database_answers() {
+    let app = crate::helpers::spawn_app().await;
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
