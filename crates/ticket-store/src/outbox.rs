@@ -18,7 +18,7 @@
 //! outbox exists to prevent.
 
 use crate::entities::outbox;
-use crate::tickets::{Cursor, Page, decode_cursor, encode_cursor, normalise};
+use crate::tickets::{Cursor, Page, encode_cursor, normalise};
 use crate::{Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ActiveValue::Set;
@@ -481,17 +481,11 @@ impl Store {
             condition = condition.add(outbox::Column::Status.eq(status.name()));
         }
         if let Some(text) = cursor {
-            let after = decode_cursor(text).ok_or(StoreError::InvalidCursor)?;
-            condition = condition.add(
-                Expr::tuple([
-                    Expr::col(outbox::Column::CreatedAt),
-                    Expr::col(outbox::Column::Id),
-                ])
-                .gt(Expr::tuple([
-                    Expr::val(after.created_at),
-                    Expr::val(after.id),
-                ])),
-            );
+            condition = condition.add(crate::tickets::after_cursor(
+                outbox::Column::CreatedAt,
+                outbox::Column::Id,
+                text,
+            )?);
         }
         let rows = outbox::Entity::find()
             .filter(condition)

@@ -535,6 +535,23 @@ impl Store {
     }
 }
 
+/// Rows after a cursor in (created_at, id) order. A row-value comparison, so that the database
+/// seeks the index to the cursor instead of filtering every row before it (PostgreSQL and SQLite
+/// both support it).
+pub(crate) fn after_cursor(
+    created_at: impl sea_orm::ColumnTrait,
+    id: impl sea_orm::ColumnTrait,
+    cursor: &str,
+) -> Result<sea_orm::sea_query::SimpleExpr, StoreError> {
+    let after = decode_cursor(cursor).ok_or(StoreError::InvalidCursor)?;
+    Ok(
+        Expr::tuple([Expr::col(created_at), Expr::col(id)]).gt(Expr::tuple([
+            Expr::val(after.created_at),
+            Expr::val(after.id),
+        ])),
+    )
+}
+
 /// The list query: filters, then keyset pagination on (created_at, id), one row more than the page
 /// to know whether another page follows. Public so that tests can check its plan.
 pub fn list_query(
@@ -579,19 +596,11 @@ pub fn list_query(
         condition = condition.add(ticket::Column::CreatedAt.lt(before));
     }
     if let Some(text) = cursor {
-        let after = decode_cursor(text).ok_or(StoreError::InvalidCursor)?;
-        // A row-value comparison, so that the database seeks the index to the cursor instead of
-        // filtering every row before it (both PostgreSQL and SQLite support it).
-        condition = condition.add(
-            Expr::tuple([
-                Expr::col(ticket::Column::CreatedAt),
-                Expr::col(ticket::Column::Id),
-            ])
-            .gt(Expr::tuple([
-                Expr::val(after.created_at),
-                Expr::val(after.id),
-            ])),
-        );
+        condition = condition.add(after_cursor(
+            ticket::Column::CreatedAt,
+            ticket::Column::Id,
+            text,
+        )?);
     }
     Ok(ticket::Entity::find()
         .filter(condition)
