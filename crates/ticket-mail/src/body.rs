@@ -249,7 +249,7 @@ mod tests {
     fn html_escapes_every_special_character() {
         assert_eq!(
             escape_html(r#"<script>alert("x")</script> & 'y'"#),
-            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;y&#x27;"
         );
     }
 
