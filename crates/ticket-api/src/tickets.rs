@@ -125,15 +125,6 @@ impl Checks {
     }
 }
 
-/// Fields common to every declaration.
-#[derive(Debug, Clone, Object)]
-pub struct ReporterFields {
-    /// Where to write to the reporter; for a partner without one, its designated contacts.
-    pub reporter_email: Option<String>,
-    /// Language of the reporter's mails; `fr` by default.
-    pub language: Option<LanguageDto>,
-}
-
 /// Declaring an incident.
 #[derive(Debug, Clone, Object)]
 pub struct IncidentRequest {
