@@ -443,6 +443,13 @@ const TABLE: &[Row] = &[
         None,
         [403, 403, 403, 403, 200, 403, 403, 401],
     ),
+    row(
+        "POST",
+        "/api/v1/mails/retry-uncertain",
+        Nothing,
+        None,
+        [403, 403, 403, 403, 200, 403, 403, 401],
+    ),
 ];
 
 /// What a row's path parameters are filled with.

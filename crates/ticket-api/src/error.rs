@@ -92,7 +92,10 @@ impl ApiError {
             422 => ApiError::Unprocessable(Json(problem)),
             428 => ApiError::PreconditionRequired(Json(problem)),
             429 => ApiError::TooManyRequests(Json(problem), 60),
-            503 => ApiError::Unavailable(Json(problem), 5),
+            503 => ApiError::Unavailable(
+                Json(problem),
+                crate::problem::UNAVAILABLE_RETRY_AFTER_SECONDS,
+            ),
             _ => ApiError::Internal(Json(Problem::internal())),
         }
     }
@@ -233,13 +236,13 @@ impl From<StoreError> for ApiError {
                 "invalid-cursor",
                 "The cursor is not one this service produced; start again without a cursor.",
             ),
-            StoreError::Database(ref db) if is_unavailable(db) => {
-                tracing::warn!(error = %db, "database unavailable");
+            ref unavailable if unavailable.is_unavailable() => {
+                tracing::warn!(error = %unavailable, "database unavailable");
                 ApiError::from_problem(Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     "Service unavailable",
-                    "The database cannot be reached; nothing was changed. Retry in a few seconds.",
+                    "The database cannot be reached or cannot write now; nothing was changed. Retry in a few seconds.",
                 ))
             }
             other => {
@@ -248,11 +251,4 @@ impl From<StoreError> for ApiError {
             }
         }
     }
-}
-
-fn is_unavailable(error: &sea_orm::DbErr) -> bool {
-    matches!(
-        error,
-        sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_)
-    )
 }

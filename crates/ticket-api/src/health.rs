@@ -34,6 +34,9 @@ pub enum HealthResponse {
     Ok(Json<Health>),
 }
 
+/// How long `/readyz` waits for the database before it says not ready.
+const READY_WITHIN: std::time::Duration = std::time::Duration::from_millis(900);
+
 /// Answers of `GET /readyz`.
 #[derive(Debug, ApiResponse)]
 pub enum ReadyResponse {
@@ -62,19 +65,33 @@ impl HealthApi {
 
     /// Readiness check
     ///
-    /// Answers 200 when the database answers, 503 (problem `unavailable`, with `Retry-After`)
-    /// when it does not: a load balancer stops sending traffic without restarting the process.
+    /// Answers within a second: 200 when the database answers and, if a write failed since the
+    /// last successful one (a full disk, say), takes a write again; 503 (problem `unavailable`,
+    /// with `Retry-After`) otherwise: a load balancer stops sending traffic without restarting the
+    /// process, and sends it again once the database is back.
     #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
     async fn readyz(&self, state: Data<&ApiState>) -> Result<ReadyResponse, ApiError> {
-        state.store.ping().await.map_err(|error| {
-            tracing::warn!(%error, "database not ready");
-            ApiError::from_problem(Problem::new(
+        // Within a second, whatever the database does: a probe that hangs is an answer too.
+        let ready = tokio::time::timeout(READY_WITHIN, state.store.ready()).await;
+        let why = match ready {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "database not ready");
+                Some("The database cannot be reached, or it cannot write.")
+            }
+            Err(_) => {
+                tracing::warn!("database not ready: no answer within a second");
+                Some("The database did not answer within a second.")
+            }
+        };
+        if let Some(why) = why {
+            return Err(ApiError::from_problem(Problem::new(
                 poem::http::StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
-                "The database cannot be reached.",
-            ))
-        })?;
+                why,
+            )));
+        }
         Ok(ReadyResponse::Ready(Json(Health {
             status: HealthStatus::Ok,
             version: crate::VERSION.to_owned(),

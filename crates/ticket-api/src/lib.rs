@@ -103,9 +103,41 @@ pub fn app(state: ApiState) -> impl Endpoint<Output = Response> {
         .at(OPENAPI_PATH, spec)
         .nest(DOCS_PATH, docs)
         .nest("/", api.around(guard_body))
+        .around(note_write_failures)
         .data(state)
         .data(shapes)
         .catch_all_error(problem::problem_response)
+}
+
+/// A request that would write (any method but GET and HEAD) answered 503: the store could not
+/// write (a full disk, the database away). The store remembers it, and `/readyz` says not ready
+/// until a write goes through again.
+async fn note_write_failures<E: Endpoint>(
+    endpoint: Arc<E>,
+    request: poem::Request,
+) -> poem::Result<Response> {
+    use poem::IntoResponse;
+    let writes = !matches!(
+        *request.method(),
+        poem::http::Method::GET | poem::http::Method::HEAD
+    );
+    let store = writes
+        .then(|| request.data::<ApiState>().map(|state| state.store.clone()))
+        .flatten();
+    let result = endpoint
+        .call(request)
+        .await
+        .map(IntoResponse::into_response);
+    let status = match &result {
+        Ok(response) => response.status(),
+        Err(error) => error.status(),
+    };
+    if status == poem::http::StatusCode::SERVICE_UNAVAILABLE
+        && let Some(store) = store
+    {
+        store.note_write_failure();
+    }
+    result
 }
 
 /// The largest request body accepted (413 beyond): a ticket is text, never a file.

@@ -14,6 +14,21 @@ use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
 
+/// How many mails were put back in the queue.
+#[derive(Debug, Clone, Object)]
+pub struct Retried {
+    /// The number of mails now `pending` again.
+    pub retried: u64,
+}
+
+/// Answers of `POST /api/v1/mails/retry-uncertain`.
+#[derive(Debug, ApiResponse)]
+pub enum RetriedResponse {
+    /// The uncertain mails are back in the queue.
+    #[oai(status = 200)]
+    Ok(Json<Retried>),
+}
+
 /// Where a mail is in its delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
@@ -26,8 +41,9 @@ pub enum MailStatusDto {
     Sent,
     /// Given up: a permanent refusal, no address, or too many temporary failures.
     Failed,
-    /// The connection dropped after the message was handed over: it may have arrived. Not resent
-    /// unless an admin retries it.
+    /// The connection dropped after the message was handed over, or its worker died during the
+    /// handover: it may have arrived. Not resent unless an admin retries it (or the operator chose
+    /// the `resend` policy).
     Uncertain,
 }
 
@@ -205,6 +221,30 @@ impl MailApi {
         auth.0.require_admin()?;
         let mail = state.store.retry_outbox(id.0, state.clock.now()).await?;
         Ok(MailResponse::Ok(Json(mail.into())))
+    }
+
+    /// Retry every uncertain mail
+    ///
+    /// Puts every `uncertain` mail back in the queue at once, each with a fresh budget of attempts
+    /// and under the same Message-ID (so a recipient's system can recognise a duplicate): for
+    /// after an incident, once the admin has decided that a possible duplicate is better than a
+    /// possible loss. Answers how many mails were put back.
+    #[oai(
+        path = "/api/v1/mails/retry-uncertain",
+        method = "post",
+        operation_id = "retry_uncertain_mails"
+    )]
+    async fn retry_uncertain(
+        &self,
+        state: Data<&ApiState>,
+        auth: ApiKeyAuth,
+    ) -> Result<RetriedResponse> {
+        auth.0.require_admin()?;
+        let retried = state
+            .store
+            .retry_uncertain_outbox(state.clock.now())
+            .await?;
+        Ok(RetriedResponse::Ok(Json(Retried { retried })))
     }
 }
 

@@ -6,7 +6,7 @@
 
 use poem::error::ResponseError;
 use poem::http::StatusCode;
-use poem::http::header::CONTENT_TYPE;
+use poem::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use poem::{IntoResponse, Response};
 use poem_openapi::Object;
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,10 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// Problem types are URI references under this path of the service itself, one per kind of
 /// error (`/problems/not-found`), so the type names stay stable whatever host serves them.
 pub const PROBLEM_TYPE_BASE: &str = "/problems/";
+
+/// The `Retry-After` of every 503: the database is away or cannot write; a few seconds is how
+/// long a pool takes to notice it is back.
+pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 5;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, Object)]
@@ -118,10 +122,14 @@ impl ResponseError for Problem {
     fn as_response(&self) -> Response {
         // Serialising a struct of strings cannot fail; if it ever did, the status still holds.
         let body = serde_json::to_vec(self).unwrap_or_default();
-        Response::builder()
+        let mut response = Response::builder()
             .status(self.status_code())
-            .header(CONTENT_TYPE, PROBLEM_JSON)
-            .body(body)
+            .header(CONTENT_TYPE, PROBLEM_JSON);
+        if self.status_code() == StatusCode::SERVICE_UNAVAILABLE {
+            // A dependency is down: tell clients when to try again, whichever path answered.
+            response = response.header(RETRY_AFTER, UNAVAILABLE_RETRY_AFTER_SECONDS);
+        }
+        response.body(body)
     }
 }
 

@@ -234,9 +234,26 @@ pub struct DispatcherConfig {
     pub batch_size: u64,
     /// Mails handed to the transport at the same time.
     pub concurrency: usize,
-    /// How long a claim lasts; a row still `sending` after it becomes `uncertain`. Must exceed the
-    /// time one mail can take (several SMTP timeouts).
+    /// How long a claim lasts. A row still `sending` after it belonged to a worker that died: back
+    /// to `pending` if its handover to the mail server had not begun, `uncertain` otherwise. Must
+    /// exceed the time one mail can take (several SMTP timeouts).
     pub lease_seconds: u64,
+    /// What an `uncertain` mail (it may have been delivered) becomes: `hold` keeps it for staff
+    /// to check and retry; `resend` sends it again after `resend_uncertain_after_seconds`, under the
+    /// same Message-ID, while attempts are left.
+    pub uncertain: UncertainPolicy,
+    /// With `uncertain = "resend"`: how long an uncertain mail waits before it is sent again.
+    pub resend_uncertain_after_seconds: u64,
+}
+
+/// What becomes of a mail that may or may not have been delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UncertainPolicy {
+    /// Staff check and retry it (one by one or all at once): never a silent duplicate.
+    Hold,
+    /// Sent again after a delay under the same Message-ID: never a silent loss.
+    Resend,
 }
 
 impl Default for DispatcherConfig {
@@ -247,6 +264,8 @@ impl Default for DispatcherConfig {
             batch_size: 50,
             concurrency: 4,
             lease_seconds: 600,
+            uncertain: UncertainPolicy::Hold,
+            resend_uncertain_after_seconds: 3600,
         }
     }
 }
@@ -342,6 +361,12 @@ impl MailConfig {
         }
         if d.concurrency == 0 {
             return Err(invalid("mail.dispatcher.concurrency", "must be at least 1"));
+        }
+        if d.resend_uncertain_after_seconds == 0 {
+            return Err(invalid(
+                "mail.dispatcher.resend_uncertain_after_seconds",
+                "must be positive",
+            ));
         }
         if self.transport == TransportKind::Smtp {
             if self.smtp.host.trim().is_empty() {

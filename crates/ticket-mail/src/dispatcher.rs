@@ -3,14 +3,18 @@
 //! Delivery is at most once without a trace: a row is marked `sent` only after the transport
 //! accepted the mail; a temporary failure puts it back to `pending` with a backoff; a mail that may
 //! have been delivered (connection lost after the message was handed over, or a worker that died
-//! while sending) becomes `uncertain` and waits for staff instead of being sent again.
+//! after it began the handover) becomes `uncertain` and waits for staff (or for the operator's
+//! resend policy) instead of being sent again silently. The worker records the start of each
+//! handover before it opens the SMTP transaction, so a worker that dies leaves at most its
+//! concurrency of mails uncertain; the others go back to `pending`. An outcome that cannot be
+//! recorded (the database is away) is retried until it is.
 //!
 //! Backoff after the n-th failed attempt: `d = min(initial · 2^(n-1), max)`, then "equal jitter":
 //! a delay drawn uniformly in `[d/2, d]`, so that mails that failed together (an SMTP outage) do not
 //! all come back at the same instant, and none comes back sooner than half the nominal delay.
 //! With the defaults (60 s, 1 h, 8 attempts) a mail is given up after about 1 to 2 hours.
 
-use crate::config::{MailConfig, MailConfigError, RetryPolicy};
+use crate::config::{MailConfig, MailConfigError, RetryPolicy, UncertainPolicy};
 use crate::message::{self, Composition, OutgoingMail};
 use crate::recipients::{self, AddressBook, RecipientError};
 use crate::templates::{self, MailContext};
@@ -145,6 +149,23 @@ impl Dispatcher {
         let lease = TimeDelta::seconds(
             i64::try_from(self.config.dispatcher.lease_seconds).unwrap_or(i64::MAX),
         );
+        if self.config.dispatcher.uncertain == UncertainPolicy::Resend {
+            let now = self.clock.now();
+            let delay = TimeDelta::seconds(
+                i64::try_from(self.config.dispatcher.resend_uncertain_after_seconds)
+                    .unwrap_or(i64::MAX),
+            );
+            let requeued = self
+                .store
+                .requeue_uncertain_outbox(now - delay, self.config.retry.max_attempts, now)
+                .await?;
+            if requeued > 0 {
+                tracing::info!(
+                    mails = requeued,
+                    "uncertain mails sent again (resend policy)"
+                );
+            }
+        }
         let claimed = self
             .store
             .claim_outbox(
@@ -227,11 +248,27 @@ impl Dispatcher {
             &self.config.message_id_domain,
         );
         let sent = match self.prepare(&claimed, &message_id).await {
-            Ok(outgoing) => self
-                .transport
-                .send(&outgoing)
+            Ok(outgoing) => match self
+                .store
+                .begin_outbox_handover(mail.id, &self.worker, self.clock.now())
                 .await
-                .map(|()| outgoing.recipient_domains),
+            {
+                Ok(true) => self
+                    .transport
+                    .send(&outgoing)
+                    .await
+                    .map(|()| outgoing.recipient_domains),
+                Ok(false) => {
+                    tracing::warn!(
+                        mail = %mail.id,
+                        "the outbox row was taken back before it was sent; left alone"
+                    );
+                    return Outcome::Retried;
+                }
+                Err(error) => Err(SendError::Temporary(format!(
+                    "cannot record the start of the handover: {error}"
+                ))),
+            },
             Err(error) => Err(error),
         };
         let now = self.clock.now();
@@ -243,9 +280,11 @@ impl Dispatcher {
                 );
                 (
                     Outcome::Sent,
-                    self.store
-                        .mark_outbox_sent(mail.id, &self.worker, &message_id, now)
-                        .await,
+                    self.record(|| {
+                        self.store
+                            .mark_outbox_sent(mail.id, &self.worker, &message_id, now)
+                    })
+                    .await,
                 )
             }
             Err(SendError::Temporary(error))
@@ -260,9 +299,11 @@ impl Dispatcher {
                 );
                 (
                     Outcome::Retried,
-                    self.store
-                        .mark_outbox_retry(mail.id, &self.worker, &error, next)
-                        .await,
+                    self.record(|| {
+                        self.store
+                            .mark_outbox_retry(mail.id, &self.worker, &error, next)
+                    })
+                    .await,
                 )
             }
             Err(SendError::Temporary(error)) => {
@@ -270,8 +311,7 @@ impl Dispatcher {
                 tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
                 (
                     Outcome::Failed,
-                    self.store
-                        .mark_outbox_failed(mail.id, &self.worker, &error)
+                    self.record(|| self.store.mark_outbox_failed(mail.id, &self.worker, &error))
                         .await,
                 )
             }
@@ -279,8 +319,7 @@ impl Dispatcher {
                 tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
                 (
                     Outcome::Failed,
-                    self.store
-                        .mark_outbox_failed(mail.id, &self.worker, &error)
+                    self.record(|| self.store.mark_outbox_failed(mail.id, &self.worker, &error))
                         .await,
                 )
             }
@@ -291,9 +330,16 @@ impl Dispatcher {
                 );
                 (
                     Outcome::Uncertain,
-                    self.store
-                        .mark_outbox_uncertain(mail.id, &self.worker, &error, &message_id)
-                        .await,
+                    self.record(|| {
+                        self.store.mark_outbox_uncertain(
+                            mail.id,
+                            &self.worker,
+                            &error,
+                            &message_id,
+                            now,
+                        )
+                    })
+                    .await,
                 )
             }
         };
@@ -309,6 +355,27 @@ impl Dispatcher {
             }
         }
         outcome
+    }
+
+    /// Records an outcome, trying again while the database cannot take it (it is away, or its disk
+    /// is full): an outcome that is not recorded would make a sent mail uncertain, or a failed one
+    /// wait for its lease. Gives up only when the worker no longer holds the row.
+    async fn record<F, Fut>(&self, mark: F) -> Result<bool, StoreError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<bool, StoreError>>,
+    {
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match mark().await {
+                Err(error) if error.is_unavailable() => {
+                    tracing::warn!(%error, "cannot record a mail's outcome yet; trying again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Looks up what the mail needs, renders it and puts it in an envelope.

@@ -1,3 +1,6 @@
+use sea_orm::sqlx;
+use sea_orm::sqlx::error::DatabaseError as _;
+use sea_orm::{DbErr, RuntimeErr};
 use ticket_domain::Refusal;
 
 /// What can go wrong in the store. Messages never contain personal data.
@@ -37,6 +40,17 @@ impl StoreError {
         StoreError::Corrupt(what.to_string())
     }
 
+    /// Whether the database could not be reached or could not write: no connection within the
+    /// acquire timeout, a connection lost, a full disk, an I/O error, a read-only or locked file,
+    /// a server shutting down or out of resources. A passing condition of the database (answered
+    /// 503 with `Retry-After`), not a bug; nothing was written.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(error) => db_unavailable(error),
+            _ => false,
+        }
+    }
+
     /// Whether the database reported a unique-constraint violation.
     pub fn is_unique_violation(&self) -> bool {
         matches!(
@@ -57,5 +71,48 @@ impl From<serde_json::Error> for StoreError {
             error.line(),
             error.column()
         ))
+    }
+}
+
+fn db_unavailable(error: &DbErr) -> bool {
+    match error {
+        DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => {
+            sqlx_unavailable(error)
+        }
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(error) => {
+            if let Some(error) = error.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // Primary result codes: BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN.
+                let code = error
+                    .code()
+                    .and_then(|code| code.parse::<i32>().ok())
+                    .unwrap_or_default();
+                matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14)
+            } else if let Some(error) = error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            {
+                // SQLSTATE classes: 08 connection exception, 53 insufficient resources (disk
+                // full, out of memory, too many connections), 57P operator intervention (admin
+                // shutdown, crash shutdown, cannot connect now), 58 system error (I/O).
+                let state = error.code();
+                state.starts_with("08")
+                    || state.starts_with("53")
+                    || state.starts_with("57P")
+                    || state.starts_with("58")
+            } else {
+                false
+            }
+        }
+        _ => false,
     }
 }

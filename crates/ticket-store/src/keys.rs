@@ -131,7 +131,7 @@ impl Store {
         api_key::Entity::insert(api_key::ActiveModel::from(row.clone()))
             .exec_without_returning(&txn)
             .await?;
-        txn.commit().await?;
+        self.commit(txn).await?;
         Ok((key_from_row(row)?, secret))
     }
 

@@ -18,33 +18,97 @@ pub mod tickets;
 
 pub use error::StoreError;
 
+/// How long a SQLite connection waits for the one writer (busy timeout) and a request for a
+/// pooled SQLite connection: the file cannot be "away", so waiting is the answer to load.
+const SQLITE_WAIT: Duration = Duration::from_secs(30);
+
+use sea_orm::sqlx::Connection as _;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use ticket_migrations::{Migrator, MigratorTrait};
+
+/// How the store uses its database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// How long a request waits for a pooled PostgreSQL connection before the store answers
+    /// [`StoreError::is_unavailable`]: short, so that a database that is away gives a quick 503
+    /// rather than a request hanging. (SQLite requests wait for the one writer, 30 s at most.)
+    pub acquire_timeout: Duration,
+    /// How long opening one connection may take.
+    pub connect_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            acquire_timeout: Duration::from_millis(1500),
+            connect_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Whether the last write the store tried could be committed. Set when a commit fails for a
+/// reason of the database (full disk, I/O error, connection lost) or when a connection comes back
+/// to the pool in a transaction it could not end; cleared by the next successful commit.
+#[derive(Debug, Default)]
+struct WriteHealth {
+    failing: AtomicBool,
+}
+
+impl WriteHealth {
+    fn record(&self, ok: bool) {
+        let was_failing = self.failing.swap(!ok, Ordering::AcqRel);
+        if was_failing && ok {
+            tracing::info!("the database accepts writes again");
+        }
+    }
+
+    fn is_failing(&self) -> bool {
+        self.failing.load(Ordering::Acquire)
+    }
+}
 
 /// The store: a connection pool and the functions over it.
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    health: Arc<WriteHealth>,
 }
 
 impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) with the default
+    /// [`StoreOptions`].
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &StoreOptions::default()).await
+    }
+
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
     ///
     /// SQLite: a small pool in WAL mode with a busy timeout, so readers never block the writer and
-    /// writers queue instead of failing; foreign keys on. Statement logging is off: sqlx would log
-    /// every statement, values included, at INFO.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    /// writers queue instead of failing; `synchronous=FULL`, so that a commit has reached the disk
+    /// before the store says it succeeded (with `NORMAL`, a power cut loses the last commits of the
+    /// WAL); foreign keys on. Statement logging is off: sqlx would log every statement, values
+    /// included, at INFO.
+    ///
+    /// On both databases a connection that goes back to the pool still inside a transaction — a
+    /// failed `ROLLBACK` after the database ended the transaction by itself, as SQLite does on a full
+    /// disk — is closed, not reused: reused, its next "transaction" would only be a savepoint of the
+    /// dead one, and its commits would never reach the database.
+    pub async fn connect_with(url: &str, settings: &StoreOptions) -> Result<Self, StoreError> {
+        let health = Arc::new(WriteHealth::default());
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
+            .connect_timeout(settings.connect_timeout)
+            .acquire_timeout(settings.acquire_timeout);
         if url.starts_with("sqlite:") {
+            options.acquire_timeout(SQLITE_WAIT);
             if url.contains(":memory:") || url.contains("mode=memory") {
                 // An in-memory database exists per connection: more than one would split it.
                 options.max_connections(1).min_connections(1);
@@ -53,15 +117,36 @@ impl Store {
             }
             options.map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(30))
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(SQLITE_WAIT)
                     .foreign_keys(true)
+            });
+            let health = Arc::clone(&health);
+            options.map_sqlx_sqlite_pool_opts(move |pool| {
+                let health = Arc::clone(&health);
+                pool.after_release(move |conn, _| {
+                    let health = Arc::clone(&health);
+                    Box::pin(async move {
+                        // The connection's worker runs commands in order: once the ping is
+                        // answered, a rollback queued by a dropped transaction has run.
+                        conn.ping().await?;
+                        Ok(keep_connection(conn.is_in_transaction(), &health))
+                    })
+                })
             });
         } else {
             options.max_connections(16);
+            let health = Arc::clone(&health);
+            options.map_sqlx_postgres_pool_opts(move |pool| {
+                let health = Arc::clone(&health);
+                pool.after_release(move |conn, _| {
+                    let keep = keep_connection(conn.is_in_transaction(), &health);
+                    Box::pin(async move { Ok(keep) })
+                })
+            });
         }
         let db = Database::connect(options).await?;
-        Ok(Self { db })
+        Ok(Self { db, health })
     }
 
     /// Applies the migrations that are not applied yet.
@@ -80,6 +165,53 @@ impl Store {
         Ok(self.db.begin_with_options(options).await?)
     }
 
+    /// Commits a write transaction and remembers whether the database could take it; the caller
+    /// acknowledges the write only when this returns `Ok`.
+    pub(crate) async fn commit(&self, txn: DatabaseTransaction) -> Result<(), StoreError> {
+        match txn.commit().await {
+            Ok(()) => {
+                self.health.record(true);
+                Ok(())
+            }
+            Err(error) => {
+                let error = StoreError::from(error);
+                if error.is_unavailable() {
+                    self.health.record(false);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Whether the service can take requests: the database answers and, if the last write failed,
+    /// a write goes through again (a probe rewrites one row of the migrations table unchanged, so
+    /// a full disk or a read-only file shows here until it is fixed).
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        if self.health.is_failing() {
+            let txn = self.write_transaction().await?;
+            txn.execute_raw(Statement::from_string(
+                self.backend(),
+                "UPDATE seaql_migrations SET applied_at = applied_at \
+                 WHERE version = (SELECT MIN(version) FROM seaql_migrations)",
+            ))
+            .await?;
+            self.commit(txn).await?;
+        }
+        Ok(())
+    }
+
+    /// A write could not be done for a reason of the database (its statement failed before the
+    /// commit, say): [`Store::ready`] probes writes until one goes through.
+    pub fn note_write_failure(&self) {
+        self.health.record(false);
+    }
+
+    /// Whether the last write failed for a reason of the database (see [`Store::ready`]).
+    pub fn writes_failing(&self) -> bool {
+        self.health.is_failing()
+    }
+
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
     }
@@ -93,4 +225,13 @@ impl Store {
         self.db.ping().await?;
         Ok(())
     }
+}
+
+/// The pool's release check: keeps a connection unless it is still in a transaction.
+fn keep_connection(in_transaction: bool, health: &WriteHealth) -> bool {
+    if in_transaction {
+        tracing::warn!("closing a database connection left inside a transaction it could not end");
+        health.record(false);
+    }
+    !in_transaction
 }

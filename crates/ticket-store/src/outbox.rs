@@ -4,18 +4,23 @@
 //! The dispatcher (crate `ticket-mail`) moves each row through these states:
 //!
 //! ```text
-//! pending ──claim──▶ sending ──▶ sent
+//! pending ──claim──▶ sending ──handover──▶ sent
 //!    ▲                  │ ├────▶ failed     (permanent failure, no address, or too many attempts)
 //!    │                  │ └────▶ uncertain  (dropped after the message was handed over, or the
-//!    └── temporary ─────┘                    lease expired: it may have been delivered)
-//!        failure, backoff
+//!    └── temporary ─────┘                    lease expired during the handover: it may have been
+//!        failure, backoff;                   delivered)
+//!        lease expired before the handover
 //! failed / uncertain ──admin retry──▶ pending
+//! uncertain ──(policy "resend": after a delay, same Message-ID)──▶ pending
 //! ```
 //!
 //! A claim is a lease: `claimed_by` names the worker and `claimed_until` the instant after which a
-//! row still `sending` is presumed abandoned by a crashed worker. Such a row becomes `uncertain`,
-//! never `pending` again by itself: it may have been sent, and sending twice silently is what this
-//! outbox exists to prevent.
+//! row still `sending` is presumed abandoned by a crashed worker. The worker records
+//! `handover_started_at` just before it opens the SMTP transaction of a mail. A row abandoned before
+//! that instant was certainly not sent: it goes back to `pending`. A row abandoned after it may
+//! have been sent: it becomes `uncertain`, and is sent again only by staff or by the operator's
+//! "resend" policy, under the same Message-ID — sending twice silently is what this outbox exists
+//! to prevent. So a crash leaves at most the dispatcher's concurrency of mails uncertain.
 
 use crate::entities::outbox;
 use crate::tickets::{Cursor, Page, encode_cursor, normalise};
@@ -215,6 +220,7 @@ pub(crate) async fn enqueue(
                 .map(str::to_owned)),
             created_at: Set(now),
             sent_at: Set(None),
+            handover_started_at: Set(None),
         });
     }
     outbox::Entity::insert_many(rows)
@@ -286,7 +292,7 @@ impl Store {
         }
         let rows = select.all(&txn).await?;
         if rows.is_empty() {
-            txn.commit().await?;
+            self.commit(txn).await?;
             return Ok(Vec::new());
         }
         let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
@@ -302,7 +308,7 @@ impl Store {
             .filter(outbox::Column::Id.is_in(ids))
             .exec(&txn)
             .await?;
-        txn.commit().await?;
+        self.commit(txn).await?;
         rows.into_iter()
             .map(|mut row| {
                 row.status = Status::Sending.name().to_owned();
@@ -314,9 +320,10 @@ impl Store {
             .collect()
     }
 
-    /// Rows still `sending` after their lease ended belong to a worker that crashed or hung: they
-    /// become `uncertain` (the mail may have been sent), for staff to check and retry. Returns how
-    /// many.
+    /// Rows still `sending` after their lease ended belong to a worker that crashed or hung. Those
+    /// whose handover had not begun go back to `pending`, due now; the others become `uncertain`
+    /// (the mail may have been sent), for staff or the resend policy. Returns how many became
+    /// uncertain.
     pub async fn expire_outbox_leases(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let now = normalise(now);
         let expired = outbox::Entity::find()
@@ -331,7 +338,24 @@ impl Store {
         if expired.is_none() {
             return Ok(0);
         }
-        let result = outbox::Entity::update_many()
+        let txn = self.write_transaction().await?;
+        let requeued = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).sub(1),
+            )
+            .filter(outbox::Column::Status.eq(Status::Sending.name()))
+            .filter(outbox::Column::ClaimedUntil.lt(now))
+            .filter(outbox::Column::HandoverStartedAt.is_null())
+            .exec(&txn)
+            .await?;
+        let uncertain = outbox::Entity::update_many()
             .col_expr(
                 outbox::Column::Status,
                 Expr::value(Status::Uncertain.name()),
@@ -339,19 +363,79 @@ impl Store {
             .col_expr(
                 outbox::Column::LastError,
                 Expr::value(
-                    "the worker's lease expired while it was sending: the mail may have been sent",
+                    "the worker's lease expired while it was handing the mail over: it may have been sent",
                 ),
             )
+            // Uncertain since: the resend policy counts its delay from here.
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
             .filter(outbox::Column::Status.eq(Status::Sending.name()))
             .filter(outbox::Column::ClaimedUntil.lt(now))
-            .exec(&self.db)
+            .exec(&txn)
             .await?;
-        if result.rows_affected > 0 {
+        self.commit(txn).await?;
+        if requeued.rows_affected > 0 {
             tracing::warn!(
-                rows = result.rows_affected,
+                rows = requeued.rows_affected,
+                "outbox leases expired before sending began; the mails are pending again"
+            );
+        }
+        if uncertain.rows_affected > 0 {
+            tracing::warn!(
+                rows = uncertain.rows_affected,
                 "outbox leases expired while sending; the mails are now uncertain"
             );
         }
+        Ok(uncertain.rows_affected)
+    }
+
+    /// The worker is about to open the SMTP transaction of a mail it holds: from now on, if it
+    /// dies, the mail may have been sent. `false` if `worker` no longer holds the row (then it
+    /// must not send it).
+    pub async fn begin_outbox_handover(
+        &self,
+        id: Uuid,
+        worker: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(
+                outbox::Column::HandoverStartedAt,
+                Expr::value(normalise(now)),
+            )
+            .filter(outbox::Column::Id.eq(id))
+            .filter(outbox::Column::ClaimedBy.eq(worker))
+            .filter(outbox::Column::Status.eq(Status::Sending.name()))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    /// The operator's "resend" policy for uncertain mails: those uncertain since `before` or
+    /// earlier, and with attempts left under `max_attempts`, go back to `pending` (the dispatcher
+    /// sends them again under the same Message-ID, so the recipient's system can recognise a
+    /// duplicate). Returns how many.
+    pub async fn requeue_uncertain_outbox(
+        &self,
+        before: DateTime<Utc>,
+        max_attempts: u32,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(now)))
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                outbox::Column::HandoverStartedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(outbox::Column::Status.eq(Status::Uncertain.name()))
+            .filter(outbox::Column::NextAttemptAt.lte(normalise(before)))
+            .filter(outbox::Column::Attempts.lt(i32::try_from(max_attempts).unwrap_or(i32::MAX)))
+            .exec(&self.db)
+            .await?;
         Ok(result.rows_affected)
     }
 
@@ -393,6 +477,10 @@ impl Store {
         let result = outbox::Entity::update_many()
             .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
             .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
+            .col_expr(
+                outbox::Column::HandoverStartedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
             .col_expr(
                 outbox::Column::NextAttemptAt,
                 Expr::value(normalise(next_attempt_at)),
@@ -441,8 +529,11 @@ impl Store {
         worker: &str,
         error: &str,
         message_id: &str,
+        now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let result = outbox::Entity::update_many()
+            // Uncertain since: the resend policy counts its delay from here.
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(now)))
             .col_expr(
                 outbox::Column::Status,
                 Expr::value(Status::Uncertain.name()),
@@ -535,6 +626,32 @@ impl Store {
             .collect())
     }
 
+    /// Staff send every `uncertain` mail again (after checking that none arrived, or accepting
+    /// duplicates under the same Message-ID): each goes back to `pending`, due now, with a fresh
+    /// budget of attempts. Returns how many.
+    pub async fn retry_uncertain_outbox(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let result = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
+            .col_expr(outbox::Column::Attempts, Expr::value(0))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(now)))
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                outbox::Column::ClaimedBy,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                outbox::Column::HandoverStartedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(outbox::Column::Status.eq(Status::Uncertain.name()))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+
     /// Staff send a `failed` or `uncertain` mail again: it goes back to `pending`, due now, with a
     /// fresh budget of attempts. `NotFound("mail")`; any other status is refused
     /// (`invalid-transition`): a pending mail is already on its way and a sent one is not resent.
@@ -554,6 +671,10 @@ impl Store {
             .col_expr(
                 outbox::Column::ClaimedBy,
                 Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                outbox::Column::HandoverStartedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
             )
             .filter(outbox::Column::Id.eq(id))
             .filter(outbox::Column::Status.is_in([Status::Failed.name(), Status::Uncertain.name()]))

@@ -505,7 +505,7 @@ impl Store {
             return Err(StoreError::NotFound("organisation"));
         }
         let organisation = load_organisation(&txn, id).await?;
-        txn.commit().await?;
+        self.commit(txn).await?;
         Ok(organisation)
     }
 
@@ -563,7 +563,7 @@ impl Store {
                     StoreError::from(error)
                 }
             })?;
-        txn.commit().await?;
+        self.commit(txn).await?;
         Ok(())
     }
 
@@ -594,7 +594,7 @@ impl Store {
             .exec_without_returning(&txn)
             .await
             .map_err(missing_organisation)?;
-        txn.commit().await?;
+        self.commit(txn).await?;
         service_from_row(row)
     }
 
@@ -664,7 +664,7 @@ impl Store {
             .exec_without_returning(&txn)
             .await
             .map_err(missing_organisation)?;
-        txn.commit().await?;
+        self.commit(txn).await?;
         Ok(DesignatedContact {
             id: row.id,
             organisation,

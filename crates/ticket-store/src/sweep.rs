@@ -114,7 +114,7 @@ impl Store {
                 Err(error) => batch.failed.push((id, error)),
             }
         }
-        txn.commit().await?;
+        self.commit(txn).await?;
         Ok(batch)
     }
 

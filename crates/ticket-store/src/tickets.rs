@@ -279,7 +279,7 @@ impl Store {
                 return Err(error);
             }
         }
-        txn.commit().await?;
+        self.commit(txn).await?;
         Ok(Created {
             ticket: stored,
             tracking_secret,
@@ -365,7 +365,7 @@ impl Store {
         let decision = ticket_domain::decide(&current.ticket, command, actor, now, policy)?;
         let txn = self.write_transaction().await?;
         let version = write_decision(&txn, &decision, expected_version, now, policy).await?;
-        txn.commit().await?;
+        self.commit(txn).await?;
         Ok(StoredTicket {
             ticket: decision.ticket,
             version,
@@ -388,7 +388,7 @@ impl Store {
         let txn = self.write_transaction().await?;
         match write_decision(&txn, &decision, current.version, now, policy).await {
             Ok(version) => {
-                txn.commit().await?;
+                self.commit(txn).await?;
                 Ok(Some(StoredTicket {
                     ticket: decision.ticket,
                     version,

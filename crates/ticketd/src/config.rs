@@ -27,6 +27,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Where tickets are stored: `sqlite://…?mode=rwc` or `postgres://…`.
     pub database_url: DatabaseUrl,
+    /// How long a request waits for a PostgreSQL connection before it is answered 503 with
+    /// `Retry-After` (the database is away or overloaded), in milliseconds, 100 to 60000. SQLite
+    /// connections wait for the one writer instead.
+    pub database_acquire_timeout_ms: u64,
     /// How log lines are written to standard error.
     pub log_format: LogFormat,
     /// A `tracing` env-filter directive, e.g. `info,ticketd=debug`.
@@ -51,6 +55,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             database_url: DatabaseUrl(DEFAULT_DATABASE_URL.to_owned()),
+            database_acquire_timeout_ms: 1500,
             log_format: LogFormat::Text,
             log_filter: DEFAULT_LOG_FILTER.to_owned(),
             policy: ticket_domain::Policy::default(),
@@ -99,6 +104,12 @@ impl Config {
                 reason: err.to_string(),
             }
         })?;
+        if !(100..=60_000).contains(&self.database_acquire_timeout_ms) {
+            return Err(ConfigError::Invalid {
+                key: "database_acquire_timeout_ms",
+                reason: "must be between 100 and 60000".to_owned(),
+            });
+        }
         self.sweeper.validate()?;
         self.policy.validate().map_err(|err| ConfigError::Invalid {
             key: "policy",

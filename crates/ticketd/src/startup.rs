@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
+use tokio::time::Instant;
 
 use anyhow::Context as _;
 use poem::Server;
@@ -13,8 +14,8 @@ use crate::config::Config;
 use crate::http;
 use crate::sweeper::{Sweeper, SweeperHandle};
 use std::sync::Arc;
-use ticket_store::Store;
 use ticket_store::clock::{Clock, SystemClock};
+use ticket_store::{Store, StoreOptions};
 
 /// How long in-flight requests may take to finish once shutdown is asked for.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -116,55 +117,70 @@ impl Application {
         self.local_addr.port()
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish for at most
-    /// [`SHUTDOWN_GRACE`].
+    /// Serves until `shutdown` completes, then lets in-flight requests and background workers
+    /// finish, all within [`SHUTDOWN_GRACE`] of the moment shutdown was asked for.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.local_addr, version = crate::VERSION, "ticketd listening");
-        // Background workers stop when the server is asked to, or when it fails.
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let until_stopped = move || {
-            let mut stopped = stopped.clone();
-            async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
+        // Background workers stop when the server is asked to, or when it fails. The instant
+        // shutdown was asked for starts the one grace period of the whole process.
+        let (stop, stopped) = tokio::sync::watch::channel(None::<Instant>);
+        let until_stopped = {
+            let stopped = stopped.clone();
+            move || {
+                let mut stopped = stopped.clone();
+                async move {
+                    let _ = stopped.wait_for(Option::is_some).await;
+                }
             }
         };
-        let sweeper = self
-            .sweeper
-            .map(|sweeper| tokio::spawn(sweeper.run(until_stopped())));
-        let mailer = self
-            .mailer
-            .map(|mailer| tokio::spawn(mailer.run(until_stopped())));
-        let housekeeping = tokio::spawn(housekeeping(
-            self.state.store.clone(),
-            self.state.clock.clone(),
-            until_stopped(),
+        let mut workers = Vec::new();
+        if let Some(sweeper) = self.sweeper {
+            workers.push((
+                "the clock sweeper",
+                tokio::spawn(sweeper.run(until_stopped())),
+            ));
+        }
+        if let Some(mailer) = self.mailer {
+            // The dispatcher finishes the batch it is sending, within the grace period.
+            workers.push((
+                "the mail dispatcher",
+                tokio::spawn(mailer.run(until_stopped())),
+            ));
+        }
+        workers.push((
+            "housekeeping",
+            tokio::spawn(housekeeping(
+                self.state.store.clone(),
+                self.state.clock.clone(),
+                until_stopped(),
+            )),
         ));
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 http::app(self.state),
                 async move {
                     shutdown.await;
-                    let _ = stop.send(true);
+                    let _ = stop.send(Some(Instant::now()));
                 },
                 Some(SHUTDOWN_GRACE),
             )
             .await;
-        if let Some(sweeper) = sweeper
-            && let Err(error) = sweeper.await
-        {
-            tracing::warn!(%error, "the clock sweeper ended abnormally");
-        }
-        // The dispatcher finishes the batch it is sending (each step has the SMTP timeout).
-        if let Some(mailer) = mailer
-            && let Err(error) = mailer.await
-        {
-            tracing::warn!(%error, "the mail dispatcher ended abnormally");
-        }
-        if let Err(error) = housekeeping.await {
-            tracing::warn!(%error, "housekeeping ended abnormally");
+        let asked = (*stopped.borrow()).unwrap_or_else(Instant::now);
+        let deadline = asked + SHUTDOWN_GRACE;
+        for (name, mut worker) in workers {
+            match tokio::time::timeout_at(deadline, &mut worker).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "{name} ended abnormally"),
+                Err(_) => {
+                    // What it was doing is left to the leases (a mail being handed over becomes
+                    // uncertain, the others pending) and to the next sweep.
+                    tracing::warn!("{name} did not stop within the grace period; stopped");
+                    worker.abort();
+                }
+            }
         }
         served.context("the HTTP server failed")?;
         tracing::info!("ticketd stopped");
@@ -199,7 +215,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     if let Some(file) = config.database_url.sqlite_file() {
         create_parent_dir(&file)?;
     }
-    let store = Store::connect(config.database_url.expose())
+    let options = StoreOptions {
+        acquire_timeout: Duration::from_millis(config.database_acquire_timeout_ms),
+        ..StoreOptions::default()
+    };
+    let store = Store::connect_with(config.database_url.expose(), &options)
         .await
         .context("cannot connect to the database (`database_url`)")?;
     store

@@ -21,6 +21,8 @@ pub struct Model {
     pub tracking_secret: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// When the claiming worker began handing the mail to the mail server (this attempt).
+    pub handover_started_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -266,39 +266,130 @@ store_test!(
 );
 
 store_test!(
-    an_expired_lease_makes_the_mail_uncertain_never_pending,
+    an_expired_lease_makes_a_handed_over_mail_uncertain_and_an_untouched_one_pending,
     |store| async move {
         partner_incident(&store).await;
         let crashed = store
-            .claim_outbox("crashed", monday(), lease(), 1)
+            .claim_outbox("crashed", monday(), lease(), 2)
             .await
             .unwrap();
-        let id = crashed[0].mail.id;
-        // Before the lease ends the row is left alone.
+        assert_eq!(crashed.len(), 2);
+        let (handed, untouched) = (crashed[0].mail.id, crashed[1].mail.id);
+        // The crashed worker had begun to hand the first mail over, not the second.
+        assert!(
+            store
+                .begin_outbox_handover(handed, "crashed", monday())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .begin_outbox_handover(handed, "someone-else", monday())
+                .await
+                .unwrap(),
+            "only the holder begins a handover"
+        );
+        // Before the lease ends the rows are left alone.
         let during = store
             .claim_outbox("w", monday() + TimeDelta::minutes(9), lease(), 10)
             .await
             .unwrap();
-        assert!(during.iter().all(|r| r.mail.id != id));
-        assert_eq!(status_of(&store, id).await, Status::Sending);
+        assert!(
+            during
+                .iter()
+                .all(|r| r.mail.id != handed && r.mail.id != untouched)
+        );
+        assert_eq!(status_of(&store, handed).await, Status::Sending);
         let after = monday() + TimeDelta::minutes(11);
         assert_eq!(store.expire_outbox_leases(after).await.unwrap(), 1);
-        let row = store.get_outbox(id).await.unwrap();
+        let row = store.get_outbox(handed).await.unwrap();
         assert_eq!(row.status, Status::Uncertain);
         assert!(row.last_error.unwrap().contains("lease expired"));
+        let row = store.get_outbox(untouched).await.unwrap();
+        assert_eq!(
+            row.status,
+            Status::Pending,
+            "never begun: certainly not sent"
+        );
+        assert_eq!(
+            row.attempts, 0,
+            "the lost claim is not counted as an attempt"
+        );
         let claimed = store.claim_outbox("w", after, lease(), 10).await.unwrap();
         assert!(
-            claimed.iter().all(|r| r.mail.id != id),
-            "never resent by itself"
+            claimed.iter().all(|r| r.mail.id != handed),
+            "an uncertain mail is never resent by itself"
+        );
+        assert!(
+            claimed.iter().any(|r| r.mail.id == untouched),
+            "the untouched mail is sent by another worker"
         );
         // The crashed worker's late success is still recorded.
         assert!(
             store
-                .mark_outbox_sent(id, "crashed", "<m@d>", after)
+                .mark_outbox_sent(handed, "crashed", "<m@d>", after)
                 .await
                 .unwrap()
         );
-        assert_eq!(status_of(&store, id).await, Status::Sent);
+        assert_eq!(status_of(&store, handed).await, Status::Sent);
+    }
+);
+
+store_test!(
+    uncertain_mails_are_requeued_by_the_resend_policy_and_by_staff_all_at_once,
+    |store| async move {
+        partner_incident(&store).await;
+        let claimed = store.claim_outbox("w", monday(), lease(), 2).await.unwrap();
+        let (first, second) = (claimed[0].mail.id, claimed[1].mail.id);
+        for id in [first, second] {
+            assert!(
+                store
+                    .mark_outbox_uncertain(id, "w", "dropped after DATA", "<m@d>", monday())
+                    .await
+                    .unwrap()
+            );
+        }
+        // Resend policy: not before the delay, and only with attempts left.
+        let delay = TimeDelta::hours(1);
+        let early = monday() + TimeDelta::minutes(30);
+        assert_eq!(
+            store
+                .requeue_uncertain_outbox(early - delay, 8, early)
+                .await
+                .unwrap(),
+            0
+        );
+        let late = monday() + TimeDelta::minutes(61);
+        assert_eq!(
+            store
+                .requeue_uncertain_outbox(late - delay, 1, late)
+                .await
+                .unwrap(),
+            0,
+            "no attempt left"
+        );
+        assert_eq!(
+            store
+                .requeue_uncertain_outbox(late - delay, 8, late)
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(status_of(&store, first).await, Status::Pending);
+        // Staff: every uncertain mail at once, with a fresh budget.
+        let again = store.claim_outbox("w", late, lease(), 2).await.unwrap();
+        assert_eq!(again.len(), 2);
+        for mail in &again {
+            store
+                .mark_outbox_uncertain(mail.mail.id, "w", "dropped", "<m@d>", late)
+                .await
+                .unwrap();
+        }
+        assert_eq!(store.retry_uncertain_outbox(late).await.unwrap(), 2);
+        let row = store.get_outbox(second).await.unwrap();
+        assert_eq!(row.status, Status::Pending);
+        assert_eq!(row.attempts, 0);
+        assert_eq!(store.retry_uncertain_outbox(late).await.unwrap(), 0);
     }
 );
 
@@ -310,7 +401,13 @@ store_test!(
         let id = claimed[0].mail.id;
         assert!(
             store
-                .mark_outbox_uncertain(id, "w", "connection closed after DATA", "<m.1.a@d>")
+                .mark_outbox_uncertain(
+                    id,
+                    "w",
+                    "connection closed after DATA",
+                    "<m.1.a@d>",
+                    monday()
+                )
                 .await
                 .unwrap()
         );
@@ -339,7 +436,7 @@ store_test!(
             .await
             .unwrap();
         store
-            .mark_outbox_uncertain(uncertain, "w", "dropped", "<m@d>")
+            .mark_outbox_uncertain(uncertain, "w", "dropped", "<m@d>", monday())
             .await
             .unwrap();
         let later = monday() + TimeDelta::hours(2);
