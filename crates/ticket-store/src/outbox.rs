@@ -229,6 +229,27 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
+/// The update that puts mails back in the queue for staff: `pending`, due `now`, unclaimed, with a
+/// fresh budget of attempts.
+fn sent_again(now: DateTime<Utc>) -> sea_orm::UpdateMany<outbox::Entity> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
+        .col_expr(outbox::Column::Attempts, Expr::value(0))
+        .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(now)))
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            outbox::Column::ClaimedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            outbox::Column::HandoverStartedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+}
+
 /// The rows a worker still holds: the only ones it may mark. A row the lease reaper made
 /// `uncertain` is still the worker's to mark, so that a late success or failure is not lost; a row
 /// an administrator put back to `pending` is not.
@@ -630,22 +651,7 @@ impl Store {
     /// duplicates under the same Message-ID): each goes back to `pending`, due now, with a fresh
     /// budget of attempts. Returns how many.
     pub async fn retry_uncertain_outbox(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let result = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
-            .col_expr(outbox::Column::Attempts, Expr::value(0))
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(now)))
-            .col_expr(
-                outbox::Column::ClaimedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(
-                outbox::Column::ClaimedBy,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                outbox::Column::HandoverStartedAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
+        let result = sent_again(now)
             .filter(outbox::Column::Status.eq(Status::Uncertain.name()))
             .exec(&self.db)
             .await?;
@@ -660,22 +666,7 @@ impl Store {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<OutboxMail, StoreError> {
-        let result = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
-            .col_expr(outbox::Column::Attempts, Expr::value(0))
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(now)))
-            .col_expr(
-                outbox::Column::ClaimedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(
-                outbox::Column::ClaimedBy,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                outbox::Column::HandoverStartedAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
+        let result = sent_again(now)
             .filter(outbox::Column::Id.eq(id))
             .filter(outbox::Column::Status.is_in([Status::Failed.name(), Status::Uncertain.name()]))
             .exec(&self.db)

@@ -169,7 +169,8 @@ impl Application {
             )
             .await;
         let asked = (*stopped.borrow()).unwrap_or_else(Instant::now);
-        let deadline = asked + SHUTDOWN_GRACE;
+        // A second of the grace is kept for closing the database and exiting.
+        let deadline = asked + SHUTDOWN_GRACE.saturating_sub(Duration::from_secs(1));
         for (name, mut worker) in workers {
             match tokio::time::timeout_at(deadline, &mut worker).await {
                 Ok(Ok(())) => {}
