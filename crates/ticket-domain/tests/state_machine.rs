@@ -270,8 +270,30 @@ fn check(
     }
 }
 
+/// 300 cases unless `PROPTEST_CASES` says otherwise (proptest's default configuration reads it).
+fn config(default_cases: u32) -> ProptestConfig {
+    let base = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_some() {
+        base
+    } else {
+        ProptestConfig {
+            cases: default_cases,
+            ..base
+        }
+    }
+}
+
+#[test]
+fn property_tests_honour_proptest_cases() {
+    let expected = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(300);
+    assert_eq!(config(300).cases, expected);
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(config(300))]
 
     #[test]
     fn no_command_sequence_reaches_an_inconsistent_state(
