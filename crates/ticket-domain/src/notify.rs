@@ -108,6 +108,20 @@ pub enum Template {
     PartnerImpersonationDetected,
 }
 
+impl Template {
+    /// Whether the delivery of this mail can prove a closure condition: the reporter told of the
+    /// resolution (condition 4), an organisation concerned by a usurpation notified.
+    pub fn proves_notification(self) -> bool {
+        matches!(
+            self,
+            Template::ResolutionConfirmationRequest
+                | Template::UnfoundedExplanation
+                | Template::UsurpationConfirmed
+                | Template::PartnerImpersonationDetected
+        )
+    }
+}
+
 /// One mail to send because of one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Notification {
