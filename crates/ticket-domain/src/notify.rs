@@ -132,6 +132,10 @@ pub struct Notification {
 
 /// Everyone to tell about `event`, which has just been applied to `ticket`.
 pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notification> {
+    // Bookkeeping of a mail already sent: nobody is told that a mail arrived.
+    if matches!(event.data, EventData::MailDelivered { .. }) {
+        return Vec::new();
+    }
     let mut out = Routing::default();
     let reporter_language = ticket.reporter.language;
     let to_reporter = |out: &mut Routing, template| {

@@ -1841,6 +1841,7 @@ fn closure_notified_means_the_mail_server_accepted_the_mail_not_that_it_was_queu
     assert!(stale.records.is_empty());
     let d = delivered("2026-11-23T10:00:00Z", &ticket_domain::Actor::System).unwrap();
     assert_eq!(event_types(&d), ["mail_delivered"]);
+    assert!(mails(&d).is_empty(), "nobody is mailed that a mail arrived");
     apply(&d.ticket, by_operator, &agent, "2026-11-23T11:00:01Z");
     // A partner impersonation detected by the operator: the partner is notified once its mail
     // was accepted.
