@@ -322,15 +322,14 @@ e2e_test!(
             "{}",
             problem.detail
         );
-        let (_, etag) = app
-            .command_ok(
-                &keys.agent,
-                &id,
-                "resolve",
-                &etag,
-                &json!({"summary": "corrigé"}),
-            )
-            .await;
+        app.command_ok(
+            &keys.agent,
+            &id,
+            "resolve",
+            &etag,
+            &json!({"summary": "corrigé"}),
+        )
+        .await;
         // Notified means accepted by the mail server: a worker delivers the resolution mail (no
         // dispatcher runs here; this one claims and marks it as the dispatcher would).
         let ticket_id = ticket_domain::values::TicketId(uuid::Uuid::parse_str(&id).unwrap());
