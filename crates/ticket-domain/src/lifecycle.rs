@@ -1100,29 +1100,28 @@ pub fn clock_status(
             now,
         )
     };
-    let statuses: Vec<ClockStatus> = policy
-        .targets(kind, ticket.priority, &ticket.data)
-        .iter()
-        .map(measure)
-        .collect();
-    let share = |s: &ClockStatus| {
-        let target = s.target.num_seconds().max(1);
-        // Compared as fractions without floating point: used / target.
-        (i128::from(s.used.num_seconds()) << 32) / i128::from(target)
+    let table = measure(&match kind {
+        ClockKind::Acknowledgement => policy.acknowledgement_target(ticket.priority),
+        ClockKind::Handling => policy.handling_target(ticket.priority),
+    });
+    let service = match kind {
+        ClockKind::Acknowledgement => None,
+        ClockKind::Handling => policy.service_limit(&ticket.data),
     };
-    let mut best: Option<ClockStatus> = None;
-    for status in statuses {
-        best = Some(match best {
-            None => status,
-            Some(current) => match (status.deadline, current.deadline) {
-                (Some(a), Some(b)) if a < b => status,
-                (Some(_), None) => status,
-                (None, None) if share(&status) > share(&current) => status,
-                _ => current,
-            },
-        });
-    }
-    best.unwrap_or_else(|| measure(&policy.acknowledgement_target(ticket.priority)))
+    let Some(service) = service.map(|target| measure(&target)) else {
+        return table;
+    };
+    // Used share of the target, compared without floating point.
+    let share = |s: &ClockStatus| {
+        (i128::from(s.used.num_seconds()) << 32) / i128::from(s.target.num_seconds().max(1))
+    };
+    let service_wins = match (service.deadline, table.deadline) {
+        (Some(a), Some(b)) => a < b,
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        (None, None) => share(&service) > share(&table),
+    };
+    if service_wins { service } else { table }
 }
 
 /// Whether a closed ticket may be followed up by a new one (rule "Lifecycle"): only once it is
