@@ -155,11 +155,16 @@ pub fn unmet_conditions(
             if ticket.state != State::Resolved {
                 unmet.push(Unmet::new(condition, "the ticket is not resolved"));
             }
-            if !ticket
+            let notified = ticket
                 .resolution
                 .as_ref()
-                .is_some_and(|r| r.reporter_notified)
-            {
+                .is_some_and(|r| r.reporter_notified);
+            if !notified && !ticket.reporter.can_be_notified() {
+                unmet.push(Unmet::new(
+                    condition,
+                    "the reporter left no address to notify the resolution to: close with another reason",
+                ));
+            } else if !notified {
                 unmet.push(Unmet::new(
                     condition,
                     "the reporter has not been notified of the resolution: the mail announcing it has not been accepted by the mail server (still queued, failed or uncertain: see the ticket's mails and send a failed one again)",
