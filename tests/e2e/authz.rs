@@ -74,6 +74,8 @@ enum Shape {
     AcknowledgedIncident,
     /// The incident, acknowledged then resolved by an agent.
     ResolvedIncident,
+    /// The incident, acknowledged by an agent, waiting for the reporter's answer.
+    WaitingIncident,
     /// The incident, closed by an agent by mutual agreement.
     ClosedIncident,
     /// A user usurpation reported by the partner, naming an identity provider (concerned, not yet
@@ -276,6 +278,28 @@ const TABLE: &[Row] = &[
         Ticket(UserUsurpation),
         Some(r#"{"organisation_id": "{identity_provider}"}"#),
         [403, 403, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/concerned-organisations",
+        Ticket(UserUsurpation),
+        Some(r#"{"organisation_id": "{partner}", "role": "service_provider"}"#),
+        [403, 403, 200, 200, 403, 403, 404, 401],
+    ),
+    // Staff record what the reporter said on the phone.
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/record-reporter-answered",
+        Ticket(WaitingIncident),
+        Some(r#"{"note": "Réponse par téléphone : Firefox"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/record-not-fixed",
+        Ticket(ResolvedIncident),
+        Some(r#"{"note": "Au téléphone : toujours en panne"}"#),
+        [200, 200, 200, 200, 403, 403, 404, 401],
     ),
     row(
         "POST",
@@ -482,14 +506,18 @@ async fn ticket(app: &TestApp, shape: Shape) -> String {
     });
     let agent = app.keys.agent.clone();
     match shape {
-        Incident | AcknowledgedIncident | ResolvedIncident | ClosedIncident => {
+        Incident | AcknowledgedIncident | ResolvedIncident | WaitingIncident | ClosedIncident => {
             let id = declare(app, "/api/v1/incidents", incident).await;
             match shape {
-                AcknowledgedIncident | ResolvedIncident => {
+                AcknowledgedIncident | ResolvedIncident | WaitingIncident => {
                     advance(app, &agent, &id, "acknowledge", json!({})).await;
                     if shape == ResolvedIncident {
                         let summary = json!({"summary": "Certificat renouvelé"});
                         advance(app, &agent, &id, "resolve", summary).await;
+                    }
+                    if shape == WaitingIncident {
+                        let question = json!({"question": "Quel navigateur ?"});
+                        advance(app, &agent, &id, "wait-for-reporter", question).await;
                     }
                 }
                 ClosedIncident => {

@@ -8,6 +8,7 @@ use serde_json::Value;
 use std::sync::Arc;
 use ticket_domain::Role;
 use ticket_domain::values::{OrganisationId, Text};
+use ticket_mail::testkit::SmtpServer;
 use ticket_store::Store;
 use ticket_store::clock::ManualClock;
 use ticket_store::keys::KeyScope;
@@ -32,6 +33,8 @@ pub struct TestApp {
     pub other_partner: OrganisationId,
     pub identity_provider: OrganisationId,
     pub service_provider: OrganisationId,
+    /// The clock sweeper, when the test runs one ([`spawn_app_with_mail`]).
+    pub sweeper: Option<ticketd::sweeper::SweeperHandle>,
     _database: TestDatabase,
 }
 
@@ -75,6 +78,28 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts ticketd on `backend`; `None` when PostgreSQL is not configured and not required.
 pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts ticketd on `backend` delivering its mail to a real SMTP server (aiosmtpd) and running
+/// the clock sweeper, which the test asks for passes after moving time ([`TestApp::sweep`]).
+/// Temporary failures are retried after 1 s of the test's clock.
+pub async fn spawn_app_with_mail(backend: Backend) -> Option<(TestApp, SmtpServer)> {
+    let server = SmtpServer::start().await;
+    let port = server.port();
+    let app = spawn_app_with(backend, move |config| {
+        config.mail = ticket_mail::testkit::smtp_config(port);
+        config.mail.retry.initial_backoff_seconds = 1;
+        config.mail.retry.max_backoff_seconds = 1;
+        config.sweeper.enabled = true;
+        config.sweeper.max_interval_seconds = 86_400;
+    })
+    .await?;
+    Some((app, server))
+}
+
+/// Starts ticketd on `backend` with the test configuration changed by `configure`.
+async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let database = TestDatabase::create(backend)
         .await
         .expect("test database")?;
@@ -89,12 +114,14 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
     config.mail.dispatcher.enabled = false;
     // Time is moved by the tests; a sweeper on real time could fire in the middle of a story.
     config.sweeper.enabled = false;
+    configure(&mut config);
     let clock = ManualClock::new(start_instant());
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))
         .await
         .expect("ticketd builds");
     let store = app.store().clone();
     let port = app.port();
+    let sweeper = app.sweeper();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
 
     let now = start_instant();
@@ -183,6 +210,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
         other_partner,
         identity_provider,
         service_provider,
+        sweeper,
         _database: database,
     })
 }
@@ -216,6 +244,35 @@ macro_rules! e2e_test {
 }
 
 impl TestApp {
+    /// Moves the test's clock to `now` and runs a sweeper pass.
+    pub async fn sweep_at(&self, now: DateTime<Utc>) {
+        self.clock.set(now);
+        let sweeper = self
+            .sweeper
+            .as_ref()
+            .expect("a sweeper (spawn_app_with_mail)");
+        assert!(sweeper.sweep_now().await, "the sweeper ran");
+    }
+
+    /// The types of a ticket's events, in order (as staff read them).
+    pub async fn event_types(&self, id: &str) -> Vec<String> {
+        let events: Value = self
+            .get_as(
+                &self.keys.supervisor,
+                &format!("/api/v1/tickets/{id}/events"),
+            )
+            .await
+            .json()
+            .await
+            .expect("JSON body");
+        events["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|e| e["type"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

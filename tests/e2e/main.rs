@@ -9,6 +9,7 @@ mod helpers;
 mod keys;
 mod mail;
 mod openapi;
+mod operator_rules;
 mod public_form;
 mod registry;
 mod stories;

@@ -85,8 +85,10 @@ impl CommandsApi {
 
     /// Set the effective priority
     ///
-    /// Staff triage: the deadlines are recomputed from the clock's stored intervals. Security cases
-    /// cannot go below priority 2 without the `security` role.
+    /// Staff triage: the deadlines are recomputed from the clock's stored intervals and the running
+    /// clocks are measured against the new target; a 75 % warning or a breach that already fired on
+    /// a clock does not fire again, and a stopped clock raises none. Security cases cannot go below
+    /// priority 2 without the `security` role.
     #[oai(
         path = "/api/v1/tickets/:id/priority",
         method = "post",
@@ -114,7 +116,9 @@ impl CommandsApi {
     /// Comment
     ///
     /// A public comment reaches the reporter; an internal note (staff only) never leaves the staff.
-    /// A comment by the reporter while the ticket waits for them resumes the clock.
+    /// A comment by the reporter while the ticket waits for them resumes the clock. On a security
+    /// case only `security` and the supervisor comment publicly; agents and engineers add internal
+    /// notes.
     #[oai(
         path = "/api/v1/tickets/:id/comments",
         method = "post",
@@ -142,7 +146,8 @@ impl CommandsApi {
     /// Escalate
     ///
     /// Moves the ticket one tier up (agent → engineer → supervisor; security → supervisor) and
-    /// tells the owners of its priority.
+    /// tells the owners of its priority. Security cases are escalated by `security` or the
+    /// supervisor.
     #[oai(
         path = "/api/v1/tickets/:id/escalate",
         method = "post",
@@ -202,7 +207,10 @@ impl CommandsApi {
 
     /// Resolve
     ///
-    /// Records what was done; the reporter is asked to confirm.
+    /// Records what was done; the reporter is asked to confirm. Closure condition 4 (reporter
+    /// notified) is met once the mail server accepted that mail (the outbox row is `sent`); a
+    /// failed or uncertain mail leaves it unmet until it is sent again. Security cases are resolved
+    /// by `security` or the supervisor.
     #[oai(
         path = "/api/v1/tickets/:id/resolve",
         method = "post",
@@ -262,6 +270,7 @@ impl CommandsApi {
     /// Reject the resolution
     ///
     /// The reporter says it is not fixed; the ticket goes back in progress and its clock resumes.
+    /// Staff record a reporter's spoken "not fixed" with `record-not-fixed`.
     #[oai(
         path = "/api/v1/tickets/:id/reject-resolution",
         method = "post",
@@ -315,8 +324,9 @@ impl CommandsApi {
 
     /// Record an organisation notified
     ///
-    /// An organisation concerned by a usurpation case was notified (by mail or otherwise); closure
-    /// needs every one notified.
+    /// An organisation concerned by a usurpation case was notified through another channel than
+    /// mail (a mail to it counts once the mail server accepted it); closure needs every one
+    /// notified. `security` or the supervisor.
     #[oai(
         path = "/api/v1/tickets/:id/organisations-notified",
         method = "post",
@@ -337,6 +347,96 @@ impl CommandsApi {
             organisation: OrganisationId(body.0.organisation_id),
         };
         run(&state, &auth.0, &id.0, if_match.0.as_deref(), command).await
+    }
+
+    /// Add an organisation concerned
+    ///
+    /// `security` (or the supervisor) adds an organisation found during the investigation of a
+    /// usurpation case. Each organisation is concerned once; it must be notified before closure: on
+    /// a confirmed user usurpation its designated contacts are mailed at once.
+    #[oai(
+        path = "/api/v1/tickets/:id/concerned-organisations",
+        method = "post",
+        operation_id = "add_concerned_organisation"
+    )]
+    async fn add_concerned_organisation(
+        &self,
+        state: Data<&ApiState>,
+        auth: ApiKeyAuth,
+        /// Ticket id or reference.
+        id: Path<String>,
+        /// The ticket's ETag, as read from GET.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: Json<ConcernedOrganisationBody>,
+    ) -> Result<TicketResponse> {
+        let command = Command::AddConcernedOrganisation {
+            organisation: OrganisationId(body.0.organisation_id),
+            role: body.0.role.into(),
+        };
+        run(&state, &auth.0, &id.0, if_match.0.as_deref(), command).await
+    }
+
+    /// Record the reporter's answer by another channel
+    ///
+    /// Staff record that the reporter answered a question by phone or mail: the ticket goes back
+    /// in progress and its clock resumes; the note says what they answered.
+    #[oai(
+        path = "/api/v1/tickets/:id/record-reporter-answered",
+        method = "post",
+        operation_id = "record_reporter_answered"
+    )]
+    async fn record_reporter_answered(
+        &self,
+        state: Data<&ApiState>,
+        auth: ApiKeyAuth,
+        /// Ticket id or reference.
+        id: Path<String>,
+        /// The ticket's ETag, as read from GET.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: Json<RequiredNoteBody>,
+    ) -> Result<TicketResponse> {
+        let note = text_or_invalid("note", &body.0.note, LONG_TEXT)?;
+        run(
+            &state,
+            &auth.0,
+            &id.0,
+            if_match.0.as_deref(),
+            Command::RecordReporterAnswered { note },
+        )
+        .await
+    }
+
+    /// Record that the reporter says it is not fixed
+    ///
+    /// Staff record a reporter's spoken "it is not fixed" on a resolved ticket: back in progress,
+    /// the clock resumes; the note says what the reporter said.
+    #[oai(
+        path = "/api/v1/tickets/:id/record-not-fixed",
+        method = "post",
+        operation_id = "record_not_fixed"
+    )]
+    async fn record_not_fixed(
+        &self,
+        state: Data<&ApiState>,
+        auth: ApiKeyAuth,
+        /// Ticket id or reference.
+        id: Path<String>,
+        /// The ticket's ETag, as read from GET.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
+        body: Json<RequiredNoteBody>,
+    ) -> Result<TicketResponse> {
+        let note = text_or_invalid("note", &body.0.note, LONG_TEXT)?;
+        run(
+            &state,
+            &auth.0,
+            &id.0,
+            if_match.0.as_deref(),
+            Command::RecordNotFixed { note },
+        )
+        .await
     }
 
     /// Record credentials revoked
@@ -424,7 +524,8 @@ impl CommandsApi {
 
     /// Reopen
     ///
-    /// A closed ticket reopens within 15 days; after that, declare a new ticket with `follow_up_of`.
+    /// A closed ticket reopens within 15 days (by its reporter or staff; a security case by
+    /// `security` or the supervisor); after that, declare a new ticket with `follow_up_of`.
     #[oai(
         path = "/api/v1/tickets/:id/reopen",
         method = "post",
@@ -454,7 +555,8 @@ impl CommandsApi {
 
     /// Cancel
     ///
-    /// Spam, or a duplicate of another ticket.
+    /// Spam, or a duplicate of another ticket. Security cases are cancelled by `security` or the
+    /// supervisor.
     #[oai(
         path = "/api/v1/tickets/:id/cancel",
         method = "post",

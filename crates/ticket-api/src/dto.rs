@@ -253,7 +253,9 @@ pub struct ConcernedView {
     pub organisation_id: Uuid,
     /// Why it is concerned.
     pub role: ConcernedRoleDto,
-    /// When it was notified; absent while it is not.
+    /// When it was notified: when the mail server accepted the mail to it (or security recorded
+    /// another channel); absent while it is not, including while its mail is queued, failed or
+    /// uncertain.
     pub notified_at: Option<DateTime<Utc>>,
 }
 

@@ -103,7 +103,8 @@ pub struct ClockView {
     pub phase: PhaseDto,
     /// The calendar the clock counts in, in words.
     pub calendar: String,
-    /// Target, in seconds of working time.
+    /// Target, in seconds of the clock's calendar (for an incident on a service with a shorter
+    /// maximum unavailability, the service's own window).
     pub target_seconds: i64,
     /// Working time used so far, in seconds.
     pub used_seconds: i64,

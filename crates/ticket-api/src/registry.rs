@@ -38,8 +38,9 @@ pub struct ServiceView {
     pub name: String,
     /// Availability window, e.g. `24/7` or `office hours`.
     pub availability: String,
-    /// Maximum unavailability, in seconds, when the service declares one: an incident on the
-    /// service is handled within it when it is shorter than the priority's target.
+    /// Maximum unavailability, in seconds, when the service declares one: a duration on the
+    /// service's own availability window (a 24/7 service: elapsed time; otherwise support hours).
+    /// An incident on the service is due at the earlier of this deadline and its priority's.
     pub max_unavailability_seconds: Option<i64>,
     /// Minimum identification/authentication level the service requires.
     pub minimum_assurance_level: AssuranceLevelDto,
@@ -114,7 +115,8 @@ pub struct NewServiceBody {
     pub name: String,
     /// Availability window, e.g. `24/7` or `office hours` (1 to 200 characters).
     pub availability: String,
-    /// Maximum unavailability, in seconds (more than 0), when the service declares one.
+    /// Maximum unavailability, in seconds (more than 0), when the service declares one: counted on
+    /// its availability window (`24/7`, `24h/24`, `7j/7`: elapsed time; otherwise support hours).
     pub max_unavailability_seconds: Option<i64>,
     /// Minimum identification/authentication level the service requires.
     pub minimum_assurance_level: AssuranceLevelDto,

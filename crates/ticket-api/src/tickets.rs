@@ -148,7 +148,8 @@ pub struct IncidentRequest {
     pub reporter_email: Option<String>,
     /// Language of the reporter's mails; `fr` by default.
     pub language: Option<LanguageDto>,
-    /// The closed ticket this one follows up (id or reference), when it could no longer be reopened.
+    /// The closed ticket this one follows up (id or reference): it must be closed and past its
+    /// reopen window (before that, reopen it). Both tickets are then linked, each way.
     pub follow_up_of: Option<String>,
 }
 
@@ -170,7 +171,8 @@ pub struct PartnerUsurpationRequest {
     pub reporter_email: Option<String>,
     /// Language of the reporter's mails; `fr` by default.
     pub language: Option<LanguageDto>,
-    /// The closed ticket this one follows up (id or reference).
+    /// The closed ticket this one follows up (id or reference): it must be closed and past its
+    /// reopen window (before that, reopen it). Both tickets are then linked, each way.
     pub follow_up_of: Option<String>,
 }
 
@@ -219,7 +221,8 @@ pub struct UserUsurpationRequest {
     pub reporter_email: Option<String>,
     /// Language of the reporter's mails; `fr` by default.
     pub language: Option<LanguageDto>,
-    /// The closed ticket this one follows up (id or reference).
+    /// The closed ticket this one follows up (id or reference): it must be closed and past its
+    /// reopen window (before that, reopen it). Both tickets are then linked, each way.
     pub follow_up_of: Option<String>,
 }
 
@@ -308,7 +311,8 @@ pub struct ResolveBody {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum QualificationOutcome {
-    /// The organisations concerned are notified and the victim advised.
+    /// The organisations concerned are mailed (each notified once the mail server accepted its
+    /// mail) and the victim advised.
     Confirmed,
     /// Resolved with an explanation the reporter receives.
     Unfounded,
@@ -328,6 +332,15 @@ pub struct QualifyBody {
 pub struct OrganisationNotifiedBody {
     /// The organisation concerned that was notified.
     pub organisation_id: Uuid,
+}
+
+/// An organisation found during the investigation of a usurpation case.
+#[derive(Debug, Clone, Object)]
+pub struct ConcernedOrganisationBody {
+    /// The organisation of the registry now concerned by the case.
+    pub organisation_id: Uuid,
+    /// Why it is concerned.
+    pub role: crate::dto::ConcernedRoleDto,
 }
 
 /// A note recorded as proof.

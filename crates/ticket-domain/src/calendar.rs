@@ -1322,8 +1322,18 @@ mod tests {
         prop_oneof![1 => (0..=30_u32).prop_map(Some), 3 => Just(None)]
     }
 
+    /// 256 cases unless `PROPTEST_CASES` says otherwise (proptest's default reads it).
+    fn config() -> ProptestConfig {
+        let base = ProptestConfig::default();
+        if std::env::var_os("PROPTEST_CASES").is_some() {
+            base
+        } else {
+            ProptestConfig { cases: 256, ..base }
+        }
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
+        #![proptest_config(config())]
 
         #[test]
         fn adding_then_measuring_working_time_round_trips(

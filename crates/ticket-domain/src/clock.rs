@@ -41,9 +41,9 @@ pub struct SlaClock {
     pub intervals: Vec<Interval>,
     /// Stopped because its goal was met (acknowledged, resolved), as opposed to paused.
     pub stopped: bool,
-    /// The 75 % warning was raised for the current target.
+    /// The 75 % warning was raised; it is raised at most once per clock.
     pub warning_fired: bool,
-    /// The breach was recorded for the current target.
+    /// The breach was recorded; it is recorded at most once per clock.
     pub breach_fired: bool,
 }
 
@@ -106,12 +106,6 @@ impl SlaClock {
     pub fn stop(&mut self, at: DateTime<Utc>) {
         self.pause(at);
         self.stopped = true;
-    }
-
-    /// Forgets fired alarms: the target changed, so new deadlines may fire once each.
-    pub fn rearm(&mut self) {
-        self.warning_fired = false;
-        self.breach_fired = false;
     }
 
     /// Working time the clock has run until `now`.

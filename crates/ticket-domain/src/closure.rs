@@ -129,25 +129,45 @@ pub fn unmet_conditions(
                     ),
                 ));
             }
-            if ticket.reminders_sent == 0 {
-                unmet.push(Unmet::new(
+            match ticket.last_reminder_at {
+                _ if ticket.reminders_sent == 0 => unmet.push(Unmet::new(
                     condition,
                     "no reminder was sent to the reporter",
-                ));
+                )),
+                Some(reminded)
+                    if policy.support_calendar.working_time_between(reminded, now)
+                        < policy
+                            .support_calendar
+                            .working_days(policy.closure_after_reminder_days) =>
+                {
+                    unmet.push(Unmet::new(
+                        condition,
+                        format!(
+                            "the last reminder was sent less than {} working days ago: the reporter has time to answer it",
+                            policy.closure_after_reminder_days
+                        ),
+                    ))
+                }
+                _ => {}
             }
         }
         ClosureReason::ResolvedByOperator => {
             if ticket.state != State::Resolved {
                 unmet.push(Unmet::new(condition, "the ticket is not resolved"));
             }
-            if !ticket
+            let notified = ticket
                 .resolution
                 .as_ref()
-                .is_some_and(|r| r.reporter_notified)
-            {
+                .is_some_and(|r| r.reporter_notified);
+            if !notified && !ticket.reporter.can_be_notified() {
                 unmet.push(Unmet::new(
                     condition,
-                    "the reporter has not been notified of the resolution",
+                    "the reporter left no address to notify the resolution to: close with another reason",
+                ));
+            } else if !notified {
+                unmet.push(Unmet::new(
+                    condition,
+                    "the reporter has not been notified of the resolution: the mail announcing it has not been accepted by the mail server (still queued, failed or uncertain: see the ticket's mails and send a failed one again)",
                 ));
             }
         }
@@ -174,7 +194,9 @@ fn usurpation_conditions(ticket: &Ticket) -> Vec<Unmet> {
         if pending > 0 {
             unmet.push(Unmet::new(
                 Rule::OrganisationsNotNotified,
-                format!("{pending} organisation(s) concerned have not been notified"),
+                format!(
+                    "{pending} organisation(s) concerned have not been notified: a mail to them is accepted by the mail server, or security records another channel"
+                ),
             ));
         }
     }

@@ -5,8 +5,9 @@ use crate::clock::ClockKind;
 use crate::closure::ClosureReason;
 use crate::escalation::Tier;
 use crate::kind::{Qualification, TicketKind};
+use crate::notify::{Recipient, Template};
 use crate::priority::Priority;
-use crate::ticket::{Cancellation, ConcernedRole, LinkKind, State};
+use crate::ticket::{Cancellation, ConcernedRole, LinkKind, State, Ticket};
 use crate::values::{OrganisationId, StaffHandle, Text, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,18 @@ pub enum EventData {
         organisation: OrganisationId,
         role: ConcernedRole,
     },
+    /// `security` added an organisation found during the investigation.
+    OrganisationConcerned {
+        organisation: OrganisationId,
+        role: ConcernedRole,
+    },
+    /// The mail server accepted a mail that proves a closure condition (resolution notice,
+    /// organisation notified).
+    MailDelivered {
+        template: Template,
+        recipient: Recipient,
+        delivered_at: DateTime<Utc>,
+    },
     CredentialsRevoked {
         note: Text,
     },
@@ -132,6 +145,8 @@ impl EventData {
             EventData::ResolutionRejected { .. } => "resolution_rejected",
             EventData::Qualified { .. } => "qualified",
             EventData::OrganisationNotified { .. } => "organisation_notified",
+            EventData::OrganisationConcerned { .. } => "organisation_concerned",
+            EventData::MailDelivered { .. } => "mail_delivered",
             EventData::CredentialsRevoked { .. } => "credentials_revoked",
             EventData::RevocationWaived { .. } => "revocation_waived",
             EventData::Closed { .. } => "closed",
@@ -154,4 +169,38 @@ pub struct Event {
     /// `(from, to)` when the event changed the ticket's state.
     pub transition: Option<(State, State)>,
     pub data: EventData,
+    /// The ticket as it stood right after the event: what the mails announcing it show, whenever
+    /// they are sent. Absent from events recorded before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub facts: Option<TicketFacts>,
+}
+
+/// What a mail shows of the ticket: its state, priority, tier, assignee and deadlines right after
+/// the event it announces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketFacts {
+    pub state: State,
+    pub priority: Priority,
+    pub tier: Tier,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<StaffHandle>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledgement_deadline: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handling_deadline: Option<DateTime<Utc>>,
+}
+
+impl Event {
+    /// `ticket` as it stood right after this event (state, priority, tier, assignee), as far as the
+    /// event recorded it; `ticket` itself for events recorded before facts were kept.
+    pub fn facts_applied_to(&self, ticket: &Ticket) -> Ticket {
+        let mut then = ticket.clone();
+        if let Some(facts) = &self.facts {
+            then.state = facts.state;
+            then.priority = facts.priority;
+            then.tier = facts.tier;
+            then.assignee = facts.assignee.clone();
+        }
+        then
+    }
 }

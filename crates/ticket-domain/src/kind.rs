@@ -65,8 +65,29 @@ pub struct ServiceSnapshot {
     pub id: ServiceId,
     pub organisation: OrganisationId,
     pub name: String,
-    /// Maximum unavailability declared for the service, in seconds, when known.
+    /// Maximum unavailability declared for the service, in seconds, when known: a duration on the
+    /// service's own availability window.
     pub max_unavailability_seconds: Option<i64>,
+    /// The service's availability window as the registry states it ("24/7", "office hours", …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<String>,
+}
+
+impl ServiceSnapshot {
+    /// Whether the service is meant to be available around the clock ("24/7", "24h/24", …), so
+    /// that its maximum unavailability is counted in elapsed time.
+    pub fn is_around_the_clock(&self) -> bool {
+        self.availability.as_deref().is_some_and(|text| {
+            let compact: String = text
+                .to_lowercase()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            ["24/7", "24x7", "24h/24", "24h24", "7j/7", "7/7"]
+                .iter()
+                .any(|mark| compact.contains(mark))
+        })
+    }
 }
 
 /// Kind 1: an incident.

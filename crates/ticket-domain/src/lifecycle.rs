@@ -12,10 +12,10 @@ use crate::actor::{Actor, Permission, Role};
 use crate::clock::{ClockKind, ClockStatus, SlaClock, warning_threshold};
 use crate::closure::{self, ClosureProof, ClosureReason};
 use crate::escalation::Tier;
-use crate::event::{EscalationCause, Event, EventData, Visibility};
+use crate::event::{EscalationCause, Event, EventData, TicketFacts, Visibility};
 use crate::kind::{Detector, KindData, Qualification, UsurpationReporter};
-use crate::notify::{self, Language, Notification};
-use crate::policy::Policy;
+use crate::notify::{self, Language, Notification, Recipient, Template};
+use crate::policy::{Policy, Target};
 use crate::priority::Priority;
 use crate::refusal::{Refusal, Rule};
 use crate::ticket::{
@@ -78,9 +78,34 @@ pub enum Command {
     Qualify {
         qualification: Qualification,
     },
-    /// An organisation concerned by a usurpation was notified (by mail or otherwise).
+    /// An organisation concerned by a usurpation was notified through another channel than mail.
     RecordOrganisationNotified {
         organisation: OrganisationId,
+    },
+    /// `security` adds an organisation found during the investigation to a usurpation's concerned
+    /// organisations; it must then be notified before closure.
+    AddConcernedOrganisation {
+        organisation: OrganisationId,
+        role: ConcernedRole,
+    },
+    /// Staff record that the reporter answered through another channel (phone, mail): the clock
+    /// resumes.
+    RecordReporterAnswered {
+        note: Text,
+    },
+    /// Staff record that the reporter says the resolution does not fix the problem.
+    RecordNotFixed {
+        note: Text,
+    },
+    /// The mail server accepted a mail (the outbox row is `sent`): what it proves is now met
+    /// (resolution notice for closure condition 4, an organisation concerned notified). Only the
+    /// system records it.
+    RecordMailDelivered {
+        template: Template,
+        recipient: Recipient,
+        /// When the event the mail announces happened.
+        event_at: DateTime<Utc>,
+        delivered_at: DateTime<Utc>,
     },
     /// Partner usurpation: the compromised credentials were revoked.
     RecordCredentialsRevoked {
@@ -121,6 +146,10 @@ impl Command {
             Command::RejectResolution { .. } => "reject_resolution",
             Command::Qualify { .. } => "qualify",
             Command::RecordOrganisationNotified { .. } => "record_organisation_notified",
+            Command::AddConcernedOrganisation { .. } => "add_concerned_organisation",
+            Command::RecordReporterAnswered { .. } => "record_reporter_answered",
+            Command::RecordNotFixed { .. } => "record_not_fixed",
+            Command::RecordMailDelivered { .. } => "record_mail_delivered",
             Command::RecordCredentialsRevoked { .. } => "record_credentials_revoked",
             Command::WaiveRevocation { .. } => "waive_revocation",
             Command::Close { .. } => "close",
@@ -230,9 +259,10 @@ pub fn open(
         concerned,
         credentials: None,
         links: links.clone(),
+        last_reminder_at: None,
         data: new.data,
     };
-    let mut change = Change::new(ticket, actor.clone(), now);
+    let mut change = Change::new(ticket, actor.clone(), now, policy);
     change.record(
         Visibility::Public,
         None,
@@ -254,7 +284,7 @@ pub fn open(
             },
         );
     }
-    Ok(change.finish(policy))
+    Ok(change.finish())
 }
 
 /// Who may declare what, and the kind-specific checks. Returns the organisation the ticket affects.
@@ -400,14 +430,17 @@ fn concerned_organisations(data: &KindData, now: DateTime<Utc>) -> Vec<Concerned
                     notified_at: None,
                 })
                 .collect();
-            list.dedup_by_key(|c| c.organisation);
+            // A set: an organisation named twice is concerned once, in its first role.
+            let mut seen = std::collections::HashSet::new();
+            list.retain(|c| seen.insert(c.organisation));
             list
         }
-        // The impersonated partner either reported it or is told at creation.
+        // The impersonated partner that reported it knows; one detected by the operator is told by
+        // mail, and is notified once the mail server accepted that mail.
         KindData::PartnerUsurpation(d) => vec![ConcernedOrganisation {
             organisation: d.partner,
             role: ConcernedRole::ImpersonatedPartner,
-            notified_at: Some(now),
+            notified_at: (d.detected_by == Detector::Partner).then_some(now),
         }],
         _ => Vec::new(),
     }
@@ -427,13 +460,13 @@ pub fn decide(
             "the ticket is not visible to this actor",
         ));
     }
-    let mut change = Change::new(ticket.clone(), actor.clone(), now);
+    let mut change = Change::new(ticket.clone(), actor.clone(), now, policy);
     let state = ticket.state;
     match command {
         Command::Acknowledge { note } => {
-            // Triage is level-2 support's job for every ticket: acknowledging a security case
-            // confirms receipt; handling it stays with `security`.
-            staff_handler(actor)?;
+            // Security cases are acknowledged by `security` (or a supervisor), like every other
+            // action on them.
+            handler(ticket, actor)?;
             expect_state("acknowledge", state, &[State::New])?;
             let t = &mut change.ticket;
             t.acknowledged_at = Some(now);
@@ -475,10 +508,9 @@ pub fn decide(
                     "security incidents and usurpations cannot be lowered below priority 2 without the security role",
                 ));
             }
-            let t = &mut change.ticket;
-            t.priority = priority;
-            t.acknowledgement_clock.rearm();
-            t.handling_clock.rearm();
+            // The running clocks are measured against the new target from now on; an alarm that
+            // already fired on a clock does not fire again (rule "Clocks (SLA)").
+            change.ticket.priority = priority;
             change.record(
                 Visibility::Public,
                 None,
@@ -504,6 +536,10 @@ pub fn decide(
                 return Err(role_refusal(actor, "comment"));
             }
             expect_open("comment", state)?;
+            if is_staff && !internal {
+                // Writing publicly to the reporter of a security case is acting on it.
+                handler(ticket, actor)?;
+            }
             if state == State::WaitingReporter && ticket.reporter.is(actor) {
                 resume_after_wait(&mut change.ticket, now);
                 change.transition(
@@ -521,7 +557,7 @@ pub fn decide(
             }
         }
         Command::Escalate { reason } => {
-            staff_handler(actor)?;
+            handler(ticket, actor)?;
             expect_open("escalate", state)?;
             let next = ticket.tier.next().ok_or_else(|| {
                 Refusal::new(
@@ -605,10 +641,7 @@ pub fn decide(
         Command::RejectResolution { reason } => {
             reporter_only(ticket, actor)?;
             expect_state("reject_resolution", state, &[State::Resolved])?;
-            let t = &mut change.ticket;
-            t.resolution = None;
-            t.confirmation = None;
-            t.handling_clock.resume(now);
+            reopen_after_rejection(&mut change.ticket, now);
             change.transition(
                 State::InProgress,
                 Visibility::Public,
@@ -646,11 +679,8 @@ pub fn decide(
             };
             match qualification {
                 Qualification::Confirmed => {
-                    // The mails to the organisations are written with this event, in the same
-                    // transaction: from now on they are notified.
-                    for concerned in &mut change.ticket.concerned {
-                        concerned.notified_at.get_or_insert(now);
-                    }
+                    // The mails to the organisations are written with this event; each is notified
+                    // once the mail server accepted its mail (`RecordMailDelivered`).
                     if state == State::Acknowledged {
                         change.transition(State::InProgress, Visibility::Public, event);
                     } else {
@@ -692,6 +722,69 @@ pub fn decide(
                 None,
                 EventData::OrganisationNotified { organisation, role },
             );
+        }
+        Command::AddConcernedOrganisation { organisation, role } => {
+            security_handler(actor)?;
+            if !ticket.data.is_usurpation() {
+                return Err(Refusal::new(
+                    Rule::WrongTicketKind,
+                    "only usurpation cases have organisations concerned",
+                ));
+            }
+            expect_open("add_concerned_organisation", state)?;
+            if ticket
+                .concerned
+                .iter()
+                .any(|c| c.organisation == organisation)
+            {
+                return Err(FieldError::new(
+                    "organisation",
+                    "not_yet_concerned",
+                    "this organisation is already concerned by the ticket",
+                )
+                .into());
+            }
+            change.ticket.concerned.push(ConcernedOrganisation {
+                organisation,
+                role,
+                notified_at: None,
+            });
+            change.record(
+                Visibility::Internal,
+                None,
+                EventData::OrganisationConcerned { organisation, role },
+            );
+        }
+        Command::RecordReporterAnswered { note } => {
+            handler(ticket, actor)?;
+            expect_state("record_reporter_answered", state, &[State::WaitingReporter])?;
+            resume_after_wait(&mut change.ticket, now);
+            change.transition(
+                State::InProgress,
+                Visibility::Public,
+                EventData::ReporterAnswered { body: note },
+            );
+        }
+        Command::RecordNotFixed { note } => {
+            handler(ticket, actor)?;
+            expect_state("record_not_fixed", state, &[State::Resolved])?;
+            reopen_after_rejection(&mut change.ticket, now);
+            change.transition(
+                State::InProgress,
+                Visibility::Public,
+                EventData::ResolutionRejected { reason: note },
+            );
+        }
+        Command::RecordMailDelivered {
+            template,
+            recipient,
+            event_at,
+            delivered_at,
+        } => {
+            if actor != &Actor::System {
+                return Err(role_refusal(actor, "record a mail delivery on"));
+            }
+            record_delivery(&mut change, template, recipient, event_at, delivered_at);
         }
         Command::RecordCredentialsRevoked { note } => {
             security_handler(actor)?;
@@ -753,10 +846,8 @@ pub fn decide(
             close(&mut change, reason, proof.note);
         }
         Command::Reopen { reason } => {
-            if !(ticket.reporter.is(actor)
-                || actor.may(Permission::Handle) && matches!(actor, Actor::Staff { .. }))
-            {
-                return Err(role_refusal(actor, "reopen"));
+            if !ticket.reporter.is(actor) {
+                handler(ticket, actor)?;
             }
             expect_state("reopen", state, &[State::Closed])?;
             let closed_at = ticket.closure.as_ref().map_or(ticket.updated_at, |c| c.at);
@@ -835,27 +926,24 @@ pub fn decide(
             }
         }
     }
-    Ok(change.finish(policy))
+    Ok(change.finish())
 }
 
 /// Applies what time makes due on a ticket's clocks (rule "Clocks (SLA)", "Escalation", closure
 /// condition 3): the 75 % warning, the breach and its escalation, reminders to a silent reporter and
-/// the automatic closure. `None` when nothing is due. Each alarm fires once per deadline.
+/// the automatic closure. `None` when nothing is due. Each alarm fires at most once per clock, and
+/// never on a stopped clock.
 pub fn sweep(ticket: &Ticket, now: DateTime<Utc>, policy: &Policy) -> Option<Decision> {
     if !ticket.state.is_open() {
         return None;
     }
-    let mut change = Change::new(ticket.clone(), Actor::System, now);
+    let mut change = Change::new(ticket.clone(), Actor::System, now, policy);
     for kind in [ClockKind::Acknowledgement, ClockKind::Handling] {
-        let target = policy.target(kind, ticket.priority, &ticket.data);
         let clock = clock_of(&change.ticket, kind).clone();
-        let status = clock.status(
-            kind,
-            target.calendar,
-            target.amount,
-            policy.warning_percent,
-            now,
-        );
+        if clock.stopped {
+            continue;
+        }
+        let status = clock_status(&change.ticket, kind, policy, now);
         if !clock.warning_fired
             && status.warned
             && let Some(deadline) = status.deadline.or(status.warning_at)
@@ -902,8 +990,10 @@ pub fn sweep(ticket: &Ticket, now: DateTime<Utc>, policy: &Policy) -> Option<Dec
         if let Some(due) = next_reminder(ticket, policy)
             && due <= now
         {
-            change.ticket.reminders_sent += 1;
-            let number = change.ticket.reminders_sent;
+            let t = &mut change.ticket;
+            t.reminders_sent += 1;
+            t.last_reminder_at = Some(now);
+            let number = t.reminders_sent;
             change.record(Visibility::Public, None, EventData::ReminderSent { number });
         } else if let Some(due) = automatic_closure(ticket, policy)
             && due <= now
@@ -914,7 +1004,7 @@ pub fn sweep(ticket: &Ticket, now: DateTime<Utc>, policy: &Policy) -> Option<Dec
     if change.events.is_empty() {
         None
     } else {
-        Some(change.finish(policy))
+        Some(change.finish())
     }
 }
 
@@ -926,13 +1016,17 @@ pub fn next_due(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
     let mut due: Vec<DateTime<Utc>> = Vec::new();
     for kind in [ClockKind::Acknowledgement, ClockKind::Handling] {
         let clock = clock_of(ticket, kind);
-        let target = policy.target(kind, ticket.priority, &ticket.data);
-        if !clock.warning_fired {
-            let amount = warning_threshold(target.amount, policy.warning_percent);
-            due.extend(clock.instant_reaching(target.calendar, amount));
+        if clock.stopped {
+            continue;
         }
-        if !clock.breach_fired {
-            due.extend(clock.instant_reaching(target.calendar, target.amount));
+        for target in policy.targets(kind, ticket.priority, &ticket.data) {
+            if !clock.warning_fired {
+                let amount = warning_threshold(target.amount, policy.warning_percent);
+                due.extend(clock.instant_reaching(target.calendar, amount));
+            }
+            if !clock.breach_fired {
+                due.extend(clock.instant_reaching(target.calendar, target.amount));
+            }
         }
     }
     if ticket.state == State::WaitingReporter {
@@ -958,16 +1052,23 @@ fn next_reminder(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
     Some(calendar.add_working_time(since, calendar.working_days(days)))
 }
 
-/// When closure condition 3 (reporter unresponsive) will be met, if the rest of the closure rules
-/// allow it then.
+/// When closure condition 3 (reporter unresponsive) will be met — the wait long enough and the last
+/// reminder old enough — if the rest of the closure rules allow it then.
 fn automatic_closure(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
     let since = ticket.waiting_since?;
     if ticket.reminders_sent == 0 {
         return None;
     }
     let calendar = &policy.support_calendar;
-    let at =
+    let waited_enough =
         calendar.add_working_time(since, calendar.working_days(policy.unresponsive_after_days));
+    let answer_time = ticket.last_reminder_at.map(|reminded| {
+        calendar.add_working_time(
+            reminded,
+            calendar.working_days(policy.closure_after_reminder_days),
+        )
+    });
+    let at = answer_time.map_or(waited_enough, |a| a.max(waited_enough));
     let proof = ClosureProof::default();
     closure::unmet_conditions(
         ticket,
@@ -980,21 +1081,84 @@ fn automatic_closure(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> 
     .then_some(at)
 }
 
-/// A ticket's clock against its current target, at `now`: what the clock endpoint shows.
+/// A ticket's clock against its current targets, at `now`: what the clock endpoint shows. With
+/// two targets (the table's and a service's maximum unavailability), the one whose deadline comes
+/// first wins; a clock with no deadline left is shown against the target it is closest to.
 pub fn clock_status(
     ticket: &Ticket,
     kind: ClockKind,
     policy: &Policy,
     now: DateTime<Utc>,
 ) -> ClockStatus {
-    let target = policy.target(kind, ticket.priority, &ticket.data);
-    clock_of(ticket, kind).status(
-        kind,
-        target.calendar,
-        target.amount,
-        policy.warning_percent,
-        now,
-    )
+    let clock = clock_of(ticket, kind);
+    let measure = |target: &Target<'_>| {
+        clock.status(
+            kind,
+            target.calendar,
+            target.amount,
+            policy.warning_percent,
+            now,
+        )
+    };
+    let table = measure(&match kind {
+        ClockKind::Acknowledgement => policy.acknowledgement_target(ticket.priority),
+        ClockKind::Handling => policy.handling_target(ticket.priority),
+    });
+    let service = match kind {
+        ClockKind::Acknowledgement => None,
+        ClockKind::Handling => policy.service_limit(&ticket.data),
+    };
+    let Some(service) = service.map(|target| measure(&target)) else {
+        return table;
+    };
+    // Used share of the target, compared without floating point.
+    let share = |s: &ClockStatus| {
+        (i128::from(s.used.num_seconds()) << 32) / i128::from(s.target.num_seconds().max(1))
+    };
+    let service_wins = match (service.deadline, table.deadline) {
+        (Some(a), Some(b)) => a < b,
+        (Some(_), None) => true,
+        (None, Some(_)) => false,
+        (None, None) => share(&service) > share(&table),
+    };
+    if service_wins { service } else { table }
+}
+
+/// Whether a closed ticket may be followed up by a new one (rule "Lifecycle"): only once it is
+/// closed and its reopen window has passed; before that it is reopened.
+pub fn check_follow_up(
+    previous: &Ticket,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<(), Refusal> {
+    let refuse = |detail: String| {
+        Err(Refusal {
+            rule: Rule::FollowUpNotAllowed,
+            detail: detail.clone(),
+            errors: vec![FieldError::new(
+                "follow_up_of",
+                "closed_past_reopen_window",
+                detail,
+            )],
+        })
+    };
+    if previous.state != State::Closed {
+        return refuse(format!(
+            "ticket {} is {}: only a closed ticket is followed up by a new one",
+            previous.reference, previous.state
+        ));
+    }
+    let closed_at = previous
+        .closure
+        .as_ref()
+        .map_or(previous.updated_at, |c| c.at);
+    if now - closed_at <= TimeDelta::days(i64::from(policy.reopen_window_days)) {
+        return refuse(format!(
+            "ticket {} was closed less than {} days ago: reopen it instead",
+            previous.reference, policy.reopen_window_days
+        ));
+    }
+    Ok(())
 }
 
 fn clock_of(ticket: &Ticket, kind: ClockKind) -> &SlaClock {
@@ -1012,20 +1176,42 @@ fn clock_of_mut(ticket: &mut Ticket, kind: ClockKind) -> &mut SlaClock {
 }
 
 /// A ticket being changed by one actor at one instant, and the events recorded so far.
-struct Change {
+struct Change<'p> {
     ticket: Ticket,
     actor: Actor,
     now: DateTime<Utc>,
+    policy: &'p Policy,
     events: Vec<Event>,
 }
 
-impl Change {
-    fn new(ticket: Ticket, actor: Actor, now: DateTime<Utc>) -> Self {
+impl<'p> Change<'p> {
+    fn new(ticket: Ticket, actor: Actor, now: DateTime<Utc>, policy: &'p Policy) -> Self {
         Self {
             ticket,
             actor,
             now,
+            policy,
             events: Vec::new(),
+        }
+    }
+
+    /// The ticket as it stands right after the event being recorded, for the mails announcing it.
+    fn facts(&self) -> TicketFacts {
+        let deadline = |kind| {
+            let clock = clock_of(&self.ticket, kind);
+            if clock.stopped {
+                None
+            } else {
+                clock_status(&self.ticket, kind, self.policy, self.now).deadline
+            }
+        };
+        TicketFacts {
+            state: self.ticket.state,
+            priority: self.ticket.priority,
+            tier: self.ticket.tier,
+            assignee: self.ticket.assignee.clone(),
+            acknowledgement_deadline: deadline(ClockKind::Acknowledgement),
+            handling_deadline: deadline(ClockKind::Handling),
         }
     }
 
@@ -1035,12 +1221,14 @@ impl Change {
         transition: Option<(State, State)>,
         data: EventData,
     ) {
+        let facts = self.facts();
         self.events.push(Event {
             at: self.now,
             actor: self.actor.clone(),
             visibility,
             transition,
             data,
+            facts: Some(facts),
         });
     }
 
@@ -1051,14 +1239,16 @@ impl Change {
         self.record(visibility, Some((from, to)), data);
     }
 
-    /// Routes each event's notifications against the ticket as it ends up.
-    fn finish(mut self, policy: &Policy) -> Decision {
+    /// Routes each event's notifications against the ticket as it stood right after that event.
+    fn finish(mut self) -> Decision {
         self.ticket.updated_at = self.now;
+        let policy = self.policy;
+        let ticket = &self.ticket;
         let records = self
             .events
             .into_iter()
             .map(|event| Record {
-                notifications: notify::route(&self.ticket, &event, policy),
+                notifications: notify::route(&event.facts_applied_to(ticket), &event, policy),
                 event,
             })
             .collect();
@@ -1073,10 +1263,9 @@ fn resolve(ticket: &mut Ticket, now: DateTime<Utc>, summary: Text) {
     ticket.acknowledgement_clock.stop(now);
     ticket.handling_clock.stop(now);
     ticket.waiting_since = None;
-    // The mail asking the reporter to confirm is written with the event, in the same transaction;
-    // a staff reporter follows the ticket directly.
-    let reporter_notified = ticket.reporter.can_be_notified()
-        || matches!(ticket.reporter.origin, ReporterOrigin::Staff { .. });
+    // A staff reporter follows the ticket directly; anyone else is notified once the mail server
+    // accepted the mail announcing the resolution (`RecordMailDelivered`).
+    let reporter_notified = matches!(ticket.reporter.origin, ReporterOrigin::Staff { .. });
     ticket.resolution = Some(Resolution {
         at: now,
         summary,
@@ -1088,6 +1277,65 @@ fn resume_after_wait(ticket: &mut Ticket, now: DateTime<Utc>) {
     ticket.handling_clock.resume(now);
     ticket.waiting_since = None;
     ticket.reminders_sent = 0;
+    ticket.last_reminder_at = None;
+}
+
+/// The reporter says the resolution does not fix it: back to work, the handling clock runs again.
+fn reopen_after_rejection(ticket: &mut Ticket, now: DateTime<Utc>) {
+    ticket.resolution = None;
+    ticket.confirmation = None;
+    ticket.handling_clock.resume(now);
+}
+
+/// What a delivered mail proves: the reporter told of the current resolution (closure condition
+/// 4), or an organisation concerned notified. Records an internal event when it proves something
+/// new; a mail about an earlier resolution, or to an organisation already notified, changes nothing.
+fn record_delivery(
+    change: &mut Change<'_>,
+    template: Template,
+    recipient: Recipient,
+    event_at: DateTime<Utc>,
+    delivered_at: DateTime<Utc>,
+) {
+    let t = &mut change.ticket;
+    let proved = match (template, recipient) {
+        (
+            Template::ResolutionConfirmationRequest | Template::UnfoundedExplanation,
+            Recipient::Reporter,
+        ) => match &mut t.resolution {
+            Some(resolution) if resolution.at <= event_at && !resolution.reporter_notified => {
+                resolution.reporter_notified = true;
+                true
+            }
+            _ => false,
+        },
+        (
+            Template::UsurpationConfirmed | Template::PartnerImpersonationDetected,
+            Recipient::OrganisationContacts(organisation),
+        ) => match t
+            .concerned
+            .iter_mut()
+            .find(|c| c.organisation == organisation && c.notified_at.is_none())
+        {
+            Some(concerned) => {
+                concerned.notified_at = Some(delivered_at);
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    };
+    if proved {
+        change.record(
+            Visibility::Internal,
+            None,
+            EventData::MailDelivered {
+                template,
+                recipient,
+                delivered_at,
+            },
+        );
+    }
 }
 
 fn close(change: &mut Change, reason: ClosureReason, note: Option<Text>) {

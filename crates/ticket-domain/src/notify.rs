@@ -2,7 +2,8 @@
 //! which language. Rendering and delivery belong to the mail crate; this decides only *who* and *what*.
 
 use crate::actor::Actor;
-use crate::event::{Event, EventData, Visibility};
+use crate::escalation::Tier;
+use crate::event::{EscalationCause, Event, EventData, Visibility};
 use crate::kind::{Detector, KindData, Qualification, UsurpationReporter};
 use crate::policy::Policy;
 use crate::priority::{Owner, Priority};
@@ -61,6 +62,10 @@ pub enum Recipient {
     OrganisationContacts(OrganisationId),
     /// An owner of the priority table (production lead, product lead, …).
     Owner(Owner),
+    /// The staff member the ticket is assigned to.
+    Assignee,
+    /// The team mailbox of a tier (agents, engineers, security, supervisor).
+    TierTeam(Tier),
 }
 
 /// Which message is sent.
@@ -77,6 +82,10 @@ pub enum Template {
     TicketUpdate,
     /// To the priority's owners (and the supervisor) when a ticket escalates.
     Escalation,
+    /// To the assignee, or the tier's team mailbox: 75 % of a target is used.
+    SlaWarning,
+    /// To the priority's owners: a target was missed, whatever the tier.
+    SlaBreach,
     /// Staff asked the reporter a question; the clock is paused.
     QuestionToReporter,
     /// Staff answered the reporter publicly.
@@ -99,6 +108,20 @@ pub enum Template {
     PartnerImpersonationDetected,
 }
 
+impl Template {
+    /// Whether the delivery of this mail can prove a closure condition: the reporter told of the
+    /// resolution (condition 4), an organisation concerned by a usurpation notified.
+    pub fn proves_notification(self) -> bool {
+        matches!(
+            self,
+            Template::ResolutionConfirmationRequest
+                | Template::UnfoundedExplanation
+                | Template::UsurpationConfirmed
+                | Template::PartnerImpersonationDetected
+        )
+    }
+}
+
 /// One mail to send because of one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Notification {
@@ -109,6 +132,10 @@ pub struct Notification {
 
 /// Everyone to tell about `event`, which has just been applied to `ticket`.
 pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notification> {
+    // Bookkeeping of a mail already sent: nobody is told that a mail arrived.
+    if matches!(event.data, EventData::MailDelivered { .. }) {
+        return Vec::new();
+    }
     let mut out = Routing::default();
     let reporter_language = ticket.reporter.language;
     let to_reporter = |out: &mut Routing, template| {
@@ -147,11 +174,28 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
                 );
             }
         }
-        EventData::Escalated { to, .. } => {
+        EventData::SlaWarning { .. } => {
+            let recipient = if ticket.assignee.is_some() {
+                Recipient::Assignee
+            } else {
+                Recipient::TierTeam(ticket.tier)
+            };
+            out.push(Template::SlaWarning, recipient, Language::Fr);
+        }
+        // At 100 % the owners are told in every case, escalation or not (top tier).
+        EventData::SlaBreached { .. } => {
             for owner in policy.priorities.owners(ticket.priority) {
-                out.push(Template::Escalation, Recipient::Owner(*owner), Language::Fr);
+                out.push(Template::SlaBreach, Recipient::Owner(*owner), Language::Fr);
             }
-            if *to == crate::escalation::Tier::Supervisor {
+        }
+        EventData::Escalated { to, cause, .. } => {
+            // A breach already told the owners; a manual escalation tells them here.
+            if matches!(cause, EscalationCause::Manual { .. }) {
+                for owner in policy.priorities.owners(ticket.priority) {
+                    out.push(Template::Escalation, Recipient::Owner(*owner), Language::Fr);
+                }
+            }
+            if *to == Tier::Supervisor {
                 out.push(
                     Template::Escalation,
                     Recipient::Owner(Owner::Supervisor),
@@ -210,6 +254,18 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
                 to_reporter(&mut out, Template::UnfoundedExplanation)
             }
         },
+        // Found during the investigation of a confirmed user usurpation: told like the others.
+        EventData::OrganisationConcerned { organisation, .. } => {
+            if let Some(data) = ticket.data.user_usurpation()
+                && data.qualification == Some(Qualification::Confirmed)
+            {
+                out.push(
+                    Template::UsurpationConfirmed,
+                    Recipient::OrganisationContacts(*organisation),
+                    Language::Fr,
+                );
+            }
+        }
         _ => {}
     }
 

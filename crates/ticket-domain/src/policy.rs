@@ -27,6 +27,9 @@ pub struct Policy {
     pub reminder_after_days: u32,
     /// Closure condition 3: waited at least this many working days, with a reminder sent.
     pub unresponsive_after_days: u32,
+    /// Closure condition 3: the last reminder was sent at least this many working days before the
+    /// closure, so the reporter has time to answer it.
+    pub closure_after_reminder_days: u32,
     /// A closed ticket may be reopened within this many days; after that a new linked ticket is opened.
     pub reopen_window_days: u32,
     /// Traces of a connection are kept this many months: older suspicious connections can't be checked.
@@ -44,6 +47,7 @@ impl Default for Policy {
             warning_percent: 75,
             reminder_after_days: 5,
             unresponsive_after_days: 10,
+            closure_after_reminder_days: 2,
             reopen_window_days: 15,
             connection_trace_months: 6,
         }
@@ -100,6 +104,12 @@ impl Policy {
                 "must be longer than reminder_after_days, so that a reminder comes before the closure",
             );
         }
+        if self.closure_after_reminder_days >= self.unresponsive_after_days {
+            return error(
+                "closure_after_reminder_days",
+                "must be shorter than unresponsive_after_days",
+            );
+        }
         if self.connection_trace_months == 0 {
             return error("connection_trace_months", "must be at least 1");
         }
@@ -126,28 +136,46 @@ impl Policy {
         Target { calendar, amount }
     }
 
-    /// Handling target: the priority table's working days, or the service's maximum unavailability
-    /// when that is shorter.
-    pub fn handling_target(&self, priority: Priority, data: &KindData) -> Target<'_> {
+    /// Handling target: the priority table's working days.
+    pub fn handling_target(&self, priority: Priority) -> Target<'_> {
         let calendar = self.calendar_for(priority);
-        let table = calendar.working_days(self.priorities.handling_target_days(priority));
-        let service_limit = match data {
-            KindData::Incident(incident) => incident
-                .service
-                .as_ref()
-                .and_then(|s| s.max_unavailability_seconds)
-                .filter(|s| *s > 0)
-                .map(TimeDelta::seconds),
-            _ => None,
-        };
-        let amount = service_limit.map_or(table, |limit| limit.min(table));
+        let amount = calendar.working_days(self.priorities.handling_target_days(priority));
         Target { calendar, amount }
     }
 
-    pub fn target(&self, clock: ClockKind, priority: Priority, data: &KindData) -> Target<'_> {
+    /// An incident's service limit: its maximum unavailability, a duration on the service's own
+    /// availability window (a 24/7 service: elapsed time; otherwise support hours).
+    pub fn service_limit<'a>(&'a self, data: &KindData) -> Option<Target<'a>> {
+        let KindData::Incident(incident) = data else {
+            return None;
+        };
+        let service = incident.service.as_ref()?;
+        let seconds = service.max_unavailability_seconds.filter(|s| *s > 0)?;
+        let calendar = if service.is_around_the_clock() {
+            &self.critical_calendar
+        } else {
+            &self.support_calendar
+        };
+        Some(Target {
+            calendar,
+            amount: TimeDelta::seconds(seconds),
+        })
+    }
+
+    /// The targets a clock is measured against: the table's, and for the handling clock of an
+    /// incident on a service with a maximum unavailability, the service's too. Whichever deadline
+    /// comes first wins.
+    pub fn targets(
+        &self,
+        clock: ClockKind,
+        priority: Priority,
+        data: &KindData,
+    ) -> Vec<Target<'_>> {
         match clock {
-            ClockKind::Acknowledgement => self.acknowledgement_target(priority),
-            ClockKind::Handling => self.handling_target(priority, data),
+            ClockKind::Acknowledgement => vec![self.acknowledgement_target(priority)],
+            ClockKind::Handling => std::iter::once(self.handling_target(priority))
+                .chain(self.service_limit(data))
+                .collect(),
         }
     }
 

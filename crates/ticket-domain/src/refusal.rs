@@ -54,6 +54,8 @@ pub enum Rule {
     OrganisationNotConcerned,
     /// A ticket cannot be linked to or marked a duplicate of itself.
     SelfReference,
+    /// `follow_up_of` names a ticket that is not closed, or still within its reopen window.
+    FollowUpNotAllowed,
     /// Nothing is due on the ticket's clocks.
     NothingDue,
 }
@@ -79,6 +81,7 @@ impl Rule {
             Rule::AlreadyQualified => "already-qualified",
             Rule::OrganisationNotConcerned => "organisation-not-concerned",
             Rule::SelfReference => "self-reference",
+            Rule::FollowUpNotAllowed => "follow-up-not-allowed",
             Rule::NothingDue => "nothing-due",
         }
     }
@@ -94,7 +97,8 @@ impl Rule {
             | Rule::WrongTicketKind
             | Rule::PriorityFloor
             | Rule::OrganisationNotConcerned
-            | Rule::SelfReference => RefusalKind::Invalid,
+            | Rule::SelfReference
+            | Rule::FollowUpNotAllowed => RefusalKind::Invalid,
             Rule::InvalidTransition
             | Rule::TopTierReached
             | Rule::ClosureConditionUnmet

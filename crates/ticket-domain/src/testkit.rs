@@ -71,6 +71,7 @@ pub fn incident(security: bool, started: &str) -> NewTicket {
                 organisation: org(PARTNER),
                 name: "Compte assuré".into(),
                 max_unavailability_seconds: None,
+                availability: Some("24/7".into()),
             }),
             started_at: at(started),
             impact: text("Les usagers ne peuvent plus se connecter"),
@@ -198,4 +199,22 @@ pub fn incident_in_progress(now: &str) -> Ticket {
         now,
     )
     .ticket
+}
+
+/// The mail server accepts every mail of `decision`: what the store records when the outbox rows
+/// become `sent` (`RecordMailDelivered` as the system, one per mail).
+pub fn deliver_mails(decision: &Decision, now: &str) -> Ticket {
+    let mut ticket = decision.ticket.clone();
+    for record in &decision.records {
+        for n in &record.notifications {
+            let command = Command::RecordMailDelivered {
+                template: n.template,
+                recipient: n.recipient,
+                event_at: record.event.at,
+                delivered_at: at(now),
+            };
+            ticket = apply(&ticket, command, &Actor::System, now).ticket;
+        }
+    }
+    ticket
 }

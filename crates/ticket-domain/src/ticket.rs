@@ -293,6 +293,9 @@ pub struct Ticket {
     pub concerned: Vec<ConcernedOrganisation>,
     pub credentials: Option<CredentialsOutcome>,
     pub links: Vec<Link>,
+    /// When the last reminder of the current wait was sent (closure condition 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reminder_at: Option<DateTime<Utc>>,
 }
 
 impl Ticket {

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;
-use ticket_domain::clock::Phase;
+use ticket_domain::clock::{ClockKind, Phase};
 use ticket_domain::closure::waited;
 use ticket_domain::kind::{Detector, KindData, Qualification, UsurpationReporter};
 use ticket_domain::testkit::*;
@@ -20,6 +20,8 @@ use ticket_domain::{
 enum Step {
     Command(usize, CommandChoice),
     Sweep,
+    /// The mail server accepts one of the mails written so far (by index, modulo their number).
+    Deliver(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +42,9 @@ enum CommandChoice {
     Close(usize, bool),
     Reopen,
     Cancel(bool),
+    AnsweredElsewhere,
+    StaffRecordsNotFixed,
+    AddConcerned(u128),
 }
 
 fn actors() -> Vec<Actor> {
@@ -74,6 +79,9 @@ fn command_choice() -> impl Strategy<Value = CommandChoice> {
         ((0usize..4), any::<bool>()).prop_map(|(r, n)| CommandChoice::Close(r, n)),
         Just(CommandChoice::Reopen),
         any::<bool>().prop_map(CommandChoice::Cancel),
+        Just(CommandChoice::AnsweredElsewhere),
+        Just(CommandChoice::StaffRecordsNotFixed),
+        (10u128..14).prop_map(CommandChoice::AddConcerned),
     ]
 }
 
@@ -81,6 +89,7 @@ fn step() -> impl Strategy<Value = (Step, u32)> {
     let step = prop_oneof![
         4 => ((0usize..9), command_choice()).prop_map(|(a, c)| Step::Command(a, c)),
         1 => Just(Step::Sweep),
+        1 => (0usize..64).prop_map(Step::Deliver),
     ];
     // Time moves by 0 to 3 days (in minutes) between steps.
     (step, 0u32..(3 * 24 * 60))
@@ -125,6 +134,16 @@ fn to_command(choice: &CommandChoice, ticket: &Ticket) -> Command {
         },
         CommandChoice::NotifyOrganisation(i) => Command::RecordOrganisationNotified {
             organisation: orgs.get(*i).copied().unwrap_or(org(OTHER_PARTNER)),
+        },
+        CommandChoice::AnsweredElsewhere => Command::RecordReporterAnswered {
+            note: text("au téléphone"),
+        },
+        CommandChoice::StaffRecordsNotFixed => Command::RecordNotFixed {
+            note: text("toujours en panne, au téléphone"),
+        },
+        CommandChoice::AddConcerned(n) => Command::AddConcernedOrganisation {
+            organisation: org(*n),
+            role: ticket_domain::ticket::ConcernedRole::ServiceProvider,
         },
         CommandChoice::Revoke => Command::RecordCredentialsRevoked {
             note: text("révoqué"),
@@ -270,8 +289,30 @@ fn check(
     }
 }
 
+/// 300 cases unless `PROPTEST_CASES` says otherwise (proptest's default configuration reads it).
+fn config(default_cases: u32) -> ProptestConfig {
+    let base = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_some() {
+        base
+    } else {
+        ProptestConfig {
+            cases: default_cases,
+            ..base
+        }
+    }
+}
+
+#[test]
+fn property_tests_honour_proptest_cases() {
+    let expected = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(300);
+    assert_eq!(config(300).cases, expected);
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(config(300))]
 
     #[test]
     fn no_command_sequence_reaches_an_inconsistent_state(
@@ -285,6 +326,8 @@ proptest! {
         let mut now = at(start);
         let mut ticket = ticket_domain::open(new, &reporter, now, &policy).unwrap().ticket;
         let mut lowered_by_security = false;
+        let mut written: Vec<Command> = Vec::new();
+        let mut fired: Vec<(&'static str, ClockKind)> = Vec::new();
         for (step, minutes) in steps {
             now += TimeDelta::minutes(i64::from(minutes));
             let (decision, actor) = match &step {
@@ -294,11 +337,50 @@ proptest! {
                     let command = to_command(choice, &ticket);
                     (ticket_domain::decide(&ticket, command, actor, now, &policy).ok(), Some(actor))
                 }
+                Step::Deliver(i) if !written.is_empty() => {
+                    let command = written[i % written.len()].clone();
+                    let command = match command {
+                        Command::RecordMailDelivered { template, recipient, event_at, .. } => {
+                            Command::RecordMailDelivered { template, recipient, event_at, delivered_at: now }
+                        }
+                        other => other,
+                    };
+                    let decision = ticket_domain::decide(&ticket, command, &Actor::System, now, &policy);
+                    prop_assert!(decision.is_ok(), "a delivery is always recorded: {decision:?}");
+                    (decision.ok(), Some(&Actor::System))
+                }
+                Step::Deliver(_) => (None, None),
             };
             if let Some(decision) = decision {
                 if decision.records.iter().any(|r| matches!(&r.event.data, EventData::PriorityChanged { to, .. } if to.is_lower_than(Priority::Majeure)))
                 {
                     lowered_by_security = actor.and_then(Actor::role) == Some(Role::Security);
+                }
+                for record in &decision.records {
+                    // Each alarm fires at most once per clock over the ticket's whole life, and
+                    // never on a clock that was stopped.
+                    let alarm = match &record.event.data {
+                        EventData::SlaWarning { clock, .. } => Some(("warning", *clock)),
+                        EventData::SlaBreached { clock, .. } => Some(("breach", *clock)),
+                        _ => None,
+                    };
+                    if let Some((name, clock)) = alarm {
+                        prop_assert!(!fired.contains(&(name, clock)), "{name} {clock:?} fired twice");
+                        fired.push((name, clock));
+                        let before = match clock {
+                            ClockKind::Acknowledgement => &ticket.acknowledgement_clock,
+                            ClockKind::Handling => &ticket.handling_clock,
+                        };
+                        prop_assert!(!before.stopped, "{name} on a stopped {clock:?} clock");
+                    }
+                    for n in &record.notifications {
+                        written.push(Command::RecordMailDelivered {
+                            template: n.template,
+                            recipient: n.recipient,
+                            event_at: record.event.at,
+                            delivered_at: record.event.at,
+                        });
+                    }
                 }
                 check(&ticket, &decision, now, &policy, lowered_by_security);
                 ticket = decision.ticket;

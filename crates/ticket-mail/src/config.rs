@@ -57,6 +57,8 @@ pub struct Mailboxes {
     pub partner_support: String,
     pub user_support: String,
     pub security: String,
+    /// The engineers' team mailbox (level-3 support): told of 75 % warnings at their tier.
+    pub engineering: String,
 }
 
 impl Default for Mailboxes {
@@ -65,6 +67,7 @@ impl Default for Mailboxes {
             partner_support: "support.partenaires@ticketd.localhost".to_owned(),
             user_support: "support.usagers@ticketd.localhost".to_owned(),
             security: "support.securite@ticketd.localhost".to_owned(),
+            engineering: "support.ingenierie@ticketd.localhost".to_owned(),
         }
     }
 }

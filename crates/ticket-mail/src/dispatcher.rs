@@ -25,6 +25,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use ticket_domain::Policy;
 use ticket_domain::event::EventData;
 use ticket_domain::ticket::Cancellation;
 use ticket_store::clock::Clock;
@@ -73,6 +74,8 @@ pub struct Dispatcher {
     clock: Arc<dyn Clock>,
     worker: String,
     wake: Arc<Notify>,
+    /// The rules a delivery is recorded under ("notified" conditions, due instants).
+    policy: Arc<Policy>,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -127,7 +130,15 @@ impl Dispatcher {
             clock,
             worker,
             wake: Arc::new(Notify::new()),
+            policy: Arc::new(Policy::default()),
         })
+    }
+
+    /// Records deliveries under `policy` (the operator's) instead of the annexes' defaults.
+    #[must_use]
+    pub fn with_policy(mut self, policy: Arc<Policy>) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The name this dispatcher claims rows under (`claimed_by`).
@@ -281,8 +292,13 @@ impl Dispatcher {
                 (
                     Outcome::Sent,
                     self.record(|| {
-                        self.store
-                            .mark_outbox_sent(mail.id, &self.worker, &message_id, now)
+                        self.store.mark_outbox_sent(
+                            mail.id,
+                            &self.worker,
+                            &message_id,
+                            now,
+                            &self.policy,
+                        )
                     })
                     .await,
                 )
@@ -391,7 +407,7 @@ impl Dispatcher {
             }
             error => SendError::Temporary(format!("cannot read the ticket: {error}")),
         };
-        let ticket = self
+        let current = self
             .store
             .get_ticket(TicketKey::Id(mail.ticket_id))
             .await
@@ -411,6 +427,8 @@ impl Dispatcher {
                     mail.event_seq
                 ))
             })?;
+        // The ticket as it stood right after the event, however late the mail goes out.
+        let ticket = event.event.facts_applied_to(&current);
         let pending_question = events
             .iter()
             .rev()

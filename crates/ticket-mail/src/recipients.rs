@@ -6,6 +6,7 @@
 use crate::config::{MailConfig, MailConfigError, parse_address};
 use lettre::Address;
 use lettre::message::Mailbox as MailAddress;
+use ticket_domain::escalation::Tier;
 use ticket_domain::notify::{Mailbox, Recipient};
 use ticket_domain::priority::Owner;
 use ticket_domain::ticket::{ReporterOrigin, Ticket};
@@ -19,6 +20,7 @@ pub struct AddressBook {
     partner_support: MailAddress,
     user_support: MailAddress,
     security: MailAddress,
+    engineering: MailAddress,
     production_lead: MailAddress,
     product_lead: MailAddress,
     partner_relations_lead: MailAddress,
@@ -34,6 +36,7 @@ impl AddressBook {
             partner_support: parse_address("mail.mailboxes.partner_support", &m.partner_support)?,
             user_support: parse_address("mail.mailboxes.user_support", &m.user_support)?,
             security: parse_address("mail.mailboxes.security", &m.security)?,
+            engineering: parse_address("mail.mailboxes.engineering", &m.engineering)?,
             production_lead: parse_address("mail.owners.production_lead", &o.production_lead)?,
             product_lead: parse_address("mail.owners.product_lead", &o.product_lead)?,
             partner_relations_lead: parse_address(
@@ -49,6 +52,18 @@ impl AddressBook {
             Mailbox::PartnerSupport => &self.partner_support,
             Mailbox::UserSupport => &self.user_support,
             Mailbox::Security => &self.security,
+        }
+    }
+
+    /// The team mailbox of a tier: agents read the support mailbox of the ticket's public (partner
+    /// or user support), engineers theirs, security the security mailbox, the supervisor its own.
+    pub fn tier_team(&self, tier: Tier, ticket: &Ticket) -> &MailAddress {
+        match tier {
+            Tier::Agent if ticket.data.concerns_a_user() => &self.user_support,
+            Tier::Agent => &self.partner_support,
+            Tier::Engineer => &self.engineering,
+            Tier::Security => &self.security,
+            Tier::Supervisor => &self.supervisor,
         }
     }
 
@@ -157,6 +172,19 @@ pub async fn resolve(
         }
         Recipient::OrganisationContacts(organisation) => {
             contacts(store, organisation, "the organisation's contacts").await
+        }
+        Recipient::TierTeam(tier) => Ok(vec![book.tier_team(tier, ticket).clone()]),
+        // A handle that is a mail address is written to; otherwise the assignee reads the team
+        // mailbox of the ticket's tier.
+        Recipient::Assignee => {
+            let address = ticket
+                .assignee
+                .as_ref()
+                .and_then(|handle| handle.to_string().parse::<Address>().ok());
+            Ok(vec![match address {
+                Some(address) => MailAddress::new(None, address),
+                None => book.tier_team(ticket.tier, ticket).clone(),
+            }])
         }
     }
 }

@@ -61,6 +61,7 @@ pub fn render(template: Template, language: Language, context: &MailContext<'_>)
         Template::SecurityAlert => mail.security_alert(),
         Template::TicketUpdate => mail.ticket_update(),
         Template::Escalation => mail.escalation(),
+        Template::SlaWarning | Template::SlaBreach => mail.deadline_alarm(),
         Template::QuestionToReporter => mail.question(),
         Template::ReplyToReporter => mail.reply(),
         Template::ResolutionConfirmationRequest => mail.resolution(),
@@ -828,6 +829,39 @@ impl Mail<'_> {
         )
     }
 
+    /// A 75 % warning (to the assignee or the tier's team) or a breach (to the priority's owners).
+    fn deadline_alarm(&self) -> (String, Body) {
+        let (l, title) = (self.l, self.title);
+        let t = self.c.ticket;
+        let mut body = self.body();
+        let label = self.describe_event(&mut body);
+        let mut facts = self.summary_facts();
+        facts.push((
+            tr!(l, "Niveau de traitement", "Handled by"),
+            words::tier(t.tier, l).to_owned(),
+        ));
+        body.facts(facts);
+        if let Recipient::Owner(owner) = self.c.recipient {
+            let owner = words::owner(owner, l);
+            let priority = words::priority(t.priority, l);
+            body.paragraph(tr!(
+                l,
+                "Vous recevez ce message en tant que {owner}, responsable désigné pour la priorité {priority}.",
+                "You receive this message as {owner}, the designated owner for priority {priority}.",
+            ));
+        }
+        self.staff_footer(&mut body);
+        let level = t.priority.level();
+        (
+            tr!(
+                l,
+                "Priorité {level}, {label} : {title}",
+                "Priority {level}, {label}: {title}"
+            ),
+            body,
+        )
+    }
+
     fn escalation(&self) -> (String, Body) {
         let (l, title, reference) = (self.l, self.title, &self.reference);
         let t = self.c.ticket;
@@ -1034,6 +1068,23 @@ impl Mail<'_> {
                     "Organisation concerned notified ({role})."
                 ));
                 tr!(l, "organisation notifiée", "organisation notified")
+            }
+            EventData::OrganisationConcerned { role, .. } => {
+                let role = words::concerned_role(*role, l);
+                body.paragraph(tr!(
+                    l,
+                    "Une organisation trouvée pendant l'enquête est concernée ({role}).",
+                    "An organisation found during the investigation is concerned ({role})."
+                ));
+                tr!(l, "organisation concernée", "organisation concerned")
+            }
+            EventData::MailDelivered { .. } => {
+                body.paragraph(tr!(
+                    l,
+                    "Un message a été accepté par le serveur de messagerie.",
+                    "A message was accepted by the mail server."
+                ));
+                tr!(l, "message remis", "message delivered")
             }
             EventData::CredentialsRevoked { note } => {
                 body.paragraph(tr!(

@@ -55,6 +55,7 @@ fn event(actor: Actor, visibility: Visibility, data: EventData) -> Event {
         visibility,
         transition: None,
         data,
+        facts: None,
     }
 }
 
@@ -121,6 +122,32 @@ fn scenario(template: Template) -> (Ticket, Event, Recipient) {
                 changed,
                 Recipient::OrganisationContacts(org(PARTNER)),
             )
+        }
+        Template::SlaWarning => {
+            let ticket = partner_incident();
+            let warned = event(
+                Actor::System,
+                Visibility::Internal,
+                EventData::SlaWarning {
+                    clock: ticket_domain::ClockKind::Acknowledgement,
+                    deadline: at("2026-11-25T09:00:00Z"),
+                },
+            );
+            (ticket, warned, Recipient::TierTeam(Tier::Agent))
+        }
+        Template::SlaBreach => {
+            let mut ticket = partner_incident();
+            ticket.tier = Tier::Supervisor;
+            let breached = event(
+                Actor::System,
+                Visibility::Internal,
+                EventData::SlaBreached {
+                    clock: ticket_domain::ClockKind::Handling,
+                    deadline: at("2026-11-25T09:00:00Z"),
+                    explanation: "The handling target of 2d was reached.".into(),
+                },
+            );
+            (ticket, breached, Recipient::Owner(Owner::ProductLead))
         }
         Template::Escalation => {
             let mut ticket = partner_incident();
@@ -256,12 +283,14 @@ fn scenario(template: Template) -> (Ticket, Event, Recipient) {
     }
 }
 
-const TEMPLATES: [Template; 15] = [
+const TEMPLATES: [Template; 17] = [
     Template::AcknowledgementOfReceipt,
     Template::NewTicketCopy,
     Template::SecurityAlert,
     Template::TicketUpdate,
     Template::Escalation,
+    Template::SlaWarning,
+    Template::SlaBreach,
     Template::QuestionToReporter,
     Template::ReplyToReporter,
     Template::ResolutionConfirmationRequest,

@@ -22,7 +22,7 @@
 //! "resend" policy, under the same Message-ID — sending twice silently is what this outbox exists
 //! to prevent. So a crash leaves at most the dispatcher's concurrency of mails uncertain.
 
-use crate::entities::outbox;
+use crate::entities::{outbox, ticket, ticket_event};
 use crate::tickets::{Cursor, Page, encode_cursor, normalise};
 use crate::{Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -37,6 +37,7 @@ use std::fmt;
 use ticket_domain::notify::{Language, Notification, Recipient, Template};
 use ticket_domain::refusal::{Refusal, Rule};
 use ticket_domain::values::TicketId;
+use ticket_domain::{Actor, Command, Policy};
 use uuid::Uuid;
 
 /// Where a row is in its delivery.
@@ -248,6 +249,73 @@ fn sent_again(now: DateTime<Utc>) -> sea_orm::UpdateMany<outbox::Entity> {
             outbox::Column::HandoverStartedAt,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
+}
+
+/// Marks a held row `sent`; `false` if the worker no longer holds it.
+async fn mark_sent(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    worker: &str,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let result = outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(Status::Sent.name()))
+        .col_expr(outbox::Column::MessageId, Expr::value(message_id))
+        .col_expr(outbox::Column::SentAt, Expr::value(now))
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            outbox::Column::TrackingSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(held_by(id, worker))
+        .exec(txn)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Applies what a sent mail proves to its ticket (the domain decides: `RecordMailDelivered`).
+async fn record_delivery(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<(), StoreError> {
+    let row = outbox::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("mail"))?;
+    let mail = mail_from_row(row)?.mail;
+    if !mail.template.proves_notification() {
+        return Ok(());
+    }
+    let event_at = ticket_event::Entity::find_by_id(mail.event_id)
+        .select_only()
+        .column(ticket_event::Column::At)
+        .into_tuple::<DateTime<Utc>>()
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("event"))?;
+    let stored = crate::tickets::from_row(
+        ticket::Entity::find_by_id(mail.ticket_id.0)
+            .one(txn)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?,
+    )?;
+    let command = Command::RecordMailDelivered {
+        template: mail.template,
+        recipient: mail.recipient,
+        event_at,
+        delivered_at: now,
+    };
+    let decision = ticket_domain::decide(&stored.ticket, command, &Actor::System, now, policy)?;
+    if !decision.records.is_empty() {
+        crate::tickets::write_decision(txn, &decision, stored.version, now, policy).await?;
+    }
+    Ok(())
 }
 
 /// The rows a worker still holds: the only ones it may mark. A row the lease reaper made
@@ -462,29 +530,40 @@ impl Store {
 
     /// The mail was accepted by the transport. Erases the tracking secret: the database keeps only
     /// its hash from now on. `false` if `worker` no longer holds the row.
+    ///
+    /// In the same transaction, what the delivery proves is recorded on the ticket (the reporter
+    /// told of the resolution, an organisation concerned notified: "notified" means accepted by the
+    /// mail server), so a sent mail and the condition it meets are never apart.
     pub async fn mark_outbox_sent(
         &self,
         id: Uuid,
         worker: &str,
         message_id: &str,
         now: DateTime<Utc>,
+        policy: &Policy,
     ) -> Result<bool, StoreError> {
-        let result = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(Status::Sent.name()))
-            .col_expr(outbox::Column::MessageId, Expr::value(message_id))
-            .col_expr(outbox::Column::SentAt, Expr::value(normalise(now)))
-            .col_expr(
-                outbox::Column::ClaimedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(
-                outbox::Column::TrackingSecret,
-                Expr::value(Option::<String>::None),
-            )
-            .filter(held_by(id, worker))
-            .exec(&self.db)
-            .await?;
-        Ok(result.rows_affected == 1)
+        const ATTEMPTS: usize = 5;
+        let now = normalise(now);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let txn = self.write_transaction().await?;
+            if !mark_sent(&txn, id, worker, message_id, now).await? {
+                txn.rollback().await?;
+                return Ok(false);
+            }
+            match record_delivery(&txn, id, now, policy).await {
+                Ok(()) => {
+                    self.commit(txn).await?;
+                    return Ok(true);
+                }
+                // A command changed the ticket meanwhile: read it again.
+                Err(StoreError::VersionConflict { .. }) if attempt < ATTEMPTS => {
+                    txn.rollback().await?;
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 
     /// A temporary failure: back to `pending`, not claimed again before `next_attempt_at`.

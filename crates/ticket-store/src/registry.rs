@@ -636,6 +636,7 @@ impl Store {
             organisation: service.organisation,
             name: service.name,
             max_unavailability_seconds: service.max_unavailability_seconds,
+            availability: Some(service.availability),
         })
     }
 

@@ -218,6 +218,19 @@ impl Store {
             new.same_session_as = earlier.into_iter().map(TicketId).collect();
         }
         let linked = new.same_session_as.clone();
+        // A follow-up names a closed ticket past its reopen window; both are linked, each way.
+        let follows = new.follow_up_of;
+        if let Some(previous) = follows {
+            let row = ticket::Entity::find_by_id(previous.0)
+                .one(&txn)
+                .await?
+                .ok_or(StoreError::NotFound("ticket"))?;
+            let previous = from_row(row)?;
+            if !previous.ticket.is_visible_to(actor) {
+                return Err(StoreError::NotFound("ticket"));
+            }
+            ticket_domain::lifecycle::check_follow_up(&previous.ticket, now, policy)?;
+        }
         let decision = ticket_domain::open(new, actor, now, policy)?;
         let ticket_id = decision.ticket.id;
         let prepared = prepare_events(ticket_id, 0, chain::GENESIS.to_owned(), &decision.records)?;
@@ -240,7 +253,18 @@ impl Store {
         .await?;
         sync_concerned(&txn, &decision.ticket).await?;
         for other in linked {
-            link_back(&txn, other, ticket_id, now, policy).await?;
+            link_back(&txn, other, ticket_id, LinkKind::SameSession, now, policy).await?;
+        }
+        if let Some(previous) = follows {
+            link_back(
+                &txn,
+                previous,
+                ticket_id,
+                LinkKind::FollowedUpBy,
+                now,
+                policy,
+            )
+            .await?;
         }
         let stored = StoredTicket {
             ticket: decision.ticket,
@@ -808,11 +832,13 @@ async fn sync_concerned(txn: &DatabaseTransaction, ticket: &Ticket) -> Result<()
     Ok(())
 }
 
-/// Records on an earlier report that a new one shares its session id.
+/// Records on an earlier ticket that a new one is linked to it: a report sharing its session id,
+/// or a follow-up.
 async fn link_back(
     txn: &DatabaseTransaction,
     other: TicketId,
     new: TicketId,
+    link: LinkKind,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<(), StoreError> {
@@ -821,10 +847,7 @@ async fn link_back(
         .await?
         .ok_or(StoreError::NotFound("ticket"))?;
     let stored = from_row(row)?;
-    let command = Command::Link {
-        ticket: new,
-        link: LinkKind::SameSession,
-    };
+    let command = Command::Link { ticket: new, link };
     let decision = ticket_domain::decide(&stored.ticket, command, &Actor::System, now, policy)?;
     if decision
         .records

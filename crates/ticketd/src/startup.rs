@@ -76,7 +76,8 @@ impl Application {
                     transport,
                     Arc::clone(&state.clock),
                 )
-                .with_context(|| "cannot start the mail dispatcher (`mail`)")?,
+                .with_context(|| "cannot start the mail dispatcher (`mail`)")?
+                .with_policy(Arc::clone(&state.policy)),
             )
         } else {
             None

@@ -182,11 +182,13 @@ async fn swept_events(store: &Store, id: TicketId) -> Vec<StoredEvent> {
 }
 
 /// The owners an escalation event was mailed to, from the outbox.
-async fn escalation_mails(store: &Store, id: TicketId) -> Vec<Owner> {
-    let escalated: Vec<uuid::Uuid> = swept_events(store, id)
+/// The owners told of the ticket's breaches (at 100 % the owners of its priority are told, with or
+/// without a tier to escalate to).
+async fn breach_mails(store: &Store, id: TicketId) -> Vec<Owner> {
+    let breached: Vec<uuid::Uuid> = swept_events(store, id)
         .await
         .into_iter()
-        .filter(|e| matches!(e.event.data, EventData::Escalated { .. }))
+        .filter(|e| matches!(e.event.data, EventData::SlaBreached { .. }))
         .map(|e| e.id)
         .collect();
     store
@@ -194,11 +196,11 @@ async fn escalation_mails(store: &Store, id: TicketId) -> Vec<Owner> {
         .await
         .unwrap()
         .into_iter()
-        .filter(|row| row.template == "escalation" && escalated.contains(&row.event_id))
+        .filter(|row| row.template == "sla_breach" && breached.contains(&row.event_id))
         .map(
             |row| match serde_json::from_value::<Recipient>(row.recipient).unwrap() {
                 Recipient::Owner(owner) => owner,
-                other => panic!("an escalation mail to {other:?}"),
+                other => panic!("a breach mail to {other:?}"),
             },
         )
         .collect()
@@ -307,7 +309,7 @@ sweeper_test!(
         ));
         assert_eq!(tier(&app.store, id).await, Tier::Engineer);
         // Priority 3's owner is the product lead.
-        assert_eq!(escalation_mails(&app.store, id).await, [Owner::ProductLead]);
+        assert_eq!(breach_mails(&app.store, id).await, [Owner::ProductLead]);
 
         // Once per deadline.
         app.at(breach + TimeDelta::days(3)).await;
@@ -351,7 +353,7 @@ sweeper_test!(
                 ..
             }
         ));
-        let mut owners = escalation_mails(&app.store, id).await;
+        let mut owners = breach_mails(&app.store, id).await;
         owners.sort_by_key(|o| format!("{o:?}"));
         assert_eq!(owners, [Owner::ProductLead, Owner::ProductionLead]);
         app.stop().await;
@@ -527,7 +529,7 @@ sweeper_test!(
                 .map(|(t, _)| t)
                 .collect();
             assert_eq!(types, ["sla_warning", "sla_breached", "escalated"], "{id}");
-            assert_eq!(escalation_mails(&a.store, *id).await.len(), 2);
+            assert_eq!(breach_mails(&a.store, *id).await.len(), 2);
         }
         a.stop().await;
         b.stop().await;

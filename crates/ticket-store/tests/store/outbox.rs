@@ -177,14 +177,26 @@ store_test!(
         // Only the worker holding the row may mark it.
         assert!(
             !store
-                .mark_outbox_sent(ack.mail.id, "another", "<x@y>", monday())
+                .mark_outbox_sent(
+                    ack.mail.id,
+                    "another",
+                    "<x@y>",
+                    monday(),
+                    &Policy::default()
+                )
                 .await
                 .unwrap()
         );
         let later = monday() + TimeDelta::seconds(5);
         assert!(
             store
-                .mark_outbox_sent(ack.mail.id, "w", "<t.1.abc@ticketd.localhost>", later)
+                .mark_outbox_sent(
+                    ack.mail.id,
+                    "w",
+                    "<t.1.abc@ticketd.localhost>",
+                    later,
+                    &Policy::default()
+                )
                 .await
                 .unwrap()
         );
@@ -327,7 +339,7 @@ store_test!(
         // The crashed worker's late success is still recorded.
         assert!(
             store
-                .mark_outbox_sent(handed, "crashed", "<m@d>", after)
+                .mark_outbox_sent(handed, "crashed", "<m@d>", after, &Policy::default())
                 .await
                 .unwrap()
         );
@@ -456,7 +468,7 @@ store_test!(
         let claimed = store.claim_outbox("w", later, lease(), 10).await.unwrap();
         assert_eq!(claimed.len(), 2);
         store
-            .mark_outbox_sent(failed, "w", "<m@d>", later)
+            .mark_outbox_sent(failed, "w", "<m@d>", later, &Policy::default())
             .await
             .unwrap();
         assert!(matches!(
@@ -525,5 +537,168 @@ store_test!(
                 (Status::Uncertain, 0),
             ]
         );
+    }
+);
+
+/// Runs `command` as `actor` on the ticket's current version.
+async fn execute_now(
+    store: &Store,
+    ticket: TicketId,
+    command: ticket_domain::Command,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<ticket_domain::Ticket, StoreError> {
+    use ticket_store::tickets::TicketKey;
+    let current = store.get_ticket(TicketKey::Id(ticket)).await?;
+    Ok(store
+        .execute(
+            TicketKey::Id(ticket),
+            current.version,
+            command,
+            actor,
+            now,
+            &Policy::default(),
+        )
+        .await?
+        .ticket)
+}
+
+store_test!(
+    closure_4_needs_the_resolution_mail_sent_not_queued_or_failed,
+    |store| async move {
+        use ticket_domain::{ClosureProof, ClosureReason, Command, Role};
+        let agent = staff(Role::Agent);
+        let ticket = partner_incident(&store).await;
+        execute_now(
+            &store,
+            ticket,
+            Command::Acknowledge { note: None },
+            &agent,
+            monday(),
+        )
+        .await
+        .unwrap();
+        execute_now(
+            &store,
+            ticket,
+            Command::Resolve {
+                summary: text("corrigé"),
+            },
+            &agent,
+            monday(),
+        )
+        .await
+        .unwrap();
+        let close = || Command::Close {
+            reason: ClosureReason::ResolvedByOperator,
+            proof: ClosureProof::default(),
+        };
+        let queued = execute_now(&store, ticket, close(), &agent, monday()).await;
+        assert!(
+            matches!(&queued, Err(StoreError::Refused(r)) if r.detail.contains("mail server")),
+            "{queued:?}"
+        );
+        let claimed = store
+            .claim_outbox("w", monday(), lease(), 10)
+            .await
+            .unwrap();
+        let resolution = claimed
+            .iter()
+            .find(|r| r.mail.template == Template::ResolutionConfirmationRequest)
+            .unwrap()
+            .mail
+            .id;
+        assert!(
+            store
+                .mark_outbox_failed(resolution, "w", "550 no such user")
+                .await
+                .unwrap()
+        );
+        assert!(
+            execute_now(&store, ticket, close(), &agent, monday())
+                .await
+                .is_err()
+        );
+        // Sent again by staff, accepted by the server: the condition is met, and the evidence file
+        // says when.
+        store.retry_outbox(resolution, monday()).await.unwrap();
+        let later = monday() + TimeDelta::minutes(5);
+        let again = store.claim_outbox("w", later, lease(), 10).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert!(
+            store
+                .mark_outbox_sent(resolution, "w", "<m@d>", later, &Policy::default())
+                .await
+                .unwrap()
+        );
+        let events = store.events(ticket).await.unwrap();
+        assert_eq!(
+            events.last().map(|e| e.event.data.type_name()),
+            Some("mail_delivered")
+        );
+        let closed = execute_now(&store, ticket, close(), &agent, later)
+            .await
+            .unwrap();
+        assert_eq!(closed.state, ticket_domain::State::Closed);
+        assert!(store.verify_chain(ticket).await.unwrap().valid);
+    }
+);
+
+store_test!(
+    a_follow_up_needs_a_closed_ticket_past_its_reopen_window_and_links_both_ways,
+    |store| async move {
+        use ticket_domain::ticket::LinkKind;
+        use ticket_domain::{ClosureProof, ClosureReason, Command, Role};
+        let agent = staff(Role::Agent);
+        let previous = partner_incident(&store).await;
+        let follow_up = |days: i64| {
+            let mut new = incident(false, "2026-11-23T08:00:00Z");
+            new.id = TicketId::new_v7();
+            new.follow_up_of = Some(previous);
+            let store = store.clone();
+            async move {
+                store
+                    .create_ticket(
+                        new,
+                        &partner(PARTNER),
+                        monday() + TimeDelta::days(days),
+                        &Policy::default(),
+                        None,
+                        false,
+                    )
+                    .await
+            }
+        };
+        // Still open: refused.
+        let open = follow_up(1).await;
+        assert!(
+            matches!(&open, Err(StoreError::Refused(r)) if r.rule == ticket_domain::refusal::Rule::FollowUpNotAllowed),
+            "{open:?}"
+        );
+        execute_now(
+            &store,
+            previous,
+            Command::Close {
+                reason: ClosureReason::MutualAgreement,
+                proof: ClosureProof {
+                    note: Some(text("accord")),
+                },
+            },
+            &agent,
+            monday(),
+        )
+        .await
+        .unwrap();
+        // Within the reopen window: refused (reopen it instead).
+        assert!(follow_up(10).await.is_err());
+        let created = follow_up(16).await.unwrap().ticket.ticket;
+        assert!(created.has_link(previous, LinkKind::FollowUpOf));
+        let closed = store
+            .get_ticket(ticket_store::tickets::TicketKey::Id(previous))
+            .await
+            .unwrap()
+            .ticket;
+        assert!(closed.has_link(created.id, LinkKind::FollowedUpBy));
+        assert!(store.verify_chain(previous).await.unwrap().valid);
     }
 );
