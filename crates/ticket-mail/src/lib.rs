@@ -22,7 +22,7 @@ pub mod testkit;
 pub mod transport;
 mod words;
 
-pub use config::{MailConfig, MailConfigError};
+pub use config::{MailConfig, MailConfigError, UncertainPolicy};
 pub use dispatcher::{DispatchReport, Dispatcher, DispatcherWaker};
 pub use templates::{MailContext, RenderedMail, render};
 pub use transport::{SendError, Transport};

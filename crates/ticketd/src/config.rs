@@ -436,6 +436,36 @@ mod tests {
     }
 
     #[test]
+    fn the_acquire_timeout_and_the_uncertain_mail_policy_are_read_and_checked() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_DATABASE_ACQUIRE_TIMEOUT_MS", "800");
+            jail.set_env("TICKETD_MAIL__DISPATCHER__UNCERTAIN", "resend");
+            jail.set_env(
+                "TICKETD_MAIL__DISPATCHER__RESEND_UNCERTAIN_AFTER_SECONDS",
+                "120",
+            );
+            let config = load_in(jail, None).unwrap();
+            assert_eq!(config.database_acquire_timeout_ms, 800);
+            assert_eq!(
+                config.mail.dispatcher.uncertain,
+                ticket_mail::UncertainPolicy::Resend
+            );
+            assert_eq!(config.mail.dispatcher.resend_uncertain_after_seconds, 120);
+            jail.set_env("TICKETD_DATABASE_ACQUIRE_TIMEOUT_MS", "5");
+            let message = load_in(jail, None).unwrap_err().to_string();
+            assert!(
+                message.contains("`database_acquire_timeout_ms`"),
+                "{message}"
+            );
+            jail.set_env("TICKETD_DATABASE_ACQUIRE_TIMEOUT_MS", "800");
+            jail.set_env("TICKETD_MAIL__DISPATCHER__UNCERTAIN", "forget");
+            assert!(load_in(jail, None).is_err(), "an unknown policy is refused");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn empty_database_url_is_refused() {
         Jail::expect_with(|jail| {
             jail.clear_env();
