@@ -445,6 +445,46 @@ async fn metrics_move_as_tickets_are_created_and_mails_sent_postgres() {
     metrics_move(Backend::Postgres).await;
 }
 
+/// A dispatcher that does not run shows: the pending mails age and the dispatcher's lag grows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_dispatcher_shows_on_metrics() {
+    let database = TestDatabase::create(Backend::Sqlite)
+        .await
+        .unwrap()
+        .unwrap();
+    let clock = ManualClock::new(start_instant());
+    let (base, app) = spawn(&database.url, &clock, |_| {}).await;
+    let provider = identity_provider(app.store()).await;
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let client = reqwest::Client::new();
+    let response = client
+        .post(format!("{base}/api/v1/public/identity-theft-reports"))
+        .json(&report(provider, "claire@example.fr"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let url = format!("{base}/metrics");
+    let now = metrics_of(&client, &url).await;
+    assert!(metric(&now, r#"ticketd_outbox_mails{state="pending"}"#) >= 1.0);
+    assert_eq!(metric(&now, "ticketd_dispatcher_lag_seconds"), 0.0, "{now}");
+    clock.advance(chrono::TimeDelta::minutes(10));
+    let later = metrics_of(&client, &url).await;
+    assert_eq!(
+        metric(
+            &later,
+            r#"ticketd_outbox_oldest_age_seconds{state="pending"}"#
+        ),
+        600.0,
+        "{later}"
+    );
+    assert_eq!(
+        metric(&later, "ticketd_dispatcher_lag_seconds"),
+        600.0,
+        "{later}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_can_be_served_on_an_address_of_their_own() {
     let database = TestDatabase::create(Backend::Sqlite)
