@@ -303,9 +303,11 @@ fn render_pool(text: &mut String, store: &Store) {
 pub struct StallLimits {
     pub sweeper: chrono::TimeDelta,
     pub dispatcher: chrono::TimeDelta,
+    /// How often the watch looks (a minute in ticketd).
+    pub every: Duration,
 }
 
-/// Every minute, reads how late the sweeper and the dispatcher are and logs a warning while one
+/// Every `limits.every`, reads how late the sweeper and the dispatcher are and logs a warning while one
 /// is later than its limit (a stalled or disabled worker, a database that does not keep up).
 pub async fn watch(
     store: Store,
@@ -317,7 +319,7 @@ pub async fn watch(
     loop {
         tokio::select! {
             () = &mut stopped => return,
-            () = tokio::time::sleep(Duration::from_secs(60)) => {}
+            () = tokio::time::sleep(limits.every) => {}
         }
         let now = clock.now();
         match store.figures().await {

@@ -123,6 +123,7 @@ impl Application {
             stall: crate::metrics::StallLimits {
                 sweeper: max_interval * 2 + chrono::TimeDelta::minutes(1),
                 dispatcher: chrono::TimeDelta::minutes(5),
+                every: Duration::from_secs(60),
             },
             rate_window: chrono::TimeDelta::seconds(
                 config

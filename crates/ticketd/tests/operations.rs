@@ -485,6 +485,79 @@ async fn a_stalled_dispatcher_shows_on_metrics() {
     );
 }
 
+/// Lines written by the stall watch, captured.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The stall watch logs a sweeper and a dispatcher later than their limits, and nothing while
+/// they keep up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watch_logs_a_stalled_sweeper_and_dispatcher() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+
+    let database = TestDatabase::create(Backend::Sqlite)
+        .await
+        .unwrap()
+        .unwrap();
+    let clock = ManualClock::new(start_instant());
+    let (base, app) = spawn(&database.url, &clock, |_| {}).await;
+    let store = app.store().clone();
+    let provider = identity_provider(&store).await;
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let response = reqwest::Client::new()
+        .post(format!("{base}/api/v1/public/identity-theft-reports"))
+        .json(&report(provider, "claire@example.fr"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+
+    let limits = ticketd::metrics::StallLimits {
+        sweeper: chrono::TimeDelta::minutes(3),
+        dispatcher: chrono::TimeDelta::minutes(5),
+        every: Duration::from_millis(50),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let clock_handle: Arc<dyn ticket_store::clock::Clock> = Arc::new(clock.clone());
+    // Only the watch's lines are captured: the subscriber is its own.
+    let watch = tokio::spawn(tracing::instrument::WithSubscriber::with_subscriber(
+        ticketd::metrics::watch(store, clock_handle, limits, async move {
+            let _ = stopped.await;
+        }),
+        subscriber,
+    ));
+    let text = || String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!text().contains("is behind"), "{}", text());
+
+    // A month later: the ticket's deadlines and the report's mails are long due.
+    clock.advance(chrono::TimeDelta::days(30));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !(text().contains("the clock sweeper is behind")
+        && text().contains("the mail dispatcher is behind"))
+    {
+        assert!(Instant::now() < deadline, "no stall logged:\n{}", text());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = stop.send(());
+    watch.await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_can_be_served_on_an_address_of_their_own() {
     let database = TestDatabase::create(Backend::Sqlite)
@@ -531,6 +604,35 @@ async fn not_ready_when_migrations_pending(backend: Backend) {
         200
     );
     use sea_orm::ConnectionTrait as _;
+    // A newer ticketd migrated the database (a rolling upgrade): this one keeps serving.
+    store
+        .connection()
+        .execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m29991231_000001_future', 0)",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        store.schema_state().await.unwrap().unknown,
+        ["m29991231_000001_future"]
+    );
+    store
+        .connection()
+        .execute_unprepared(
+            "DELETE FROM seaql_migrations WHERE version = 'm29991231_000001_future'",
+        )
+        .await
+        .unwrap();
+    // A migration of this build not applied: not ready.
     store
         .connection()
         .execute_unprepared(
