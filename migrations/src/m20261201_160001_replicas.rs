@@ -1,7 +1,7 @@
 //! What replicas on one database share: the public rate limits' recent events (PostgreSQL keeps
 //! them, so that N replicas do not allow N times the limit), keys generated once for all replicas
-//! (the CSRF key when none is configured), and an index that lets `/metrics` count breaches and
-//! escalations without reading every event.
+//! (the CSRF key when none is configured), and indexes that let `/metrics` count tickets by kind,
+//! state and priority, and breaches and escalations, without reading every ticket and event.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -61,10 +61,30 @@ impl MigrationTrait for Migration {
                     .col("event_type")
                     .to_owned(),
             )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("tickets_counts")
+                    .table("tickets")
+                    .col("kind")
+                    .col("state")
+                    .col("priority")
+                    .col("breached")
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("tickets_counts")
+                    .table("tickets")
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()
