@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261201_000001_outbox_handover;
+mod m20261201_160001_replicas;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261201_000001_outbox_handover::Migration),
+            Box::new(m20261201_160001_replicas::Migration),
         ]
     }
 }

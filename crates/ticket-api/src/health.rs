@@ -1,4 +1,5 @@
-//! `GET /healthz` (is the process up, which version) and `GET /readyz` (does the database answer).
+//! `GET /healthz` (is the process up, which version) and `GET /readyz` (does the database answer,
+//! at the schema version this build expects).
 
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
@@ -65,16 +66,35 @@ impl HealthApi {
 
     /// Readiness check
     ///
-    /// Answers within a second: 200 when the database answers and, if a write failed since the
-    /// last successful one (a full disk, say), takes a write again; 503 (problem `unavailable`,
+    /// Answers within a second: 200 when the database answers, its schema has every migration of
+    /// this build applied and, if a write failed since the last successful one (a full disk, say),
+    /// takes a write again; 503 (problem `unavailable`,
     /// with `Retry-After`) otherwise: a load balancer stops sending traffic without restarting the
     /// process, and sends it again once the database is back.
     #[oai(path = "/readyz", method = "get", operation_id = "readyz")]
     async fn readyz(&self, state: Data<&ApiState>) -> Result<ReadyResponse, ApiError> {
         // Within a second, whatever the database does: a probe that hangs is an answer too.
-        let ready = tokio::time::timeout(READY_WITHIN, state.store.ready()).await;
+        let ready = tokio::time::timeout(READY_WITHIN, async {
+            state.store.ready().await?;
+            state.store.schema_state().await
+        })
+        .await;
         let why = match ready {
-            Ok(Ok(())) => None,
+            Ok(Ok(schema)) if !schema.pending.is_empty() => {
+                tracing::warn!(pending = ?schema.pending, "database not ready: migrations pending");
+                Some(
+                    "The database schema is older than this ticketd expects: migrations are \
+                     pending (run `ticketd migrate`).",
+                )
+            }
+            Ok(Ok(schema)) => {
+                if !schema.unknown.is_empty() {
+                    // A newer ticketd migrated the database (a rolling upgrade): migrations are
+                    // additive, so this one keeps serving until it is replaced.
+                    tracing::warn!(unknown = ?schema.unknown, "database schema is newer than this ticketd");
+                }
+                None
+            }
             Ok(Err(error)) => {
                 tracing::warn!(%error, "database not ready");
                 Some("The database cannot be reached, or it cannot write.")

@@ -16,6 +16,7 @@ pub mod health;
 pub mod history;
 pub mod keys;
 pub mod mail;
+pub mod observe;
 pub mod problem;
 pub mod public;
 pub mod registry;
@@ -93,7 +94,8 @@ pub fn api_service() -> OpenApiService<Api, ()> {
 }
 
 /// The whole app: the API, its document at [`OPENAPI_PATH`], the docs at [`DOCS_PATH`],
-/// and problem+json for every error, unknown paths included.
+/// and problem+json for every error, unknown paths included; every request logged with its id and
+/// counted ([`observe`]).
 pub fn app(state: ApiState) -> impl Endpoint<Output = Response> {
     let api = api_service();
     let shapes = Arc::new(shape::Shapes::from_spec(&api.spec()));
@@ -106,6 +108,7 @@ pub fn app(state: ApiState) -> impl Endpoint<Output = Response> {
         .around(note_write_failures)
         .data(state)
         .data(shapes)
+        .around(observe::observe)
         .catch_all_error(problem::problem_response)
 }
 

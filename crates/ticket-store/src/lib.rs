@@ -11,6 +11,8 @@ pub mod keys;
 pub mod outbox;
 pub mod registry;
 pub mod secrets;
+pub mod shared;
+pub mod stats;
 pub mod sweep;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -31,7 +33,6 @@ use sea_orm::{
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use ticket_migrations::{Migrator, MigratorTrait};
 
 /// How the store uses its database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,12 +148,6 @@ impl Store {
         }
         let db = Database::connect(options).await?;
         Ok(Self { db, health })
-    }
-
-    /// Applies the migrations that are not applied yet.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await?;
-        Ok(())
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),

@@ -36,6 +36,13 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Ask the ticketd serving this configuration's `listen` address for a page (`/healthz` by
+    /// default) and exit 0 when it answers 200: a container health check needing no curl.
+    Probe {
+        /// The path to ask for, e.g. `/readyz`.
+        #[arg(long, default_value = "/healthz")]
+        path: String,
+    },
 }
 
 /// `ticketd keys …`

@@ -48,6 +48,9 @@ pub struct Config {
     /// Mail: sender, mailboxes, owners, transport (files or SMTP), retries, the outbox dispatcher.
     #[serde(default)]
     pub mail: ticket_mail::MailConfig,
+    /// `/metrics`: on `listen`, or on an address of its own.
+    #[serde(default)]
+    pub metrics: crate::metrics::MetricsConfig,
 }
 
 impl Default for Config {
@@ -62,6 +65,7 @@ impl Default for Config {
             sweeper: crate::sweeper::SweeperConfig::default(),
             public: ticket_api::public::PublicConfig::default(),
             mail: ticket_mail::MailConfig::default(),
+            metrics: crate::metrics::MetricsConfig::default(),
         }
     }
 }
@@ -75,6 +79,7 @@ impl Config {
         {
             return Err(ConfigError::FileNotFound(path.to_path_buf()));
         }
+        check_variables(std::env::vars_os().map(|(name, _)| name.to_string_lossy().into_owned()))?;
         Self::from_figment(&Self::figment(file))
     }
 
@@ -104,6 +109,7 @@ impl Config {
                 reason: err.to_string(),
             }
         })?;
+        self.database_url.check_scheme()?;
         if !(100..=60_000).contains(&self.database_acquire_timeout_ms) {
             return Err(ConfigError::Invalid {
                 key: "database_acquire_timeout_ms",
@@ -167,6 +173,51 @@ impl Config {
             reason: err.to_string(),
         })
     }
+}
+
+/// `TICKETD_*` variables that are not configuration keys: the file's path, and switches of the
+/// test and fault scripts. Any other `TICKETD_*` variable must name a key.
+pub const OTHER_VARIABLES: [&str; 4] = [
+    "TICKETD_CONFIG",
+    "TICKETD_REQUIRE_POSTGRES",
+    "TICKETD_TEST_PYTHON",
+    "TICKETD_BIN",
+];
+
+/// Refuses, by name, a `TICKETD_*` variable that sets no key (a misspelt one would otherwise be
+/// ignored, and the default used in its place without a word).
+pub fn check_variables(names: impl IntoIterator<Item = String>) -> Result<(), ConfigError> {
+    let defaults = serde_json::to_value(Config::default()).unwrap_or_default();
+    let mut unknown: Vec<String> = names
+        .into_iter()
+        .filter(|name| name.starts_with(ENV_PREFIX) && !OTHER_VARIABLES.contains(&name.as_str()))
+        .filter(|name| !names_a_key(&defaults, &name[ENV_PREFIX.len()..]))
+        .collect();
+    unknown.sort();
+    match unknown.first() {
+        None => Ok(()),
+        Some(_) => Err(ConfigError::UnknownVariables(unknown)),
+    }
+}
+
+/// Whether `rest` (`PUBLIC__PER_IP__MAX`) walks down `defaults` to a key. A key whose default is
+/// empty (`null`, an empty table) may hold anything below it.
+fn names_a_key(defaults: &serde_json::Value, rest: &str) -> bool {
+    let mut value = defaults;
+    for part in rest.split("__") {
+        match value {
+            serde_json::Value::Object(map) if map.is_empty() => return true,
+            serde_json::Value::Object(map) => {
+                match map.iter().find(|(key, _)| key.eq_ignore_ascii_case(part)) {
+                    Some((_, below)) => value = below,
+                    None => return false,
+                }
+            }
+            serde_json::Value::Null => return true,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// `TICKETD_*` variables, restricted to the keys `Config` has.
@@ -237,6 +288,26 @@ impl DatabaseUrl {
     /// ```
     pub fn redacted(&self) -> String {
         redact_url(&self.0)
+    }
+
+    /// Refuses a URL of a database ticketd cannot serve: only `sqlite:` and `postgres://`
+    /// (`postgresql://`) are.
+    pub fn check_scheme(&self) -> Result<(), ConfigError> {
+        let url = self.0.trim();
+        if ["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| url.starts_with(scheme))
+        {
+            return Ok(());
+        }
+        let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
+        let scheme: String = scheme.chars().take(20).collect();
+        Err(ConfigError::Invalid {
+            key: "database_url",
+            reason: format!(
+                "`{scheme}` databases are not supported: use sqlite://… or postgres://…"
+            ),
+        })
     }
 
     /// The file behind a `sqlite:` URL, or `None` for other databases and in-memory SQLite.
@@ -325,6 +396,13 @@ pub enum ConfigError {
     /// A source could not be read or a value did not parse.
     #[error("{}", describe_figment_error(.0))]
     Load(Box<figment::Error>),
+    /// `TICKETD_*` variables that set no configuration key (misspelt?).
+    #[error(
+        "unknown variable{} {}: not a configuration key (see `ticketd check-config` for the keys)",
+        if .0.len() > 1 { "s" } else { "" },
+        .0.join(", ")
+    )]
+    UnknownVariables(Vec<String>),
     /// A value parsed but cannot work.
     #[error("invalid configuration value for `{key}`: {reason}")]
     Invalid {
@@ -421,6 +499,54 @@ mod tests {
             assert_eq!(load_in(jail, None).unwrap(), Config::default());
             Ok(())
         });
+    }
+
+    #[test]
+    fn an_unknown_ticketd_variable_is_refused_by_name() {
+        Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("TICKETD_LISTN", "127.0.0.1:9000");
+            jail.set_env("TICKETD_MAIL__SMTP__HOTS", "smtp.example.fr");
+            let message = load_in(jail, None).unwrap_err().to_string();
+            assert!(message.contains("TICKETD_LISTN"), "{message}");
+            assert!(message.contains("TICKETD_MAIL__SMTP__HOTS"), "{message}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn every_documented_kind_of_variable_is_accepted() {
+        let names = [
+            "TICKETD_LISTEN",
+            "TICKETD_PUBLIC__PER_IP__MAX",
+            "TICKETD_MAIL__SMTP__PASSWORD",
+            "TICKETD_MAIL__SMTP__PORT",
+            "TICKETD_METRICS__LISTEN",
+            "TICKETD_CONFIG",
+            "TICKETD_REQUIRE_POSTGRES",
+            "PATH",
+        ];
+        check_variables(names.map(str::to_owned)).unwrap();
+    }
+
+    #[test]
+    fn a_database_it_cannot_serve_is_refused() {
+        for url in ["mysql://u:p@db/t", "mongodb://db", "/var/lib/t.db"] {
+            let config = Config {
+                database_url: DatabaseUrl::parse(url).unwrap(),
+                ..Config::default()
+            };
+            let message = config.validate().unwrap_err().to_string();
+            assert!(message.contains("`database_url`"), "{message}");
+            assert!(!message.contains("p@db"), "{message}");
+        }
+        for url in ["postgresql://db/t", "postgres://db/t", "sqlite::memory:"] {
+            let config = Config {
+                database_url: DatabaseUrl::parse(url).unwrap(),
+                ..Config::default()
+            };
+            config.validate().unwrap();
+        }
     }
 
     #[test]

@@ -6,6 +6,8 @@
 
 pub mod cli;
 pub mod config;
+pub mod metrics;
+pub mod probe;
 pub mod startup;
 pub mod sweeper;
 pub mod telemetry;

@@ -30,6 +30,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             telemetry::init(&config)?;
             runtime()?.block_on(keys(&config, command))
         }
+        Command::Probe { path } => ticketd::probe::probe(config.listen, &path),
         Command::Migrate => {
             telemetry::init(&config)?;
             runtime()?.block_on(async {

@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use anyhow::Context as _;
-use poem::Server;
 use poem::listener::TcpAcceptor;
+use poem::{Route, Server};
 
 use crate::config::Config;
 use crate::http;
@@ -29,6 +29,12 @@ pub struct Application {
     sweeper: Option<Sweeper>,
     /// The mail outbox dispatcher; `None` when `mail.dispatcher.enabled` is off.
     mailer: Option<ticket_mail::Dispatcher>,
+    /// The separate `/metrics` listener (`metrics.listen`), bound; `None` serves it on `listen`.
+    metrics: Option<(TcpAcceptor, SocketAddr)>,
+    /// When the watch calls the sweeper or the dispatcher stalled.
+    stall: crate::metrics::StallLimits,
+    /// The longest public rate-limit window: older rate events are forgotten.
+    rate_window: chrono::TimeDelta,
 }
 
 impl fmt::Debug for Application {
@@ -49,11 +55,12 @@ impl Application {
     /// [`Application::build`] with another time source (tests move time).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
+        let public = public_state(&config, &store, clock.now()).await?;
         let state = http::ApiState {
             store,
             policy: Arc::new(config.policy.clone()),
             clock,
-            public: Arc::new(http::public::PublicState::new(config.public.clone())),
+            public: Arc::new(public),
         };
         let sweeper = config.sweeper.enabled.then(|| {
             Sweeper::new(
@@ -89,13 +96,49 @@ impl Application {
             .local_addr()
             .context("cannot read the bound address")?;
         let acceptor = TcpAcceptor::from_tokio(listener).context("cannot accept connections")?;
+        let metrics = match config.metrics.listen {
+            Some(address) => {
+                let listener = tokio::net::TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("cannot listen on {address} (`metrics.listen`)"))?;
+                let bound = listener
+                    .local_addr()
+                    .context("cannot read the bound metrics address")?;
+                let acceptor = TcpAcceptor::from_tokio(listener)
+                    .context("cannot accept connections (`metrics.listen`)")?;
+                Some((acceptor, bound))
+            }
+            None => None,
+        };
+        crate::metrics::install();
+        let max_interval = chrono::TimeDelta::seconds(
+            i64::try_from(config.sweeper.max_interval_seconds).unwrap_or(86_400),
+        );
         Ok(Self {
             acceptor,
             local_addr,
             state,
             sweeper,
             mailer,
+            metrics,
+            stall: crate::metrics::StallLimits {
+                sweeper: max_interval * 2 + chrono::TimeDelta::minutes(1),
+                dispatcher: chrono::TimeDelta::minutes(5),
+                every: Duration::from_secs(60),
+            },
+            rate_window: chrono::TimeDelta::seconds(
+                config
+                    .public
+                    .per_ip
+                    .window_seconds
+                    .max(config.public.per_email.window_seconds),
+            ),
         })
+    }
+
+    /// The separate address `/metrics` is served on (`metrics.listen`), once bound.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|(_, address)| *address)
     }
 
     /// The clock sweeper's handle (tests move time, then ask for a pass); `None` when disabled.
@@ -156,12 +199,42 @@ impl Application {
             tokio::spawn(housekeeping(
                 self.state.store.clone(),
                 self.state.clock.clone(),
+                self.rate_window,
                 until_stopped(),
             )),
         ));
+        workers.push((
+            "the stall watch",
+            tokio::spawn(crate::metrics::watch(
+                self.state.store.clone(),
+                self.state.clock.clone(),
+                self.stall,
+                until_stopped(),
+            )),
+        ));
+        let page = crate::metrics::endpoint(self.state.store.clone(), self.state.clock.clone());
+        let mut main = Route::new();
+        if let Some((acceptor, address)) = self.metrics {
+            tracing::info!(%address, "metrics listening");
+            let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+                Route::new().at(crate::metrics::METRICS_PATH, page),
+                until_stopped(),
+                Some(SHUTDOWN_GRACE),
+            );
+            workers.push((
+                "the metrics server",
+                tokio::spawn(async move {
+                    if let Err(error) = server.await {
+                        tracing::warn!(%error, "the metrics server failed");
+                    }
+                }),
+            ));
+        } else {
+            main = main.at(crate::metrics::METRICS_PATH, page);
+        }
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
-                http::app(self.state),
+                main.nest("/", http::app(self.state)),
                 async move {
                     shutdown.await;
                     let _ = stop.send(Some(Instant::now()));
@@ -194,7 +267,12 @@ impl Application {
 /// the table follows the recent traffic.
 pub const IDEMPOTENCY_RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(48);
 
-async fn housekeeping(store: Store, clock: Arc<dyn Clock>, stopped: impl Future<Output = ()>) {
+async fn housekeeping(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    rate_window: chrono::TimeDelta,
+    stopped: impl Future<Output = ()>,
+) {
     tokio::pin!(stopped);
     loop {
         match store
@@ -205,11 +283,51 @@ async fn housekeeping(store: Store, clock: Arc<dyn Clock>, stopped: impl Future<
             Ok(purged) => tracing::info!(purged, "old idempotency keys forgotten"),
             Err(error) => tracing::warn!(%error, "cannot purge old idempotency keys"),
         }
+        match store.purge_rate_events(clock.now() - rate_window).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "old rate-limit events forgotten"),
+            Err(error) => tracing::warn!(%error, "cannot purge old rate-limit events"),
+        }
         tokio::select! {
             () = &mut stopped => return,
             () = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
     }
+}
+
+/// The name under which replicas share the CSRF key they generate when none is configured.
+const SHARED_CSRF_KEY: &str = "public.csrf_key";
+
+/// The public form's state. Replicas on one database must sign and check CSRF tokens with one key:
+/// the configured `public.csrf_key`, or else one generated by the first replica and kept in the
+/// database for the others. On PostgreSQL the rate limits are kept in the database too, so that
+/// replicas share them (their stored keys are hashed with that key); SQLite serves one process and
+/// keeps them in memory.
+async fn public_state(
+    config: &Config,
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<http::public::PublicState> {
+    let mut public = config.public.clone();
+    if public.csrf_key.is_none() {
+        let generated = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let shared = store
+            .shared_secret(SHARED_CSRF_KEY, &generated, now)
+            .await
+            .context("cannot read or store the shared CSRF key")?;
+        public.csrf_key = Some(shared);
+    }
+    let key = public.csrf_key.clone().unwrap_or_default();
+    Ok(match store.backend() {
+        sea_orm::DbBackend::Postgres => {
+            http::public::PublicState::shared(public, store, key.as_bytes())
+        }
+        _ => http::public::PublicState::new(public),
+    })
 }
 
 /// Connects to the configured database and applies pending migrations.

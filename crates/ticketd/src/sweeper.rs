@@ -189,6 +189,7 @@ impl Sweeper {
             // Requests made so far are answered by this pass.
             requests.mark_unchanged();
             self.passes.send_modify(|p| p.started += 1);
+            let started = std::time::Instant::now();
             let pass = self.pass(&stopping);
             tokio::pin!(pass);
             let outcome = tokio::select! {
@@ -201,6 +202,7 @@ impl Sweeper {
                 }
             };
             let Some(outcome) = outcome else { break };
+            crate::metrics::sweeper_pass(started.elapsed(), outcome.is_ok());
             let pause = match outcome {
                 Ok((report, swept_until)) => {
                     if report.claimed > 0 {

@@ -109,6 +109,7 @@ impl PublicApi {
         public
             .per_ip
             .check(&super::client_address(request, public), now)
+            .await
             .map_err(too_many)?;
         let body = body.0;
         let report = PublicReport {
@@ -145,6 +146,7 @@ impl PublicApi {
         public
             .per_email
             .check(&report.email.trim().to_lowercase(), now)
+            .await
             .map_err(too_many)?;
         let created = state
             .store

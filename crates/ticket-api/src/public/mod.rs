@@ -78,11 +78,23 @@ pub struct PublicState {
 }
 
 impl PublicState {
+    /// Rate limits kept in memory: one process (SQLite).
     pub fn new(config: PublicConfig) -> Self {
         Self {
             csrf: Csrf::new(config.csrf_key.as_deref().map(str::as_bytes)),
             per_ip: RateLimiter::new(config.per_ip),
             per_email: RateLimiter::new(config.per_email),
+            config,
+        }
+    }
+
+    /// Rate limits kept in `store`'s database, shared by the replicas on it (PostgreSQL);
+    /// `key` (shared by the replicas too) keys the hashes stored in place of the addresses.
+    pub fn shared(config: PublicConfig, store: &ticket_store::Store, key: &[u8]) -> Self {
+        Self {
+            csrf: Csrf::new(config.csrf_key.as_deref().map(str::as_bytes)),
+            per_ip: RateLimiter::shared(config.per_ip, store.clone(), "ip", key),
+            per_email: RateLimiter::shared(config.per_email, store.clone(), "email", key),
             config,
         }
     }
@@ -417,7 +429,7 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
         }
         Err(error) => return csrf_refusal(language, error),
     }
-    if let Err(wait) = public.per_ip.check(&client_ip(request, public), now) {
+    if let Err(wait) = public.per_ip.check(&client_ip(request, public), now).await {
         tracing::warn!("public form refused: rate limit per address");
         return too_many(language, wait);
     }
@@ -465,6 +477,7 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
     if let Err(wait) = public
         .per_email
         .check(&values.email.trim().to_lowercase(), now)
+        .await
     {
         tracing::warn!("public form refused: rate limit per email address");
         return too_many(language, wait);
