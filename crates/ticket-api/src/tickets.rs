@@ -127,6 +127,7 @@ impl Checks {
 
 /// Declaring an incident.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct IncidentRequest {
     /// Short title.
     pub title: String,
@@ -154,6 +155,7 @@ pub struct IncidentRequest {
 
 /// Reporting that someone impersonates a partner.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PartnerUsurpationRequest {
     /// Short title.
     pub title: String,
@@ -176,6 +178,7 @@ pub struct PartnerUsurpationRequest {
 
 /// The victim's identity and contact, as far as known.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct VictimInput {
     /// Birth names (noms de naissance).
     pub birth_names: Option<String>,
@@ -193,6 +196,7 @@ pub struct VictimInput {
 
 /// Reporting that a user's identity was used by someone else.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserUsurpationRequest {
     /// Short title; "Usurpation d'identité" by default.
     pub title: Option<String>,
@@ -237,6 +241,7 @@ pub enum UsurpationRequest {
 
 /// Asking a non-technical question.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SupportRequestRequest {
     /// Short title.
     pub title: String,
@@ -252,6 +257,7 @@ pub struct SupportRequestRequest {
 
 /// An optional note.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NoteBody {
     /// A note recorded with the command.
     pub note: Option<String>,
@@ -259,6 +265,7 @@ pub struct NoteBody {
 
 /// Assigning a ticket.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssignBody {
     /// The staff member who takes the ticket.
     pub assignee: String,
@@ -266,6 +273,7 @@ pub struct AssignBody {
 
 /// Setting the effective priority.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PriorityBody {
     /// The new priority.
     pub priority: PriorityDto,
@@ -275,6 +283,7 @@ pub struct PriorityBody {
 
 /// A comment.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CommentBody {
     /// The text.
     pub body: String,
@@ -285,6 +294,7 @@ pub struct CommentBody {
 
 /// A reason.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReasonBody {
     /// Why.
     pub reason: String,
@@ -292,6 +302,7 @@ pub struct ReasonBody {
 
 /// A question to the reporter.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QuestionBody {
     /// What the reporter is asked; the clock pauses until they answer.
     pub question: String,
@@ -299,6 +310,7 @@ pub struct QuestionBody {
 
 /// A resolution.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ResolveBody {
     /// What was done; the reporter is asked to confirm.
     pub summary: String,
@@ -316,6 +328,7 @@ pub enum QualificationOutcome {
 
 /// Qualifying a user usurpation report.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QualifyBody {
     /// `confirmed` or `unfounded`.
     pub outcome: QualificationOutcome,
@@ -325,6 +338,7 @@ pub struct QualifyBody {
 
 /// An organisation notified of a usurpation case.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganisationNotifiedBody {
     /// The organisation concerned that was notified.
     pub organisation_id: Uuid,
@@ -332,6 +346,7 @@ pub struct OrganisationNotifiedBody {
 
 /// A note recorded as proof.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RequiredNoteBody {
     /// The note.
     pub note: String,
@@ -339,6 +354,7 @@ pub struct RequiredNoteBody {
 
 /// Closing a ticket with one of the four closure conditions.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CloseBody {
     /// The closure condition.
     pub reason: ClosureReasonDto,
@@ -359,6 +375,7 @@ pub enum CancelReason {
 
 /// Cancelling a ticket.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CancelBody {
     /// `spam` or `duplicate`.
     pub reason: CancelReason,

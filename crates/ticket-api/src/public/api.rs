@@ -4,10 +4,11 @@
 use super::report::PublicReport;
 use crate::ApiState;
 use crate::ApiTag;
+use crate::dto::Instant;
 use crate::dto::LanguageDto;
 use crate::error::ApiError;
 use crate::problem::Problem;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use poem::Request;
 use poem::http::StatusCode;
 use poem::web::Data;
@@ -19,6 +20,7 @@ use uuid::Uuid;
 
 /// A member of the public's report of identity theft.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PublicReportRequest {
     /// Authentication session id or event id from the alert mail, when known.
     pub session_id: Option<Uuid>,
@@ -33,8 +35,8 @@ pub struct PublicReportRequest {
     pub birth_names: String,
     /// First name(s).
     pub first_names: String,
-    /// Date of birth.
-    pub birth_date: Option<NaiveDate>,
+    /// Date of birth (after 1900, not in the future).
+    pub birth_date: NaiveDate,
     /// Place of birth (town, and country if abroad).
     pub birth_place: String,
     /// Where the reference and the private tracking link are sent.
@@ -51,13 +53,14 @@ pub struct PublicReportRequest {
 
 /// The registered report.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PublicReportCreated {
     /// The case reference, e.g. `USU-2026-000042`.
     pub reference: String,
     /// The private tracking page: show it to the reporter; it is also mailed to them.
     pub tracking_url: String,
     /// When it was registered.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Instant,
 }
 
 /// Answers of the public report endpoint.
@@ -122,7 +125,7 @@ impl PublicApi {
                 .collect(),
             birth_names: body.birth_names,
             first_names: body.first_names,
-            birth_date: body.birth_date,
+            birth_date: Some(body.birth_date),
             birth_place: body.birth_place,
             email: body.email,
             phone: body.phone.unwrap_or_default(),
@@ -161,7 +164,7 @@ impl PublicApi {
                 public.base_url(),
                 created.tracking_secret.unwrap_or_default()
             ),
-            created_at: created.ticket.ticket.created_at,
+            created_at: created.ticket.ticket.created_at.into(),
         })))
     }
 }

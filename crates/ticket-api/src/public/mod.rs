@@ -115,6 +115,20 @@ pub fn add_routes(route: Route) -> Route {
         .at("/en/tracking/:secret/resolution", poem::post(resolution_en))
 }
 
+/// The methods the public pages answer at `path` (for `Allow` on a 405), as [`add_routes`]
+/// routes them.
+pub fn methods_of(path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["public.css"] | ["suivi", _] | ["en", "tracking", _] => Some("GET"),
+        ["signalement"] | ["en", "report"] => Some("GET, POST"),
+        ["suivi", _, "confirmation"] | ["en", "tracking", _, "confirmation"] => Some("GET"),
+        ["suivi", _, "information" | "resolution"]
+        | ["en", "tracking", _, "information" | "resolution"] => Some("POST"),
+        _ => None,
+    }
+}
+
 /// Every public page: no script, no framing, no referrer (the tracking secret is in the address).
 fn html(status: StatusCode, body: String) -> Response {
     Response::builder()
