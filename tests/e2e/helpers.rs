@@ -75,6 +75,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts ticketd on `backend`; `None` when PostgreSQL is not configured and not required.
 pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Starts ticketd on `backend` with the configuration changed by `configure`.
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut Config),
+) -> Option<TestApp> {
     let database = TestDatabase::create(backend)
         .await
         .expect("test database")?;
@@ -89,6 +97,7 @@ pub async fn spawn_app_on(backend: Backend) -> Option<TestApp> {
     config.mail.dispatcher.enabled = false;
     // Time is moved by the tests; a sweeper on real time could fire in the middle of a story.
     config.sweeper.enabled = false;
+    configure(&mut config);
     let clock = ManualClock::new(start_instant());
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))
         .await

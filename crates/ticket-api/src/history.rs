@@ -175,6 +175,18 @@ pub enum ClockResponse {
     Ok(Json<ClocksView>),
 }
 
+/// Removes the members without a value, at any depth: a field without a value is omitted.
+fn without_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(without_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_nulls),
+        _ => {}
+    }
+}
+
 /// A ticket's history.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HistoryApi;
@@ -207,6 +219,7 @@ impl HistoryApi {
                 if let serde_json::Value::Object(map) = &mut data {
                     map.remove("type");
                 }
+                without_nulls(&mut data);
                 EventView {
                     id: e.id,
                     seq: e.seq,

@@ -458,6 +458,15 @@ fn idempotency(
     key: Option<String>,
     body: &impl ToJSON,
 ) -> Result<Option<IdempotencyRequest>> {
+    idempotency_for(principal.key.id.to_string(), key, body)
+}
+
+/// The retry protection of a create request by `principal` (an API key's id, or `public`).
+pub(crate) fn idempotency_for(
+    principal: String,
+    key: Option<String>,
+    body: &impl ToJSON,
+) -> Result<Option<IdempotencyRequest>> {
     let Some(key) = key else { return Ok(None) };
     let key = key.trim().to_owned();
     if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
@@ -467,7 +476,7 @@ fn idempotency(
         ));
     }
     Ok(Some(IdempotencyRequest {
-        principal: principal.key.id.to_string(),
+        principal,
         key,
         request_hash: request_hash(body),
     }))
@@ -480,7 +489,15 @@ async fn follow_up(
     checks: &mut Checks,
 ) -> Option<TicketId> {
     let text = text?;
-    match state.store.get_ticket(TicketKey::parse(text)?).await {
+    let Some(key) = TicketKey::parse(text) else {
+        checks.push(field(
+            "follow_up_of",
+            "ticket_id",
+            "must be a ticket id or reference",
+        ));
+        return None;
+    };
+    match state.store.get_ticket(key).await {
         Ok(stored) if stored.ticket.is_visible_to(&principal.actor) => Some(stored.ticket.id),
         _ => {
             checks.push(field(
@@ -736,7 +753,19 @@ impl TicketsApi {
                             SHORT_TEXT,
                         )
                         .map(|t| Personal::new(t.as_str().to_owned())),
-                    birth_date: victim.birth_date.map(Personal::new),
+                    birth_date: victim.birth_date.and_then(|date| {
+                        match crate::public::report::birth_date_error(
+                            "victim.birth_date",
+                            date,
+                            now(&state),
+                        ) {
+                            Some(error) => {
+                                checks.push(error);
+                                None
+                            }
+                            None => Some(Personal::new(date)),
+                        }
+                    }),
                     birth_place: checks
                         .optional_text(
                             "victim.birth_place",
@@ -861,6 +890,7 @@ impl TicketsApi {
         state: Data<&ApiState>,
         auth: ApiKeyAuth,
         /// Only tickets in this state.
+        #[oai(name = "state")]
         state_filter: Query<Option<StateDto>>,
         /// Only tickets of this kind.
         kind: Query<Option<KindDto>>,
@@ -869,14 +899,16 @@ impl TicketsApi {
         /// Only tickets affecting this organisation (partners: always their own).
         organisation_id: Query<Option<Uuid>>,
         /// Only tickets assigned to this staff member.
+        #[oai(validator(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F]*$"))]
         assignee: Query<Option<String>>,
         /// Only tickets whose deadline was (`true`) or was not (`false`) breached.
         breached: Query<Option<bool>>,
-        /// Only tickets whose title contains this text (case-insensitive).
+        /// Only tickets whose title contains this text (case-insensitive), at most 200 characters.
+        #[oai(validator(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F]*$"))]
         q: Query<Option<String>>,
-        /// Only tickets created at or after this instant.
+        /// Only tickets created at or after this instant (years 1 to 9999).
         created_from: Query<Option<DateTime<Utc>>>,
-        /// Only tickets created before this instant.
+        /// Only tickets created before this instant (years 1 to 9999).
         created_before: Query<Option<DateTime<Utc>>>,
         /// Page size, 1 to 200; 50 by default.
         #[oai(
@@ -888,6 +920,22 @@ impl TicketsApi {
         cursor: Query<Option<String>>,
     ) -> Result<TicketPageResponse> {
         let principal = &auth.0;
+        let mut out_of_range = Vec::new();
+        for (name, instant) in [
+            ("created_from", created_from.0),
+            ("created_before", created_before.0),
+        ] {
+            if instant.is_some_and(|i| !(1..=9999).contains(&chrono::Datelike::year(&i))) {
+                out_of_range.push(field(
+                    name,
+                    "instant_range",
+                    "must be an instant between the years 1 and 9999",
+                ));
+            }
+        }
+        if !out_of_range.is_empty() {
+            return Err(ApiError::malformed(out_of_range));
+        }
         let organisation = match principal.organisation() {
             Some(own) => {
                 if organisation_id.0.is_some_and(|o| o != own.0) {

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use poem::Request;
 use poem::http::StatusCode;
 use poem::web::Data;
+use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use ticket_domain::Actor;
@@ -57,8 +58,9 @@ pub struct PublicReportRequest {
 pub struct PublicReportCreated {
     /// The case reference, e.g. `USU-2026-000042`.
     pub reference: String,
-    /// The private tracking page: show it to the reporter; it is also mailed to them.
-    pub tracking_url: String,
+    /// The private tracking page: show it to the reporter; it is also mailed to them. Absent
+    /// from a replayed answer (same `Idempotency-Key`): the secret is shown once, in the first.
+    pub tracking_url: Option<String>,
     /// When it was registered.
     pub created_at: Instant,
 }
@@ -105,6 +107,10 @@ impl PublicApi {
         &self,
         state: Data<&ApiState>,
         request: &Request,
+        /// Makes retries safe: the same key with the same body answers the first response
+        /// (without the tracking link, shown once) and registers nothing more.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
         body: Json<PublicReportRequest>,
     ) -> Result<PublicReportResponse, ApiError> {
         let now = state.clock.now();
@@ -113,6 +119,8 @@ impl PublicApi {
             .per_ip
             .check(&super::client_address(request, public), now)
             .map_err(too_many)?;
+        let idempotency =
+            crate::tickets::idempotency_for("public".to_owned(), idempotency_key.0, &body.0)?;
         let body = body.0;
         let report = PublicReport {
             session_id: body.session_id,
@@ -151,7 +159,14 @@ impl PublicApi {
             .map_err(too_many)?;
         let created = state
             .store
-            .create_ticket(new, &Actor::PublicReporter, now, &state.policy, None, true)
+            .create_ticket(
+                new,
+                &Actor::PublicReporter,
+                now,
+                &state.policy,
+                idempotency,
+                true,
+            )
             .await?;
         let path = match report.language {
             ticket_domain::Language::Fr => "/suivi",
@@ -159,11 +174,9 @@ impl PublicApi {
         };
         Ok(PublicReportResponse::Created(Json(PublicReportCreated {
             reference: created.ticket.ticket.reference.to_string(),
-            tracking_url: format!(
-                "{}{path}/{}",
-                public.base_url(),
-                created.tracking_secret.unwrap_or_default()
-            ),
+            tracking_url: created
+                .tracking_secret
+                .map(|secret| format!("{}{path}/{secret}", public.base_url())),
             created_at: created.ticket.ticket.created_at.into(),
         })))
     }

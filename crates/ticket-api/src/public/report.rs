@@ -40,6 +40,19 @@ fn error(field: &str, rule: &str, message: &str) -> FieldError {
     }
 }
 
+/// The one rule of a birth date, wherever one is given (the public form and API, staff and
+/// partner reports): not in the future (in Paris), not before 1900.
+pub fn birth_date_error(field: &str, date: NaiveDate, now: DateTime<Utc>) -> Option<FieldError> {
+    let today = now.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+    if date > today {
+        Some(error(field, "not_in_future", "must not be in the future"))
+    } else if date.year_ce().1 < 1900 || !date.year_ce().0 {
+        Some(error(field, "plausible", "must be after 1900"))
+    } else {
+        None
+    }
+}
+
 /// Field names are the API's; the form maps them to its own inputs.
 impl PublicReport {
     /// The ticket to open, or every field error at once (in the order of the form).
@@ -110,15 +123,7 @@ impl PublicReport {
         let description = text("description", &self.description, LONG_TEXT);
         match self.birth_date {
             None => errors.push(error("birth_date", "required", "must not be empty")),
-            Some(date) if date > today => errors.push(error(
-                "birth_date",
-                "not_in_future",
-                "must not be in the future",
-            )),
-            Some(date) if date.year_ce().1 < 1900 => {
-                errors.push(error("birth_date", "plausible", "must be after 1900"))
-            }
-            Some(_) => {}
+            Some(date) => errors.extend(birth_date_error("birth_date", date, now)),
         }
         let email = match EmailAddress::parse("email", &self.email) {
             Ok(email) => Some(email),
