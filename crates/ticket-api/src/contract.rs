@@ -145,6 +145,15 @@ pub fn refine(mut spec: Value) -> Value {
                 property.extend(extra);
             }
         }
+        // An organisation has at least one role (the registry's rule).
+        for schema in ["NewOrganisationBody", "OrganisationChanges"] {
+            if let Some(Value::Object(roles)) = schemas
+                .get_mut(schema)
+                .and_then(|s| s.pointer_mut("/properties/roles"))
+            {
+                roles.insert("minItems".into(), json!(1));
+            }
+        }
         for name in request_schemas(schemas) {
             if let Some(Value::Object(schema)) = schemas.get_mut(&name) {
                 schema.insert("additionalProperties".into(), Value::Bool(false));

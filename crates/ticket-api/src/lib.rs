@@ -227,10 +227,11 @@ async fn guard_body<E: Endpoint>(
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let mut errors = Vec::new();
-    if let Some(shapes) = &shapes {
+    // Only operations of the API: any other method or path is answered 404 or 405 by the router.
+    if let Some(shapes) = shapes.as_ref().filter(|s| s.knows(&method, &path)) {
         errors.extend(shapes.check_query(&method, &path, request.uri().query().unwrap_or("")));
+        errors.extend(check_headers(&request));
     }
-    errors.extend(check_headers(&request));
     let json = request
         .content_type()
         .is_some_and(|t| t.starts_with("application/json"));

@@ -105,6 +105,11 @@ impl Shapes {
         self.operation(method, path).and_then(|o| o.body.as_ref())
     }
 
+    /// Whether `method` `path` is an operation of the API.
+    pub fn knows(&self, method: &str, path: &str) -> bool {
+        self.operation(method, path).is_some()
+    }
+
     /// Whether the operation at `method` `path` needs an API key.
     pub fn is_secured(&self, method: &str, path: &str) -> bool {
         self.operation(method, path).is_some_and(|o| o.secured)
@@ -280,8 +285,19 @@ impl Shapes {
         }
         for (name, item) in object {
             match properties.get(name) {
-                // `null` stands for an absent optional field.
-                Some(_) if item.is_null() && !required.contains(name) => {}
+                // A field without a value is omitted; `null` only where the spec says nullable.
+                Some(schema)
+                    if item.is_null()
+                        && self.resolve(schema).get("nullable") != Some(&Value::Bool(true))
+                        && schema.get("nullable") != Some(&Value::Bool(true)) =>
+                {
+                    errors.push(error_at(
+                        &join(at, name),
+                        "type",
+                        "must not be null: omit a field without a value",
+                    ))
+                }
+                Some(_) if item.is_null() => {}
                 Some(schema) => self.check_value(schema, item, &join(at, name), errors),
                 None => errors.push(error_at(
                     &join(at, name),
