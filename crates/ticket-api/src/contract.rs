@@ -106,7 +106,6 @@ fn constraints(rule: Rule) -> Value {
             ),
         }),
         Phone => json!({
-            "maxLength": 40,
             "pattern": "^\\+?[ .()-]*([0-9][ .()-]*){6,20}$",
         }),
         Handle => json!({

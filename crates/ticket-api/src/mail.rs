@@ -160,6 +160,7 @@ impl MailApi {
         )]
         limit: Query<u64>,
         /// The `next_cursor` of the previous page.
+        #[oai(validator(min_length = 1, max_length = 1000))]
         cursor: Query<Option<String>>,
     ) -> Result<MailPageResponse> {
         auth.0.require_admin()?;

@@ -917,6 +917,7 @@ impl TicketsApi {
         )]
         limit: Query<u64>,
         /// The `next_cursor` of the previous page.
+        #[oai(validator(min_length = 1, max_length = 1000))]
         cursor: Query<Option<String>>,
     ) -> Result<TicketPageResponse> {
         let principal = &auth.0;
