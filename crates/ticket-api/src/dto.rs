@@ -573,6 +573,6 @@ pub fn etag(version: i64) -> String {
 pub struct TicketPage {
     /// The tickets of this page, oldest first.
     pub items: Vec<TicketView>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
+    /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }

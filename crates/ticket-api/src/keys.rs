@@ -63,7 +63,7 @@ pub struct CreatedApiKeyView {
 pub struct ApiKeyList {
     /// Every key, revoked ones included, newest first.
     pub items: Vec<ApiKeyView>,
-    /// Always `null`: the keys are few and listed whole.
+    /// Always absent: the keys are few and listed whole.
     pub next_cursor: Option<String>,
 }
 
@@ -186,7 +186,7 @@ impl KeysApi {
     /// List API keys
     ///
     /// Admin only. Every key, revoked ones included, newest first, each with its `prefix` to
-    /// recognise it; never a secret. The list is whole: `next_cursor` is always `null`.
+    /// recognise it; never a secret. The list is whole: `next_cursor` is always absent.
     #[oai(
         path = "/api/v1/api-keys",
         method = "get",

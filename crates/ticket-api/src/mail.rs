@@ -116,7 +116,7 @@ impl From<OutboxMail> for MailView {
 pub struct MailPage {
     /// The mails of this page, oldest first.
     pub items: Vec<MailView>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
+    /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
 

@@ -89,7 +89,7 @@ pub struct OrganisationView {
 pub struct OrganisationList {
     /// Staff: every organisation; a partner: its own. Sorted by name, case-insensitively.
     pub items: Vec<OrganisationView>,
-    /// Always `null`: the registry is small and listed whole.
+    /// Always absent: the registry is small and listed whole.
     pub next_cursor: Option<String>,
 }
 
@@ -291,7 +291,7 @@ impl RegistryApi {
     ///
     /// Staff see every organisation of the trust sphere; a partner key sees its own. Each comes
     /// with its services and designated contacts. The list is whole: `next_cursor` is always
-    /// `null`.
+    /// absent.
     #[oai(
         path = "/api/v1/organisations",
         method = "get",
