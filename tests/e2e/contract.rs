@@ -443,3 +443,32 @@ async fn behind_a_proxy_the_client_is_the_right_most_untrusted_forwarded_entry()
     }
     assert_eq!(statuses, [201, 429, 201]);
 }
+
+e2e_test!(
+    a_connection_day_from_the_public_form_stays_a_day,
+    |app| async move {
+        let response = app
+            .client
+            .post(app.url("/api/v1/public/identity-theft-reports"))
+            .json(&json!({
+                "birth_names": "Martin", "first_names": "Claire", "birth_date": "1980-04-12",
+                "birth_place": "Lyon", "email": "claire@example.fr",
+                "description": "Connexion suspecte", "consent": true,
+                "connection_date": "2026-11-20",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let created: Value = response.json().await.unwrap();
+        let (ticket, _) = app
+            .ticket(&app.keys.security, created["reference"].as_str().unwrap())
+            .await;
+        let usurpation = &ticket["user_usurpation"];
+        assert_eq!(usurpation["suspicious_connection_date"], "2026-11-20");
+        assert!(
+            usurpation.get("suspicious_connection_at").is_none(),
+            "{usurpation}"
+        );
+    }
+);

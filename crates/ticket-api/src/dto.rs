@@ -241,6 +241,8 @@ pub struct UserUsurpationView {
     pub session_id: Option<Uuid>,
     /// When the suspicious connection happened.
     pub suspicious_connection_at: Option<Instant>,
+    /// The day of the suspicious connection (Paris), when only the day was given (the public form).
+    pub suspicious_connection_date: Option<NaiveDate>,
     /// The identity provider holding the account.
     pub identity_provider_id: Option<Uuid>,
     /// The service providers accessed.
@@ -536,6 +538,7 @@ impl TicketView {
                     reported_by: d.reported_by.into(),
                     session_id: d.session_id,
                     suspicious_connection_at: d.suspicious_connection_at.map(Into::into),
+                    suspicious_connection_date: d.suspicious_connection_date,
                     identity_provider_id: d.identity_provider.map(|o| o.0),
                     service_provider_ids: d.service_providers.iter().map(|o| o.0).collect(),
                     consent: d.consent,

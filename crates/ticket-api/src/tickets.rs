@@ -815,6 +815,7 @@ impl TicketsApi {
                     reported_by: request.reported_by.into(),
                     session_id: request.session_id,
                     suspicious_connection_at: request.suspicious_connection_at,
+                    suspicious_connection_date: None,
                     identity_provider,
                     service_providers,
                     victim: identity,

@@ -2,7 +2,7 @@
 //! from the web form or from `POST /api/v1/public/identity-theft-reports`.
 
 use crate::problem::FieldError;
-use chrono::{DateTime, Datelike as _, Months, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike as _, Months, NaiveDate, Utc};
 use ticket_domain::kind::{
     BirthIdentity, Contact, KindData, UserUsurpationData, UsurpationReporter,
 };
@@ -85,10 +85,7 @@ impl PublicReport {
                     ));
                     None
                 } else {
-                    paris
-                        .from_local_datetime(&date.and_hms_opt(12, 0, 0).unwrap_or_default())
-                        .earliest()
-                        .map(|t| t.with_timezone(&Utc))
+                    Some(date)
                 }
             }
             None => None,
@@ -176,7 +173,8 @@ impl PublicReport {
         let data = KindData::UserUsurpation(UserUsurpationData {
             reported_by: UsurpationReporter::User,
             session_id: self.session_id,
-            suspicious_connection_at: connection,
+            suspicious_connection_at: None,
+            suspicious_connection_date: connection,
             identity_provider: self.identity_provider,
             service_providers: self.service_providers.clone(),
             victim: BirthIdentity {
