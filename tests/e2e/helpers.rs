@@ -99,7 +99,10 @@ pub async fn spawn_app_with_mail(backend: Backend) -> Option<(TestApp, SmtpServe
 }
 
 /// Starts ticketd on `backend` with the test configuration changed by `configure`.
-async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+pub async fn spawn_app_with(
+    backend: Backend,
+    configure: impl FnOnce(&mut Config),
+) -> Option<TestApp> {
     let database = TestDatabase::create(backend)
         .await
         .expect("test database")?;

@@ -3,6 +3,7 @@
 
 mod authz;
 mod bad_input;
+mod contract;
 mod errors;
 mod health;
 mod helpers;

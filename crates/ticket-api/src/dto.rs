@@ -9,6 +9,57 @@ use ticket_domain::kind::{KindData, Qualification};
 use ticket_domain::ticket::{Cancellation, Confirmation, CredentialsOutcome, ReporterOrigin};
 use uuid::Uuid;
 
+/// An instant as the API writes it: RFC 3339 in UTC with `Z` (`2026-11-23T09:30:00Z`), never an
+/// offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Instant(pub DateTime<Utc>);
+
+impl From<DateTime<Utc>> for Instant {
+    fn from(value: DateTime<Utc>) -> Self {
+        Instant(value)
+    }
+}
+
+impl poem_openapi::types::Type for Instant {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> std::borrow::Cow<'static, str> {
+        "string_date-time".into()
+    }
+
+    fn schema_ref() -> poem_openapi::registry::MetaSchemaRef {
+        <DateTime<Utc> as poem_openapi::types::Type>::schema_ref()
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl poem_openapi::types::ToJSON for Instant {
+    fn to_json(&self) -> Option<serde_json::Value> {
+        Some(serde_json::Value::String(
+            self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        ))
+    }
+}
+
+impl poem_openapi::types::ParseFromJSON for Instant {
+    fn parse_from_json(value: Option<serde_json::Value>) -> poem_openapi::types::ParseResult<Self> {
+        <DateTime<Utc> as poem_openapi::types::ParseFromJSON>::parse_from_json(value)
+            .map(Instant)
+            .map_err(poem_openapi::types::ParseError::propagate)
+    }
+}
+
 /// Declares a wire enum that mirrors a domain enum variant for variant, with conversions both ways.
 macro_rules! mirror_enum {
     ($(#[$meta:meta])* $name:ident <=> $domain:path { $($variant:ident),+ $(,)? }) => {
@@ -117,6 +168,7 @@ pub enum ReporterTypeDto {
 
 /// The reporter, as far as the API shows it.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReporterView {
     /// `partner`, `public` (the web form) or `staff`.
     #[oai(rename = "type")]
@@ -131,13 +183,14 @@ pub struct ReporterView {
 
 /// Incident details.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct IncidentView {
     /// The impacted service, when given.
     pub service_id: Option<Uuid>,
     /// Name of the impacted service when the ticket was opened.
     pub service_name: Option<String>,
     /// When the incident started.
-    pub started_at: DateTime<Utc>,
+    pub started_at: Instant,
     /// What is impacted, in the reporter's words.
     pub impact: String,
     /// A security incident: priority 1, handled by `security`.
@@ -146,6 +199,7 @@ pub struct IncidentView {
 
 /// Partner usurpation details.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PartnerUsurpationView {
     /// `partner` or `operator`.
     pub detected_by: DetectorDto,
@@ -159,6 +213,7 @@ pub struct PartnerUsurpationView {
 
 /// The victim of a user usurpation: shown to staff only.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct VictimView {
     /// Birth names (noms de naissance).
     pub birth_names: Option<String>,
@@ -178,13 +233,16 @@ pub struct VictimView {
 
 /// User usurpation details.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserUsurpationView {
     /// `user` (web form), `partner` or `operator`.
     pub reported_by: UsurpationReporterDto,
     /// Authentication session id or event id from the alert mail.
     pub session_id: Option<Uuid>,
     /// When the suspicious connection happened.
-    pub suspicious_connection_at: Option<DateTime<Utc>>,
+    pub suspicious_connection_at: Option<Instant>,
+    /// The day of the suspicious connection (Paris), when only the day was given (the public form).
+    pub suspicious_connection_date: Option<NaiveDate>,
     /// The identity provider holding the account.
     pub identity_provider_id: Option<Uuid>,
     /// The service providers accessed.
@@ -201,6 +259,7 @@ pub struct UserUsurpationView {
 
 /// Support request details.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SupportRequestView {
     /// The question asked.
     pub question: String,
@@ -208,9 +267,10 @@ pub struct SupportRequestView {
 
 /// The staff's resolution.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ResolutionView {
     /// When it was resolved.
-    pub at: DateTime<Utc>,
+    pub at: Instant,
     /// What was done.
     pub summary: String,
     /// Whether the reporter was told of the resolution (closure condition 4).
@@ -219,18 +279,20 @@ pub struct ResolutionView {
 
 /// The reporter's confirmation of the resolution (closure condition 1).
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ConfirmationView {
     /// `written` (API or tracking page) or `verbal` (recorded by staff).
     pub channel: String,
     /// When it was confirmed.
-    pub at: DateTime<Utc>,
+    pub at: Instant,
 }
 
 /// How the ticket was closed.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ClosureView {
     /// When it was closed.
-    pub at: DateTime<Utc>,
+    pub at: Instant,
     /// The closure condition met.
     pub reason: ClosureReasonDto,
     /// The note given as proof, if any.
@@ -239,6 +301,7 @@ pub struct ClosureView {
 
 /// Why the ticket was cancelled.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CancellationView {
     /// `spam` or `duplicate`.
     pub reason: String,
@@ -248,6 +311,7 @@ pub struct CancellationView {
 
 /// An organisation that must be notified before a usurpation case closes.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ConcernedView {
     /// The organisation.
     pub organisation_id: Uuid,
@@ -256,22 +320,24 @@ pub struct ConcernedView {
     /// When it was notified: when the mail server accepted the mail to it (or security recorded
     /// another channel); absent while it is not, including while its mail is queued, failed or
     /// uncertain.
-    pub notified_at: Option<DateTime<Utc>>,
+    pub notified_at: Option<Instant>,
 }
 
 /// Partner usurpation: what was done about the compromised credentials.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CredentialsView {
     /// `revoked`, or `waived` in writing by `security`.
     pub outcome: String,
     /// When it was recorded.
-    pub at: DateTime<Utc>,
+    pub at: Instant,
     /// The note recorded with it.
     pub note: String,
 }
 
 /// A related ticket.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LinkView {
     /// The other ticket.
     pub ticket_id: Uuid,
@@ -281,6 +347,7 @@ pub struct LinkView {
 
 /// A ticket.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TicketView {
     /// Stable id (UUID v7).
     pub id: Uuid,
@@ -305,13 +372,13 @@ pub struct TicketView {
     /// Who reported it.
     pub reporter: ReporterView,
     /// When it was opened.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Instant,
     /// When it last changed.
-    pub updated_at: DateTime<Utc>,
+    pub updated_at: Instant,
     /// When it was acknowledged.
-    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<Instant>,
     /// Since when it waits for the reporter.
-    pub waiting_since: Option<DateTime<Utc>>,
+    pub waiting_since: Option<Instant>,
     /// Reminders sent to the reporter during the current wait.
     pub reminders_sent: u32,
     /// Version for optimistic concurrency; the `ETag` is this number in quotes.
@@ -372,10 +439,10 @@ impl TicketView {
                 staff: reporter.2,
                 language: ticket.reporter.language.into(),
             },
-            created_at: ticket.created_at,
-            updated_at: ticket.updated_at,
-            acknowledged_at: ticket.acknowledged_at,
-            waiting_since: ticket.waiting_since,
+            created_at: ticket.created_at.into(),
+            updated_at: ticket.updated_at.into(),
+            acknowledged_at: ticket.acknowledged_at.map(Into::into),
+            waiting_since: ticket.waiting_since.map(Into::into),
             reminders_sent: ticket.reminders_sent,
             version,
             incident: None,
@@ -383,22 +450,22 @@ impl TicketView {
             user_usurpation: None,
             support_request: None,
             resolution: ticket.resolution.as_ref().map(|r| ResolutionView {
-                at: r.at,
+                at: r.at.into(),
                 summary: r.summary.as_str().to_owned(),
                 reporter_notified: r.reporter_notified,
             }),
             confirmation: ticket.confirmation.as_ref().map(|c| match c {
                 Confirmation::Written { at } => ConfirmationView {
                     channel: "written".into(),
-                    at: *at,
+                    at: (*at).into(),
                 },
                 Confirmation::Verbal { at, .. } => ConfirmationView {
                     channel: "verbal".into(),
-                    at: *at,
+                    at: (*at).into(),
                 },
             }),
             closure: ticket.closure.as_ref().map(|c| ClosureView {
-                at: c.at,
+                at: c.at.into(),
                 reason: c.reason.into(),
                 note: c.note.as_ref().map(|n| n.as_str().to_owned()),
             }),
@@ -418,18 +485,18 @@ impl TicketView {
                 .map(|c| ConcernedView {
                     organisation_id: c.organisation.0,
                     role: c.role.into(),
-                    notified_at: c.notified_at,
+                    notified_at: c.notified_at.map(Into::into),
                 })
                 .collect(),
             credentials: ticket.credentials.as_ref().map(|c| match c {
                 CredentialsOutcome::Revoked { at, note } => CredentialsView {
                     outcome: "revoked".into(),
-                    at: *at,
+                    at: (*at).into(),
                     note: note.as_str().to_owned(),
                 },
                 CredentialsOutcome::Waived { at, note, .. } => CredentialsView {
                     outcome: "waived".into(),
-                    at: *at,
+                    at: (*at).into(),
                     note: note.as_str().to_owned(),
                 },
             }),
@@ -447,7 +514,7 @@ impl TicketView {
                 view.incident = Some(IncidentView {
                     service_id: d.service.as_ref().map(|s| s.id.0),
                     service_name: d.service.as_ref().map(|s| s.name.clone()),
-                    started_at: d.started_at,
+                    started_at: d.started_at.into(),
                     impact: d.impact.as_str().to_owned(),
                     security: d.security,
                 });
@@ -472,7 +539,8 @@ impl TicketView {
                 view.user_usurpation = Some(UserUsurpationView {
                     reported_by: d.reported_by.into(),
                     session_id: d.session_id,
-                    suspicious_connection_at: d.suspicious_connection_at,
+                    suspicious_connection_at: d.suspicious_connection_at.map(Into::into),
+                    suspicious_connection_date: d.suspicious_connection_date,
                     identity_provider_id: d.identity_provider.map(|o| o.0),
                     service_provider_ids: d.service_providers.iter().map(|o| o.0).collect(),
                     consent: d.consent,
@@ -506,9 +574,10 @@ pub fn etag(version: i64) -> String {
 
 /// A page of tickets.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct TicketPage {
     /// The tickets of this page, oldest first.
     pub items: Vec<TicketView>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
+    /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }

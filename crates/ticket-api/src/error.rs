@@ -41,7 +41,12 @@ pub enum ApiError {
     /// `If-Match` names a version that is no longer current. Problem type
     /// `/problems/stale-version`.
     #[oai(status = 412, content_type = "application/problem+json")]
-    PreconditionFailed(Json<Problem>),
+    PreconditionFailed(
+        Json<Problem>,
+        /// The ticket's current version, as a strong entity tag.
+        #[oai(header = "ETag")]
+        String,
+    ),
     /// The body is larger than accepted. Problem type `/problems/payload-too-large`.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
@@ -86,7 +91,7 @@ impl ApiError {
             403 => ApiError::Forbidden(Json(problem)),
             404 => ApiError::NotFound(Json(problem)),
             409 => ApiError::Conflict(Json(problem)),
-            412 => ApiError::PreconditionFailed(Json(problem)),
+            412 => ApiError::PreconditionFailed(Json(problem), String::new()),
             413 => ApiError::PayloadTooLarge(Json(problem)),
             415 => ApiError::UnsupportedMediaType(Json(problem)),
             422 => ApiError::Unprocessable(Json(problem)),
@@ -164,7 +169,7 @@ impl ApiError {
             | ApiError::Forbidden(p)
             | ApiError::NotFound(p)
             | ApiError::Conflict(p)
-            | ApiError::PreconditionFailed(p)
+            | ApiError::PreconditionFailed(p, _)
             | ApiError::PayloadTooLarge(p)
             | ApiError::UnsupportedMediaType(p)
             | ApiError::Unprocessable(p)
@@ -205,14 +210,17 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound(what) => ApiError::not_found(what),
-            StoreError::VersionConflict { current, .. } => ApiError::from_problem(Problem::new(
-                StatusCode::PRECONDITION_FAILED,
-                "stale-version",
-                "Stale version",
-                format!(
-                    "The ticket was changed since you read it; its current ETag is \"{current}\". Read it again, then retry."
-                ),
-            )),
+            StoreError::VersionConflict { current, .. } => ApiError::PreconditionFailed(
+                Json(Problem::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "stale-version",
+                    "Stale version",
+                    format!(
+                        "The ticket was changed since you read it; its current ETag is \"{current}\". Read it again, then retry."
+                    ),
+                )),
+                format!("\"{current}\""),
+            ),
             StoreError::Refused(refusal) => refusal.into(),
             StoreError::IdempotencyKeyReused => ApiError::from_problem(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -12,6 +12,7 @@ use poem::web::Data;
 
 /// The liveness report.
 #[derive(Debug, Clone, PartialEq, Eq, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Health {
     /// `ok` whenever the process answers HTTP requests.
     pub status: HealthStatus,

@@ -3,9 +3,9 @@
 use crate::ApiState;
 use crate::ApiTag;
 use crate::auth::ApiKeyAuth;
+use crate::dto::Instant;
 use crate::dto::{ClockKindDto, PhaseDto};
 use crate::error::ApiError;
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -18,13 +18,14 @@ type Result<T> = std::result::Result<T, ApiError>;
 
 /// One event of a ticket's history.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventView {
     /// Event id.
     pub id: Uuid,
     /// Position in the ticket's history, from 1.
     pub seq: i64,
     /// When it happened.
-    pub at: DateTime<Utc>,
+    pub at: Instant,
     /// What happened, e.g. `acknowledged`, `commented`, `sla_breached`.
     #[oai(rename = "type")]
     pub event_type: String,
@@ -44,6 +45,7 @@ pub struct EventView {
 
 /// A ticket's events, oldest first.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventList {
     /// The events this key may see.
     pub items: Vec<EventView>,
@@ -51,6 +53,7 @@ pub struct EventList {
 
 /// One link of the evidence chain.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EvidenceEntryView {
     /// Position in the chain, from 1.
     pub seq: i64,
@@ -66,6 +69,7 @@ pub struct EvidenceEntryView {
 
 /// Result of recomputing the chain.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct VerificationView {
     /// Whether every link holds.
     pub valid: bool,
@@ -79,6 +83,7 @@ pub struct VerificationView {
 
 /// A ticket's evidence file ("dossier de preuve"), verifiable offline.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EvidenceView {
     /// The ticket.
     pub ticket_id: Uuid,
@@ -96,6 +101,7 @@ pub struct EvidenceView {
 
 /// One SLA clock.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ClockView {
     /// `acknowledgement` or `handling`.
     pub kind: ClockKindDto,
@@ -111,9 +117,9 @@ pub struct ClockView {
     /// Working time left, in seconds.
     pub remaining_seconds: i64,
     /// When the target is (or was) reached; absent while paused before reaching it.
-    pub deadline: Option<DateTime<Utc>>,
+    pub deadline: Option<Instant>,
     /// When the warning threshold is (or was) reached.
-    pub warning_at: Option<DateTime<Utc>>,
+    pub warning_at: Option<Instant>,
     /// The warning threshold was reached.
     pub warned: bool,
     /// The target was reached.
@@ -126,22 +132,24 @@ pub struct ClockView {
 
 /// A period during which a clock ran.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct IntervalView {
     /// Start.
-    pub start: DateTime<Utc>,
+    pub start: Instant,
     /// End; absent while it runs.
-    pub end: Option<DateTime<Utc>>,
+    pub end: Option<Instant>,
 }
 
 /// A ticket's clocks.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ClocksView {
     /// The acknowledgement clock and the handling clock.
     pub clocks: Vec<ClockView>,
     /// The instant of the computation.
-    pub at: DateTime<Utc>,
+    pub at: Instant,
     /// The next instant at which a warning, breach, reminder or automatic closure is due.
-    pub next_due: Option<DateTime<Utc>>,
+    pub next_due: Option<Instant>,
 }
 
 /// Answers of the history operations.
@@ -166,6 +174,18 @@ pub enum ClockResponse {
     /// The clocks.
     #[oai(status = 200)]
     Ok(Json<ClocksView>),
+}
+
+/// Removes the members without a value, at any depth: a field without a value is omitted.
+fn without_nulls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(without_nulls);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(without_nulls),
+        _ => {}
+    }
 }
 
 /// A ticket's history.
@@ -200,10 +220,11 @@ impl HistoryApi {
                 if let serde_json::Value::Object(map) = &mut data {
                     map.remove("type");
                 }
+                without_nulls(&mut data);
                 EventView {
                     id: e.id,
                     seq: e.seq,
-                    at: e.event.at,
+                    at: e.event.at.into(),
                     event_type: e.event.data.type_name().to_owned(),
                     actor: e.event.actor.describe(),
                     visibility: match e.event.visibility {
@@ -300,8 +321,8 @@ impl HistoryApi {
                     target_seconds: status.target.num_seconds(),
                     used_seconds: status.used.num_seconds(),
                     remaining_seconds: status.remaining.num_seconds(),
-                    deadline: status.deadline,
-                    warning_at: status.warning_at,
+                    deadline: status.deadline.map(Into::into),
+                    warning_at: status.warning_at.map(Into::into),
                     warned: status.warned,
                     breached: status.breached,
                     breach_explanation: status.explain_breach(clock, &what),
@@ -309,8 +330,8 @@ impl HistoryApi {
                         .intervals
                         .iter()
                         .map(|i| IntervalView {
-                            start: i.start,
-                            end: i.end,
+                            start: i.start.into(),
+                            end: i.end.map(Into::into),
                         })
                         .collect(),
                 }
@@ -318,8 +339,8 @@ impl HistoryApi {
             .collect();
         Ok(ClockResponse::Ok(Json(ClocksView {
             clocks,
-            at: now,
-            next_due: ticket_domain::next_due(ticket, &state.policy),
+            at: now.into(),
+            next_due: ticket_domain::next_due(ticket, &state.policy).map(Into::into),
         })))
     }
 }

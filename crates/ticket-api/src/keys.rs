@@ -6,11 +6,11 @@
 use crate::ApiState;
 use crate::ApiTag;
 use crate::auth::ApiKeyAuth;
+use crate::dto::Instant;
 use crate::dto::RoleDto;
 use crate::error::ApiError;
 use crate::problem::FieldError;
 use crate::registry::{check, valid};
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -24,6 +24,7 @@ type Result<T> = std::result::Result<T, ApiError>;
 
 /// An API key, without its secret.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApiKeyView {
     /// Key id.
     pub id: Uuid,
@@ -37,15 +38,16 @@ pub struct ApiKeyView {
     /// A partner key's organisation; absent for a staff key.
     pub organisation_id: Option<Uuid>,
     /// When the key was created.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Instant,
     /// When the key was revoked; absent while it is active.
-    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<Instant>,
     /// When the key last authenticated, to the minute; absent if it never did.
-    pub last_used_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<Instant>,
 }
 
 /// An API key just created, with its secret.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CreatedApiKeyView {
     /// The key.
     #[oai(flatten)]
@@ -57,16 +59,18 @@ pub struct CreatedApiKeyView {
 
 /// The API keys.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApiKeyList {
     /// Every key, revoked ones included, newest first.
     pub items: Vec<ApiKeyView>,
-    /// Always `null`: the keys are few and listed whole.
+    /// Always absent: the keys are few and listed whole.
     pub next_cursor: Option<String>,
 }
 
 /// Creating an API key: give `role` for a staff key or `organisation_id` for a partner key,
 /// exactly one of them.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewApiKeyBody {
     /// Who holds the key. For a staff key, the staff member's handle as tickets' history will
     /// record it: 1 to 100 letters, digits, spaces or `. _ @ - +`. For a partner key, 1 to 100
@@ -121,9 +125,9 @@ fn key_view(key: &ApiKey) -> ApiKeyView {
         prefix: key.prefix.clone(),
         role,
         organisation_id,
-        created_at: key.created_at,
-        revoked_at: key.revoked_at,
-        last_used_at: key.last_used_at,
+        created_at: key.created_at.into(),
+        revoked_at: key.revoked_at.map(Into::into),
+        last_used_at: key.last_used_at.map(Into::into),
     }
 }
 
@@ -182,7 +186,7 @@ impl KeysApi {
     /// List API keys
     ///
     /// Admin only. Every key, revoked ones included, newest first, each with its `prefix` to
-    /// recognise it; never a secret. The list is whole: `next_cursor` is always `null`.
+    /// recognise it; never a secret. The list is whole: `next_cursor` is always absent.
     #[oai(
         path = "/api/v1/api-keys",
         method = "get",

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod commands;
+pub mod contract;
 pub mod dto;
 pub mod error;
 pub mod health;
@@ -98,18 +99,109 @@ pub fn api_service() -> OpenApiService<Api, ()> {
 /// counted ([`observe`]).
 pub fn app(state: ApiState) -> impl Endpoint<Output = Response> {
     let api = api_service();
-    let shapes = Arc::new(shape::Shapes::from_spec(&api.spec()));
-    let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    let spec = spec_json();
+    let shapes = Arc::new(shape::Shapes::from_spec(&spec));
+    let docs = docs_page(&api, &spec);
+    let spec_body = spec.clone();
     public::add_routes(Route::new())
-        .at(OPENAPI_PATH, spec)
-        .nest(DOCS_PATH, docs)
+        .at(
+            OPENAPI_PATH,
+            poem::get(poem::endpoint::make_sync(move |_| {
+                Response::builder()
+                    .content_type("application/json; charset=utf-8")
+                    .body(spec_body.clone())
+            })),
+        )
+        .at(
+            DOCS_PATH,
+            poem::get(poem::endpoint::make_sync(move |_| {
+                Response::builder()
+                    .content_type("text/html; charset=utf-8")
+                    .header(poem::http::header::CONTENT_SECURITY_POLICY, docs.1.clone())
+                    .body(docs.0.clone())
+            })),
+        )
         .nest("/", api.around(guard_body))
         .around(note_write_failures)
         .data(state)
-        .data(shapes)
+        .data(shapes.clone())
         .around(observe::observe)
         .catch_all_error(problem::problem_response)
+        .around(move |endpoint, request| common_headers(endpoint, request, shapes.clone()))
+}
+
+/// The Swagger UI page showing the refined document, and its Content-Security-Policy: the
+/// page's two inline scripts are allowed by hash, nothing is loaded from elsewhere.
+fn docs_page(api: &OpenApiService<Api, ()>, spec: &str) -> (String, String) {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let html = api.swagger_ui_html().replacen(&api.spec(), spec, 1);
+    let mut hashes = Vec::new();
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let (Some(open_end), Some(close)) = (after.find('>'), after.find("</script>")) else {
+            break;
+        };
+        let script = &after[open_end + 1..close];
+        hashes.push(format!(
+            "'sha256-{}'",
+            base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script))
+        ));
+        rest = &after[close + "</script>".len()..];
+    }
+    let csp = format!(
+        "default-src 'none'; script-src {}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        hashes.join(" ")
+    );
+    (html, csp)
+}
+
+/// Headers every response carries: `nosniff`; `no-store` on the API (its answers carry personal
+/// data and secrets); `WWW-Authenticate: Bearer` on a 401; `Allow` on a 405.
+async fn common_headers<E: Endpoint>(
+    endpoint: Arc<E>,
+    request: poem::Request,
+    shapes: Arc<shape::Shapes>,
+) -> poem::Result<Response> {
+    use poem::IntoResponse as _;
+    use poem::http::{HeaderValue, StatusCode, header};
+    let path = request.uri().path().to_owned();
+    let mut response = match endpoint.call(request).await {
+        Ok(response) => response.into_response(),
+        Err(error) => problem::problem_response(error).await,
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if path.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    match response.status() {
+        StatusCode::UNAUTHORIZED => {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = shapes
+                .methods_of(&path)
+                .or_else(|| public::methods_of(&path).map(str::to_owned))
+                .or_else(|| {
+                    [OPENAPI_PATH, DOCS_PATH]
+                        .contains(&path.as_str())
+                        .then(|| "GET, HEAD".to_owned())
+                });
+            if let Some(value) = allowed.and_then(|a| HeaderValue::from_str(&a).ok()) {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+        }
+        _ => {}
+    }
+    Ok(response)
 }
 
 /// A request that would write (any method but GET and HEAD) answered 503: the store could not
@@ -147,8 +239,10 @@ async fn note_write_failures<E: Endpoint>(
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Reads request bodies up to [`MAX_BODY_BYTES`] (413 beyond, whether announced by
-/// `Content-Length` or sent chunked), then checks the shape of JSON bodies against the operation's
-/// schema (400 naming each field and rule) before the operation parses them.
+/// `Content-Length` or sent chunked), refuses query parameters the operation does not declare and
+/// header values outside their alphabet, then checks the shape of JSON bodies against the
+/// operation's schema (400 naming each field and rule) before the operation parses them.
+/// Authentication comes first: a request without a valid key is answered 401 whatever its body.
 async fn guard_body<E: Endpoint>(
     endpoint: Arc<E>,
     mut request: poem::Request,
@@ -163,6 +257,15 @@ async fn guard_body<E: Endpoint>(
         return Ok(
             problem::problem_for(poem::http::StatusCode::PAYLOAD_TOO_LARGE, "").into_response(),
         );
+    }
+    let shapes = request.data::<Arc<shape::Shapes>>().cloned();
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let mut errors = Vec::new();
+    // Only operations of the API: any other method or path is answered 404 or 405 by the router.
+    if let Some(shapes) = shapes.as_ref().filter(|s| s.knows(&method, &path)) {
+        errors.extend(shapes.check_query(&method, &path, request.uri().query().unwrap_or("")));
+        errors.extend(check_headers(&request));
     }
     let json = request
         .content_type()
@@ -181,16 +284,18 @@ async fn guard_body<E: Endpoint>(
                 );
             }
         };
-        if json {
-            let shapes = request.data::<Arc<shape::Shapes>>().cloned();
-            if let Some(shapes) = shapes {
-                let errors = shapes.check(request.method().as_str(), request.uri().path(), &bytes);
-                if !errors.is_empty() {
-                    return Ok(error::ApiError::malformed(errors).into_response());
-                }
-            }
+        if json && let Some(shapes) = &shapes {
+            errors.extend(shapes.check(&method, &path, &bytes));
         }
         request.set_body(bytes);
+    }
+    if !errors.is_empty() {
+        if shapes.is_some_and(|s| s.is_secured(&method, &path)) && !authenticated(&request).await {
+            return Ok(
+                problem::problem_for(poem::http::StatusCode::UNAUTHORIZED, "").into_response(),
+            );
+        }
+        return Ok(error::ApiError::malformed(errors).into_response());
     }
     endpoint
         .call(request)
@@ -198,7 +303,70 @@ async fn guard_body<E: Endpoint>(
         .map(poem::IntoResponse::into_response)
 }
 
+/// `Idempotency-Key` and `If-Match` in their alphabet (visible ASCII): a value the server would
+/// otherwise fail to read is refused, never taken as absent.
+fn check_headers(request: &poem::Request) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (name, rule, message) in [
+        (
+            "Idempotency-Key",
+            "idempotency_key",
+            "must be 1 to 200 visible ASCII characters, e.g. a UUID",
+        ),
+        (
+            "If-Match",
+            "etag",
+            "must be the ticket's strong ETag, e.g. \"3\"",
+        ),
+    ] {
+        if let Some(value) = request.headers().get(name)
+            && (value.is_empty() || !value.as_bytes().iter().all(|b| (0x20..0x7f).contains(b)))
+        {
+            errors.push(FieldError {
+                field: name.to_owned(),
+                rule: rule.to_owned(),
+                message: message.to_owned(),
+            });
+        }
+    }
+    errors
+}
+
+/// Whether the request carries a key the store knows (used only before refusing a malformed
+/// request, so that an unauthenticated caller learns nothing of the API's rules).
+async fn authenticated(request: &poem::Request) -> bool {
+    let Some(state) = request.data::<ApiState>() else {
+        return false;
+    };
+    let Some(token) = request
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    matches!(
+        state
+            .store
+            .authenticate(token.trim(), state.clock.now())
+            .await,
+        Ok(Some(_))
+    )
+}
+
+/// The OpenAPI document as served and committed: poem-openapi's, refined ([`contract`]).
+pub fn spec_value() -> serde_json::Value {
+    let generated = serde_json::from_str(&api_service().spec()).unwrap_or_default();
+    contract::refine(generated)
+}
+
+/// The served document (`/openapi.json`, committed as `openapi/openapi.json`).
+pub fn spec_json() -> String {
+    serde_json::to_string_pretty(&spec_value()).unwrap_or_default()
+}
+
 /// The committed OpenAPI document (`openapi/openapi.yaml`), generated from the code.
 pub fn spec_yaml() -> String {
-    api_service().spec_yaml()
+    serde_yaml::to_string(&spec_value()).unwrap_or_default()
 }

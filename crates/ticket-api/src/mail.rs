@@ -3,8 +3,8 @@
 use crate::ApiState;
 use crate::ApiTag;
 use crate::auth::ApiKeyAuth;
+use crate::dto::Instant;
 use crate::error::ApiError;
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
@@ -73,6 +73,7 @@ impl From<MailStatusDto> for Status {
 
 /// One mail of the outbox. Recipients are named by kind, not by address.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MailView {
     /// Mail id.
     pub id: Uuid,
@@ -91,15 +92,15 @@ pub struct MailView {
     /// Delivery attempts made.
     pub attempts: i32,
     /// Not tried again before this instant.
-    pub next_attempt_at: DateTime<Utc>,
+    pub next_attempt_at: Instant,
     /// Why the last attempt did not succeed.
     pub last_error: Option<String>,
     /// The Message-ID, once an attempt handed the message over.
     pub message_id: Option<String>,
     /// When it was written, with its cause.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Instant,
     /// When the SMTP server accepted it.
-    pub sent_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<Instant>,
 }
 
 impl From<OutboxMail> for MailView {
@@ -116,21 +117,22 @@ impl From<OutboxMail> for MailView {
             language: mail.language.code().to_owned(),
             status: mail.status.into(),
             attempts: mail.attempts,
-            next_attempt_at: mail.next_attempt_at,
+            next_attempt_at: mail.next_attempt_at.into(),
             last_error: mail.last_error,
             message_id: mail.message_id,
-            created_at: mail.created_at,
-            sent_at: mail.sent_at,
+            created_at: mail.created_at.into(),
+            sent_at: mail.sent_at.map(Into::into),
         }
     }
 }
 
 /// A page of mails.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MailPage {
     /// The mails of this page, oldest first.
     pub items: Vec<MailView>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
+    /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
 
@@ -174,6 +176,7 @@ impl MailApi {
         )]
         limit: Query<u64>,
         /// The `next_cursor` of the previous page.
+        #[oai(validator(min_length = 1, max_length = 1000))]
         cursor: Query<Option<String>>,
     ) -> Result<MailPageResponse> {
         auth.0.require_admin()?;

@@ -24,6 +24,7 @@ pub const UNAVAILABLE_RETRY_AFTER_SECONDS: u64 = 5;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, Object)]
+#[oai(skip_serializing_if_is_none)]
 #[error("{status} {title}: {detail}")]
 pub struct Problem {
     /// A URI reference naming the kind of error; stable, meant for programs.
@@ -44,6 +45,7 @@ pub struct Problem {
 
 /// One broken rule of an invalid input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FieldError {
     /// The field, as named in the request body or query.
     pub field: String,

@@ -8,10 +8,10 @@
 use crate::ApiState;
 use crate::ApiTag;
 use crate::auth::{ApiKeyAuth, Principal};
+use crate::dto::Instant;
 use crate::dto::{AssuranceLevelDto, OrganisationRoleDto};
 use crate::error::ApiError;
 use crate::problem::FieldError;
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -29,6 +29,7 @@ type Result<T> = std::result::Result<T, ApiError>;
 
 /// A service of an organisation.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ServiceView {
     /// Service id; incidents name the impacted service by it (`service_id`).
     pub id: Uuid,
@@ -48,6 +49,7 @@ pub struct ServiceView {
 
 /// A designated contact: whom the service writes to about the organisation.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ContactView {
     /// Contact id.
     pub id: Uuid,
@@ -64,6 +66,7 @@ pub struct ContactView {
 
 /// An organisation of the trust sphere.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganisationView {
     /// Organisation id; tickets name the organisation they affect by it (`organisation_id`).
     pub id: Uuid,
@@ -76,22 +79,24 @@ pub struct OrganisationView {
     /// Its designated contacts, in the order they were designated.
     pub contacts: Vec<ContactView>,
     /// When it was registered.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Instant,
     /// When its name or roles last changed.
-    pub updated_at: DateTime<Utc>,
+    pub updated_at: Instant,
 }
 
 /// The organisations a key may see.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganisationList {
     /// Staff: every organisation; a partner: its own. Sorted by name, case-insensitively.
     pub items: Vec<OrganisationView>,
-    /// Always `null`: the registry is small and listed whole.
+    /// Always absent: the registry is small and listed whole.
     pub next_cursor: Option<String>,
 }
 
 /// Registering an organisation.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewOrganisationBody {
     /// Name, unique in the registry (1 to 200 characters; case and accents count).
     pub name: String,
@@ -101,6 +106,7 @@ pub struct NewOrganisationBody {
 
 /// Changes to an organisation: `name`, `roles` or both.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganisationChanges {
     /// The new name, unique in the registry (1 to 200 characters).
     pub name: Option<String>,
@@ -110,6 +116,7 @@ pub struct OrganisationChanges {
 
 /// Adding a service to an organisation.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewServiceBody {
     /// Name of the service (1 to 200 characters).
     pub name: String,
@@ -124,6 +131,7 @@ pub struct NewServiceBody {
 
 /// Designating a contact of an organisation.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewContactBody {
     /// A person's name or a team (1 to 200 characters).
     pub name: String,
@@ -257,8 +265,8 @@ fn organisation_view(organisation: &Organisation, principal: &Principal) -> Orga
             .iter()
             .map(|c| contact_view(c, personal))
             .collect(),
-        created_at: organisation.created_at,
-        updated_at: organisation.updated_at,
+        created_at: organisation.created_at.into(),
+        updated_at: organisation.updated_at.into(),
     }
 }
 
@@ -285,7 +293,7 @@ impl RegistryApi {
     ///
     /// Staff see every organisation of the trust sphere; a partner key sees its own. Each comes
     /// with its services and designated contacts. The list is whole: `next_cursor` is always
-    /// `null`.
+    /// absent.
     #[oai(
         path = "/api/v1/organisations",
         method = "get",

@@ -15,8 +15,32 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone)]
 pub struct Shapes {
     spec: Value,
-    /// (method, path template segments, body schema)
-    operations: Vec<(String, Vec<String>, Value)>,
+    operations: Vec<Operation>,
+}
+
+/// What the checks need to know of one operation.
+#[derive(Debug, Clone)]
+struct Operation {
+    method: String,
+    /// The path template's segments (`{id}` matches any segment).
+    segments: Vec<String>,
+    /// The JSON body's schema, if it takes one.
+    body: Option<Value>,
+    /// The names of its query parameters.
+    query: Vec<String>,
+    /// Whether it needs an API key.
+    secured: bool,
+}
+
+impl Operation {
+    fn matches(&self, segments: &[&str]) -> bool {
+        self.segments.len() == segments.len()
+            && self
+                .segments
+                .iter()
+                .zip(segments)
+                .all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
+    }
 }
 
 impl Shapes {
@@ -30,7 +54,7 @@ impl Shapes {
                     continue;
                 };
                 for (method, operation) in item {
-                    let schema = operation
+                    let body = operation
                         .pointer("/requestBody/content")
                         .and_then(Value::as_object)
                         .and_then(|content| {
@@ -40,30 +64,95 @@ impl Shapes {
                         })
                         .and_then(|(_, media)| media.get("schema"))
                         .cloned();
-                    if let Some(schema) = schema {
-                        let segments = path.split('/').map(str::to_owned).collect();
-                        operations.push((method.to_uppercase(), segments, schema));
-                    }
+                    let query = operation
+                        .get("parameters")
+                        .and_then(Value::as_array)
+                        .map(|parameters| {
+                            parameters
+                                .iter()
+                                .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+                                .filter_map(|p| p.get("name").and_then(Value::as_str))
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let secured = operation
+                        .get("security")
+                        .and_then(Value::as_array)
+                        .is_some_and(|s| !s.is_empty());
+                    operations.push(Operation {
+                        method: method.to_uppercase(),
+                        segments: path.split('/').map(str::to_owned).collect(),
+                        body,
+                        query,
+                        secured,
+                    });
                 }
             }
         }
         Self { spec, operations }
     }
 
-    /// The body schema of the operation at `method` `path`, if it takes a JSON body.
-    fn schema_for(&self, method: &str, path: &str) -> Option<&Value> {
+    fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
         let segments: Vec<&str> = path.split('/').collect();
         self.operations
             .iter()
-            .find(|(m, template, _)| {
-                m == method
-                    && template.len() == segments.len()
-                    && template
-                        .iter()
-                        .zip(&segments)
-                        .all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
-            })
-            .map(|(_, _, schema)| schema)
+            .find(|o| o.method == method && o.matches(&segments))
+    }
+
+    /// The body schema of the operation at `method` `path`, if it takes a JSON body.
+    fn schema_for(&self, method: &str, path: &str) -> Option<&Value> {
+        self.operation(method, path).and_then(|o| o.body.as_ref())
+    }
+
+    /// Whether `method` `path` is an operation of the API.
+    pub fn knows(&self, method: &str, path: &str) -> bool {
+        self.operation(method, path).is_some()
+    }
+
+    /// Whether the operation at `method` `path` needs an API key.
+    pub fn is_secured(&self, method: &str, path: &str) -> bool {
+        self.operation(method, path).is_some_and(|o| o.secured)
+    }
+
+    /// The methods the API answers at `path` (for `Allow`), if it is one of its paths.
+    pub fn methods_of(&self, path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let methods: Vec<&str> = self
+            .operations
+            .iter()
+            .filter(|o| o.matches(&segments))
+            .map(|o| o.method.as_str())
+            .collect();
+        (!methods.is_empty()).then(|| methods.join(", "))
+    }
+
+    /// Query parameters the operation at `method` `path` does not declare, each as an error
+    /// naming it (unknown parameters are refused like unknown body fields).
+    pub fn check_query(&self, method: &str, path: &str, query: &str) -> Vec<FieldError> {
+        let Some(operation) = self.operation(method, path) else {
+            return Vec::new();
+        };
+        let mut errors: Vec<FieldError> = Vec::new();
+        for (name, _) in form_urlencoded::parse(query.as_bytes()) {
+            if !operation.query.iter().any(|q| *q == name)
+                && !errors.iter().any(|e| e.field == name)
+            {
+                errors.push(error_at(
+                    &name,
+                    "unknown_parameter",
+                    if operation.query.is_empty() {
+                        "is not a parameter of this operation, which takes none".to_owned()
+                    } else {
+                        format!(
+                            "is not a parameter of this operation; it takes {}",
+                            operation.query.join(", ")
+                        )
+                    },
+                ));
+            }
+        }
+        errors
     }
 
     /// The shape errors of `body` for `method` `path`; empty when it fits or the operation takes
@@ -196,8 +285,19 @@ impl Shapes {
         }
         for (name, item) in object {
             match properties.get(name) {
-                // `null` stands for an absent optional field.
-                Some(_) if item.is_null() && !required.contains(name) => {}
+                // A field without a value is omitted; `null` only where the spec says nullable.
+                Some(schema)
+                    if item.is_null()
+                        && self.resolve(schema).get("nullable") != Some(&Value::Bool(true))
+                        && schema.get("nullable") != Some(&Value::Bool(true)) =>
+                {
+                    errors.push(error_at(
+                        &join(at, name),
+                        "type",
+                        "must not be null: omit a field without a value",
+                    ))
+                }
+                Some(_) if item.is_null() => {}
                 Some(schema) => self.check_value(schema, item, &join(at, name), errors),
                 None => errors.push(error_at(
                     &join(at, name),

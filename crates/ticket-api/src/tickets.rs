@@ -127,6 +127,7 @@ impl Checks {
 
 /// Declaring an incident.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct IncidentRequest {
     /// Short title.
     pub title: String,
@@ -155,6 +156,7 @@ pub struct IncidentRequest {
 
 /// Reporting that someone impersonates a partner.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PartnerUsurpationRequest {
     /// Short title.
     pub title: String,
@@ -178,6 +180,7 @@ pub struct PartnerUsurpationRequest {
 
 /// The victim's identity and contact, as far as known.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct VictimInput {
     /// Birth names (noms de naissance).
     pub birth_names: Option<String>,
@@ -195,6 +198,7 @@ pub struct VictimInput {
 
 /// Reporting that a user's identity was used by someone else.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct UserUsurpationRequest {
     /// Short title; "Usurpation d'identité" by default.
     pub title: Option<String>,
@@ -240,6 +244,7 @@ pub enum UsurpationRequest {
 
 /// Asking a non-technical question.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SupportRequestRequest {
     /// Short title.
     pub title: String,
@@ -255,6 +260,7 @@ pub struct SupportRequestRequest {
 
 /// An optional note.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NoteBody {
     /// A note recorded with the command.
     pub note: Option<String>,
@@ -262,6 +268,7 @@ pub struct NoteBody {
 
 /// Assigning a ticket.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssignBody {
     /// The staff member who takes the ticket.
     pub assignee: String,
@@ -269,6 +276,7 @@ pub struct AssignBody {
 
 /// Setting the effective priority.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PriorityBody {
     /// The new priority.
     pub priority: PriorityDto,
@@ -278,6 +286,7 @@ pub struct PriorityBody {
 
 /// A comment.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CommentBody {
     /// The text.
     pub body: String,
@@ -288,6 +297,7 @@ pub struct CommentBody {
 
 /// A reason.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReasonBody {
     /// Why.
     pub reason: String,
@@ -295,6 +305,7 @@ pub struct ReasonBody {
 
 /// A question to the reporter.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QuestionBody {
     /// What the reporter is asked; the clock pauses until they answer.
     pub question: String,
@@ -302,6 +313,7 @@ pub struct QuestionBody {
 
 /// A resolution.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ResolveBody {
     /// What was done; the reporter is asked to confirm.
     pub summary: String,
@@ -320,6 +332,7 @@ pub enum QualificationOutcome {
 
 /// Qualifying a user usurpation report.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct QualifyBody {
     /// `confirmed` or `unfounded`.
     pub outcome: QualificationOutcome,
@@ -329,6 +342,7 @@ pub struct QualifyBody {
 
 /// An organisation notified of a usurpation case.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct OrganisationNotifiedBody {
     /// The organisation concerned that was notified.
     pub organisation_id: Uuid,
@@ -345,6 +359,7 @@ pub struct ConcernedOrganisationBody {
 
 /// A note recorded as proof.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RequiredNoteBody {
     /// The note.
     pub note: String,
@@ -352,6 +367,7 @@ pub struct RequiredNoteBody {
 
 /// Closing a ticket with one of the four closure conditions.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CloseBody {
     /// The closure condition.
     pub reason: ClosureReasonDto,
@@ -372,6 +388,7 @@ pub enum CancelReason {
 
 /// Cancelling a ticket.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CancelBody {
     /// `spam` or `duplicate`.
     pub reason: CancelReason,
@@ -454,6 +471,15 @@ fn idempotency(
     key: Option<String>,
     body: &impl ToJSON,
 ) -> Result<Option<IdempotencyRequest>> {
+    idempotency_for(principal.key.id.to_string(), key, body)
+}
+
+/// The retry protection of a create request by `principal` (an API key's id, or `public`).
+pub(crate) fn idempotency_for(
+    principal: String,
+    key: Option<String>,
+    body: &impl ToJSON,
+) -> Result<Option<IdempotencyRequest>> {
     let Some(key) = key else { return Ok(None) };
     let key = key.trim().to_owned();
     if key.is_empty() || key.len() > 200 || !key.chars().all(|c| c.is_ascii_graphic()) {
@@ -463,7 +489,7 @@ fn idempotency(
         ));
     }
     Ok(Some(IdempotencyRequest {
-        principal: principal.key.id.to_string(),
+        principal,
         key,
         request_hash: request_hash(body),
     }))
@@ -476,7 +502,15 @@ async fn follow_up(
     checks: &mut Checks,
 ) -> Option<TicketId> {
     let text = text?;
-    match state.store.get_ticket(TicketKey::parse(text)?).await {
+    let Some(key) = TicketKey::parse(text) else {
+        checks.push(field(
+            "follow_up_of",
+            "ticket_id",
+            "must be a ticket id or reference",
+        ));
+        return None;
+    };
+    match state.store.get_ticket(key).await {
         Ok(stored) if stored.ticket.is_visible_to(&principal.actor) => Some(stored.ticket.id),
         _ => {
             checks.push(field(
@@ -732,7 +766,19 @@ impl TicketsApi {
                             SHORT_TEXT,
                         )
                         .map(|t| Personal::new(t.as_str().to_owned())),
-                    birth_date: victim.birth_date.map(Personal::new),
+                    birth_date: victim.birth_date.and_then(|date| {
+                        match crate::public::report::birth_date_error(
+                            "victim.birth_date",
+                            date,
+                            now(&state),
+                        ) {
+                            Some(error) => {
+                                checks.push(error);
+                                None
+                            }
+                            None => Some(Personal::new(date)),
+                        }
+                    }),
                     birth_place: checks
                         .optional_text(
                             "victim.birth_place",
@@ -782,6 +828,7 @@ impl TicketsApi {
                     reported_by: request.reported_by.into(),
                     session_id: request.session_id,
                     suspicious_connection_at: request.suspicious_connection_at,
+                    suspicious_connection_date: None,
                     identity_provider,
                     service_providers,
                     victim: identity,
@@ -857,6 +904,7 @@ impl TicketsApi {
         state: Data<&ApiState>,
         auth: ApiKeyAuth,
         /// Only tickets in this state.
+        #[oai(name = "state")]
         state_filter: Query<Option<StateDto>>,
         /// Only tickets of this kind.
         kind: Query<Option<KindDto>>,
@@ -865,14 +913,16 @@ impl TicketsApi {
         /// Only tickets affecting this organisation (partners: always their own).
         organisation_id: Query<Option<Uuid>>,
         /// Only tickets assigned to this staff member.
+        #[oai(validator(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F]*$"))]
         assignee: Query<Option<String>>,
         /// Only tickets whose deadline was (`true`) or was not (`false`) breached.
         breached: Query<Option<bool>>,
-        /// Only tickets whose title contains this text (case-insensitive).
+        /// Only tickets whose title contains this text (case-insensitive), at most 200 characters.
+        #[oai(validator(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F]*$"))]
         q: Query<Option<String>>,
-        /// Only tickets created at or after this instant.
+        /// Only tickets created at or after this instant (years 1 to 9999).
         created_from: Query<Option<DateTime<Utc>>>,
-        /// Only tickets created before this instant.
+        /// Only tickets created before this instant (years 1 to 9999).
         created_before: Query<Option<DateTime<Utc>>>,
         /// Page size, 1 to 200; 50 by default.
         #[oai(
@@ -881,9 +931,26 @@ impl TicketsApi {
         )]
         limit: Query<u64>,
         /// The `next_cursor` of the previous page.
+        #[oai(validator(min_length = 1, max_length = 1000))]
         cursor: Query<Option<String>>,
     ) -> Result<TicketPageResponse> {
         let principal = &auth.0;
+        let mut out_of_range = Vec::new();
+        for (name, instant) in [
+            ("created_from", created_from.0),
+            ("created_before", created_before.0),
+        ] {
+            if instant.is_some_and(|i| !(1..=9999).contains(&chrono::Datelike::year(&i))) {
+                out_of_range.push(field(
+                    name,
+                    "instant_range",
+                    "must be an instant between the years 1 and 9999",
+                ));
+            }
+        }
+        if !out_of_range.is_empty() {
+            return Err(ApiError::malformed(out_of_range));
+        }
         let organisation = match principal.organisation() {
             Some(own) => {
                 if organisation_id.0.is_some_and(|o| o != own.0) {

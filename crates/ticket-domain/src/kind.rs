@@ -175,6 +175,10 @@ pub struct UserUsurpationData {
     pub session_id: Option<Uuid>,
     /// When the suspicious connection happened: no more than 6 months ago (older traces are gone).
     pub suspicious_connection_at: Option<DateTime<Utc>>,
+    /// The day of the suspicious connection (Paris), when only the day is known (the public
+    /// form): a day stays a day, never turned into an invented instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspicious_connection_date: Option<chrono::NaiveDate>,
     /// The identity provider holding the account.
     pub identity_provider: Option<OrganisationId>,
     /// The service providers accessed.

@@ -828,10 +828,18 @@ pub fn decide(
             let unmet = closure::unmet_conditions(ticket, reason, &proof, now, policy);
             if let Some(first) = unmet.first() {
                 let missing: Vec<&str> = unmet.iter().map(|u| u.missing.as_str()).collect();
-                return Err(Refusal::new(
+                let mut refusal = Refusal::new(
                     first.rule,
                     format!("cannot close as {reason}: {}", missing.join("; ")),
-                ));
+                );
+                // Every unmet condition, named, so a client need not parse `detail`.
+                refusal.errors = unmet
+                    .iter()
+                    .map(|u| {
+                        crate::values::FieldError::new("reason", u.rule.name(), u.missing.clone())
+                    })
+                    .collect();
+                return Err(refusal);
             }
             if reason == ClosureReason::ResolvedConfirmed
                 && ticket.confirmation.is_none()

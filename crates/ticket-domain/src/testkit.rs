@@ -108,6 +108,7 @@ pub fn user_usurpation(reported_by: UsurpationReporter, connection: &str) -> New
             reported_by,
             session_id: Some(Uuid::from_u128(7)),
             suspicious_connection_at: Some(at(connection)),
+            suspicious_connection_date: None,
             identity_provider: Some(org(IDP)),
             service_providers: vec![org(SP1), org(SP2)],
             victim: BirthIdentity {

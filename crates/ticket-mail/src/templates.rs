@@ -449,17 +449,14 @@ impl Mail<'_> {
             "The identity federation's security team has confirmed that your identity was used by someone else to sign in to online services (ticket {reference}). The identity provider holding your account and the services concerned have been told.",
         ));
         let mut facts = vec![(tr!(l, "Référence", "Reference"), reference.clone())];
-        if let Some(at) = self
+        if let Some(when) = self
             .c
             .ticket
             .data
             .user_usurpation()
-            .and_then(|d| d.suspicious_connection_at)
+            .and_then(connection_words(l))
         {
-            facts.push((
-                tr!(l, "Connexion suspecte", "Suspicious sign-in"),
-                words::instant(at, l),
-            ));
+            facts.push((tr!(l, "Connexion suspecte", "Suspicious sign-in"), when));
         }
         body.facts(facts);
         body.paragraph(tr!(
@@ -622,11 +619,8 @@ impl Mail<'_> {
             ));
         }
         if let Some(data) = t.data.user_usurpation() {
-            if let Some(at) = data.suspicious_connection_at {
-                facts.push((
-                    tr!(l, "Connexion suspecte", "Suspicious sign-in"),
-                    words::instant(at, l),
-                ));
+            if let Some(when) = connection_words(l)(data) {
+                facts.push((tr!(l, "Connexion suspecte", "Suspicious sign-in"), when));
             }
             if let Some(session) = data.session_id {
                 facts.push((
@@ -769,11 +763,8 @@ impl Mail<'_> {
                 details = Some(data.description.as_str());
             }
             KindData::UserUsurpation(data) => {
-                if let Some(at) = data.suspicious_connection_at {
-                    facts.push((
-                        tr!(l, "Connexion suspecte", "Suspicious sign-in"),
-                        words::instant(at, l),
-                    ));
+                if let Some(when) = connection_words(l)(data) {
+                    facts.push((tr!(l, "Connexion suspecte", "Suspicious sign-in"), when));
                 }
             }
             KindData::SupportRequest(data) => details = Some(data.question.as_str()),
@@ -1181,6 +1172,21 @@ impl Mail<'_> {
                 tr!(l, "relance", "reminder")
             }
         }
+    }
+}
+
+/// When the suspicious connection happened, in words: the instant, or the day when only the day
+/// is known (never an invented time).
+fn connection_words(
+    l: Language,
+) -> impl Fn(&ticket_domain::kind::UserUsurpationData) -> Option<String> {
+    move |data| match (
+        data.suspicious_connection_at,
+        data.suspicious_connection_date,
+    ) {
+        (Some(at), _) => Some(words::instant(at, l)),
+        (None, Some(day)) => Some(words::day(day, l)),
+        (None, None) => None,
     }
 }
 

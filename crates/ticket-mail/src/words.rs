@@ -216,6 +216,14 @@ pub fn instant(at: DateTime<Utc>, l: Language) -> String {
     }
 }
 
+/// A day without a time, as a day: `20/11/2026`, `20 November 2026`.
+pub fn day(date: chrono::NaiveDate, l: Language) -> String {
+    match l {
+        Language::Fr => date.format("%d/%m/%Y").to_string(),
+        Language::En => date.format("%-d %B %Y").to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -437,3 +437,30 @@ fn the_victim_advice_covers_passwords_account_and_complaint() {
         }
     }
 }
+
+#[test]
+fn a_connection_day_given_without_a_time_stays_a_day() {
+    let (mut ticket, event, recipient) = scenario(Template::VictimAdvice);
+    let ticket_domain::KindData::UserUsurpation(data) = &mut ticket.data else {
+        panic!("the victim advice is about a user usurpation");
+    };
+    data.suspicious_connection_at = None;
+    data.suspicious_connection_date = chrono::NaiveDate::from_ymd_opt(2026, 11, 20);
+    for (language, line) in [
+        (Language::Fr, "Connexion suspecte : 20/11/2026\n"),
+        (Language::En, "Suspicious sign-in: 20 November 2026\n"),
+    ] {
+        let context = MailContext {
+            ticket: &ticket,
+            event: &event,
+            recipient,
+            tracking_link: None,
+            pending_question: None,
+            duplicate_of: None,
+            security_address: SECURITY,
+        };
+        let mail = render(Template::VictimAdvice, language, &context);
+        assert!(mail.text.contains(line), "{}", mail.text);
+        assert!(!mail.text.contains("12:00"), "{}", mail.text);
+    }
+}

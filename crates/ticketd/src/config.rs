@@ -149,6 +149,12 @@ impl Config {
                 });
             }
         }
+        if !(1..=10).contains(&self.public.trusted_proxy_hops) {
+            return Err(ConfigError::Invalid {
+                key: "public.trusted_proxy_hops",
+                reason: "must be 1 to 10".to_owned(),
+            });
+        }
         Ok(())
     }
 

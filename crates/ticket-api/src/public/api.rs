@@ -4,13 +4,15 @@
 use super::report::PublicReport;
 use crate::ApiState;
 use crate::ApiTag;
+use crate::dto::Instant;
 use crate::dto::LanguageDto;
 use crate::error::ApiError;
 use crate::problem::Problem;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use poem::Request;
 use poem::http::StatusCode;
 use poem::web::Data;
+use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 use ticket_domain::Actor;
@@ -19,6 +21,7 @@ use uuid::Uuid;
 
 /// A member of the public's report of identity theft.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PublicReportRequest {
     /// Authentication session id or event id from the alert mail, when known.
     pub session_id: Option<Uuid>,
@@ -33,8 +36,8 @@ pub struct PublicReportRequest {
     pub birth_names: String,
     /// First name(s).
     pub first_names: String,
-    /// Date of birth.
-    pub birth_date: Option<NaiveDate>,
+    /// Date of birth (after 1900, not in the future).
+    pub birth_date: NaiveDate,
     /// Place of birth (town, and country if abroad).
     pub birth_place: String,
     /// Where the reference and the private tracking link are sent.
@@ -51,13 +54,15 @@ pub struct PublicReportRequest {
 
 /// The registered report.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PublicReportCreated {
     /// The case reference, e.g. `USU-2026-000042`.
     pub reference: String,
-    /// The private tracking page: show it to the reporter; it is also mailed to them.
-    pub tracking_url: String,
+    /// The private tracking page: show it to the reporter; it is also mailed to them. Absent
+    /// from a replayed answer (same `Idempotency-Key`): the secret is shown once, in the first.
+    pub tracking_url: Option<String>,
     /// When it was registered.
-    pub created_at: DateTime<Utc>,
+    pub created_at: Instant,
 }
 
 /// Answers of the public report endpoint.
@@ -102,6 +107,10 @@ impl PublicApi {
         &self,
         state: Data<&ApiState>,
         request: &Request,
+        /// Makes retries safe: the same key with the same body answers the first response
+        /// (without the tracking link, shown once) and registers nothing more.
+        #[oai(name = "Idempotency-Key")]
+        idempotency_key: Header<Option<String>>,
         body: Json<PublicReportRequest>,
     ) -> Result<PublicReportResponse, ApiError> {
         let now = state.clock.now();
@@ -111,6 +120,8 @@ impl PublicApi {
             .check(&super::client_address(request, public), now)
             .await
             .map_err(too_many)?;
+        let idempotency =
+            crate::tickets::idempotency_for("public".to_owned(), idempotency_key.0, &body.0)?;
         let body = body.0;
         let report = PublicReport {
             session_id: body.session_id,
@@ -123,7 +134,7 @@ impl PublicApi {
                 .collect(),
             birth_names: body.birth_names,
             first_names: body.first_names,
-            birth_date: body.birth_date,
+            birth_date: Some(body.birth_date),
             birth_place: body.birth_place,
             email: body.email,
             phone: body.phone.unwrap_or_default(),
@@ -150,7 +161,14 @@ impl PublicApi {
             .map_err(too_many)?;
         let created = state
             .store
-            .create_ticket(new, &Actor::PublicReporter, now, &state.policy, None, true)
+            .create_ticket(
+                new,
+                &Actor::PublicReporter,
+                now,
+                &state.policy,
+                idempotency,
+                true,
+            )
             .await?;
         let path = match report.language {
             ticket_domain::Language::Fr => "/suivi",
@@ -158,12 +176,10 @@ impl PublicApi {
         };
         Ok(PublicReportResponse::Created(Json(PublicReportCreated {
             reference: created.ticket.ticket.reference.to_string(),
-            tracking_url: format!(
-                "{}{path}/{}",
-                public.base_url(),
-                created.tracking_secret.unwrap_or_default()
-            ),
-            created_at: created.ticket.ticket.created_at,
+            tracking_url: created
+                .tracking_secret
+                .map(|secret| format!("{}{path}/{secret}", public.base_url())),
+            created_at: created.ticket.ticket.created_at.into(),
         })))
     }
 }

@@ -48,6 +48,10 @@ pub struct PublicConfig {
     pub per_email: Limit,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// How many proxies in front of this service append to `X-Forwarded-For` (1 to 10): the
+    /// client address is the entry that many places from the right, the last one no trusted
+    /// proxy added (entries further left are the client's own and never trusted).
+    pub trusted_proxy_hops: usize,
 }
 
 impl Default for PublicConfig {
@@ -64,6 +68,7 @@ impl Default for PublicConfig {
                 window_seconds: 86_400,
             },
             trust_forwarded_for: false,
+            trusted_proxy_hops: 1,
         }
     }
 }
@@ -125,6 +130,20 @@ pub fn add_routes(route: Route) -> Route {
         )
         .at("/suivi/:secret/resolution", poem::post(resolution_fr))
         .at("/en/tracking/:secret/resolution", poem::post(resolution_en))
+}
+
+/// The methods the public pages answer at `path` (for `Allow` on a 405), as [`add_routes`]
+/// routes them.
+pub fn methods_of(path: &str) -> Option<&'static str> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["public.css"] | ["suivi", _] | ["en", "tracking", _] => Some("GET"),
+        ["signalement"] | ["en", "report"] => Some("GET, POST"),
+        ["suivi", _, "confirmation"] | ["en", "tracking", _, "confirmation"] => Some("GET"),
+        ["suivi", _, "information" | "resolution"]
+        | ["en", "tracking", _, "information" | "resolution"] => Some("POST"),
+        _ => None,
+    }
 }
 
 /// Every public page: no script, no framing, no referrer (the tracking secret is in the address).
@@ -206,19 +225,35 @@ fn style() -> Response {
 /// The client's address, for the per-IP limit.
 fn client_ip(request: &Request, public: &PublicState) -> String {
     if public.config.trust_forwarded_for
-        && let Some(forwarded) = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded.split(',').next()
+        && let Some(client) = forwarded_client(
+            request
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok()),
+            public.config.trusted_proxy_hops,
+        )
     {
-        return first.trim().to_owned();
+        return client;
     }
     request
         .remote_addr()
         .as_socket_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The client address in `X-Forwarded-For` behind `hops` trusted proxies: each proxy appends the
+/// address it received the request from, so the entry `hops` places from the right is what the
+/// outermost trusted proxy saw. With fewer entries than hops, the left-most one.
+pub fn forwarded_client<'a>(headers: impl Iterator<Item = &'a str>, hops: usize) -> Option<String> {
+    let entries: Vec<&str> = headers
+        .flat_map(|h| h.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let index = entries.len().saturating_sub(hops.max(1));
+    entries.get(index).map(|e| (*e).to_owned())
 }
 
 fn cookie_value(request: &Request, name: &str) -> Option<String> {

@@ -2,7 +2,7 @@
 //! from the web form or from `POST /api/v1/public/identity-theft-reports`.
 
 use crate::problem::FieldError;
-use chrono::{DateTime, Datelike as _, Months, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike as _, Months, NaiveDate, Utc};
 use ticket_domain::kind::{
     BirthIdentity, Contact, KindData, UserUsurpationData, UsurpationReporter,
 };
@@ -40,6 +40,19 @@ fn error(field: &str, rule: &str, message: &str) -> FieldError {
     }
 }
 
+/// The one rule of a birth date, wherever one is given (the public form and API, staff and
+/// partner reports): not in the future (in Paris), not before 1900.
+pub fn birth_date_error(field: &str, date: NaiveDate, now: DateTime<Utc>) -> Option<FieldError> {
+    let today = now.with_timezone(&chrono_tz::Europe::Paris).date_naive();
+    if date > today {
+        Some(error(field, "not_in_future", "must not be in the future"))
+    } else if date.year_ce().1 < 1900 || !date.year_ce().0 {
+        Some(error(field, "plausible", "must be after 1900"))
+    } else {
+        None
+    }
+}
+
 /// Field names are the API's; the form maps them to its own inputs.
 impl PublicReport {
     /// The ticket to open, or every field error at once (in the order of the form).
@@ -72,10 +85,7 @@ impl PublicReport {
                     ));
                     None
                 } else {
-                    paris
-                        .from_local_datetime(&date.and_hms_opt(12, 0, 0).unwrap_or_default())
-                        .earliest()
-                        .map(|t| t.with_timezone(&Utc))
+                    Some(date)
                 }
             }
             None => None,
@@ -110,15 +120,7 @@ impl PublicReport {
         let description = text("description", &self.description, LONG_TEXT);
         match self.birth_date {
             None => errors.push(error("birth_date", "required", "must not be empty")),
-            Some(date) if date > today => errors.push(error(
-                "birth_date",
-                "not_in_future",
-                "must not be in the future",
-            )),
-            Some(date) if date.year_ce().1 < 1900 => {
-                errors.push(error("birth_date", "plausible", "must be after 1900"))
-            }
-            Some(_) => {}
+            Some(date) => errors.extend(birth_date_error("birth_date", date, now)),
         }
         let email = match EmailAddress::parse("email", &self.email) {
             Ok(email) => Some(email),
@@ -171,7 +173,8 @@ impl PublicReport {
         let data = KindData::UserUsurpation(UserUsurpationData {
             reported_by: UsurpationReporter::User,
             session_id: self.session_id,
-            suspicious_connection_at: connection,
+            suspicious_connection_at: None,
+            suspicious_connection_date: connection,
             identity_provider: self.identity_provider,
             service_providers: self.service_providers.clone(),
             victim: BirthIdentity {
