@@ -154,6 +154,12 @@ before(async () => {
   for (const [name, roles] of [['Fournisseur d\'identité de test', ['identity_provider']], ['Service de test', ['service_provider']]]) {
     const created = await api('POST', '/api/v1/organisations', adminKey, { json: { name, roles } });
     assert.equal(created.status, 201, JSON.stringify(created.json));
+    // A designated contact: a confirmed report notifies them, and the case closes only once the
+    // mail server has accepted those mails.
+    const contact = await api('POST', `/api/v1/organisations/${created.json.id}/contacts`, adminKey, {
+      json: { name: 'Équipe sécurité', function: 'RSSI', email: `securite+${roles[0]}@partenaire.example` },
+    });
+    assert.equal(contact.status, 201, JSON.stringify(contact.json));
   }
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -240,6 +246,13 @@ test('the reporter confirms a resolution from the tracking page and the case clo
   for (const [command, json] of [['acknowledge', {}], ['qualify', { outcome: 'confirmed' }], ['resolve', { summary: 'Votre compte a été sécurisé et les organismes prévenus.' }]]) {
     ticket = await api('POST', `/api/v1/tickets/${id}/${command}`, securityKey, { etag: ticket.etag, json });
     assert.equal(ticket.status, 200, JSON.stringify(ticket.json));
+  }
+  // "Notified" means delivered: wait until the mail server took the mails to the organisations.
+  for (let i = 0; i < 100; i++) {
+    ticket = await api('GET', `/api/v1/tickets/${id}`, securityKey);
+    const concerned = ticket.json.concerned_organisations ?? [];
+    if (concerned.length > 0 && concerned.every((c) => c.notified_at)) break;
+    await new Promise((r) => setTimeout(r, 100));
   }
   const page = await newPage();
   await page.goto(`${base}${trackingPath}`);

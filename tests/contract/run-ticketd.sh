@@ -2,7 +2,7 @@
 # Starts ticketd on a throw-away database with an admin key and a partner key, for the contract
 # tools (schemathesis, the generated Python client). Usage:
 #   tests/contract/run-ticketd.sh DIR DATABASE_URL
-# Writes DIR/env (TICKETD_URL, ADMIN_KEY, PARTNER_KEY, PARTNER_ORG, PID) and leaves ticketd running
+# Writes DIR/env (CONTRACT_URL, ADMIN_KEY, PARTNER_KEY, PARTNER_ORG, PID) and leaves ticketd running
 # (kill "$PID" to stop it). Needs target/debug/ticketd (or $TICKETD_BIN) built.
 set -euo pipefail
 dir="$1"
@@ -33,7 +33,7 @@ partner="$(curl -fsS -H "Authorization: Bearer $admin" -H 'Content-Type: applica
     -d "{\"name\":\"contract-partner\",\"organisation_id\":\"$org\"}" "$url/api/v1/api-keys" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["secret"])')"
 cat >"$dir/env" <<ENV
-TICKETD_URL=$url
+CONTRACT_URL=$url
 ADMIN_KEY=$admin
 PARTNER_KEY=$partner
 PARTNER_ORG=$org

@@ -4,7 +4,7 @@ A partner declares a security incident, security acknowledges and resolves it, t
 confirms, the ticket is closed; another partner never sees it. Every response is parsed with the
 client's own models (a response the models cannot read fails the test).
 
-Run by scripts/test with the generated package on PYTHONPATH and, in the environment, TICKETD_URL
+Run by scripts/test with the generated package on PYTHONPATH and, in the environment, CONTRACT_URL
 and ADMIN_KEY of a running ticketd (tests/contract/run-ticketd.sh starts one).
 """
 
@@ -39,7 +39,7 @@ from ticketd_client.models import (
     TicketView,
 )
 
-URL = os.environ["TICKETD_URL"]
+URL = os.environ["CONTRACT_URL"]
 ADMIN = AuthenticatedClient(base_url=URL, token=os.environ["ADMIN_KEY"], raise_on_unexpected_status=True)
 
 
