@@ -251,18 +251,11 @@ fn sent_again(now: DateTime<Utc>) -> sea_orm::UpdateMany<outbox::Entity> {
         )
 }
 
-/// Marks a held row `sent`; `false` if the worker no longer holds it.
-async fn mark_sent(
-    txn: &DatabaseTransaction,
-    id: Uuid,
-    worker: &str,
-    message_id: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let result = outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(Status::Sent.name()))
-        .col_expr(outbox::Column::MessageId, Expr::value(message_id))
-        .col_expr(outbox::Column::SentAt, Expr::value(now))
+/// The update that ends a held row's delivery as `status` (`sent` or `failed`): unclaimed, and the
+/// tracking secret erased (the database keeps only its hash from now on).
+fn settled(id: Uuid, worker: &str, status: Status) -> sea_orm::UpdateMany<outbox::Entity> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::Status, Expr::value(status.name()))
         .col_expr(
             outbox::Column::ClaimedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
@@ -272,6 +265,19 @@ async fn mark_sent(
             Expr::value(Option::<String>::None),
         )
         .filter(held_by(id, worker))
+}
+
+/// Marks a held row `sent`; `false` if the worker no longer holds it.
+async fn mark_sent(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    worker: &str,
+    message_id: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let result = settled(id, worker, Status::Sent)
+        .col_expr(outbox::Column::MessageId, Expr::value(message_id))
+        .col_expr(outbox::Column::SentAt, Expr::value(now))
         .exec(txn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -603,18 +609,8 @@ impl Store {
         worker: &str,
         error: &str,
     ) -> Result<bool, StoreError> {
-        let result = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(Status::Failed.name()))
+        let result = settled(id, worker, Status::Failed)
             .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
-            .col_expr(
-                outbox::Column::ClaimedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(
-                outbox::Column::TrackingSecret,
-                Expr::value(Option::<String>::None),
-            )
-            .filter(held_by(id, worker))
             .exec(&self.db)
             .await?;
         Ok(result.rows_affected == 1)
