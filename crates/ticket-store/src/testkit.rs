@@ -41,15 +41,30 @@ fn postgres_required() -> bool {
 }
 
 impl TestDatabase {
-    /// A new, empty database; `Ok(None)` when PostgreSQL is not configured and not required (the
-    /// test is then skipped, loudly).
+    /// A new database with the whole schema, cloned from a template migrated once per test
+    /// executable (a PostgreSQL `CREATE DATABASE … TEMPLATE`, a copy of a SQLite file): cheaper than
+    /// migrating each test's database. `Ok(None)` when PostgreSQL is not configured and not required
+    /// (the test is then skipped, loudly).
     pub async fn create(backend: Backend) -> Result<Option<Self>, TestkitError> {
+        Self::make(backend, true).await
+    }
+
+    /// A new, empty database: for tests of migrating itself.
+    pub async fn create_empty(backend: Backend) -> Result<Option<Self>, TestkitError> {
+        Self::make(backend, false).await
+    }
+
+    async fn make(backend: Backend, migrated: bool) -> Result<Option<Self>, TestkitError> {
         match backend {
             Backend::Sqlite => {
-                let dir = tempfile::tempdir().map_err(|e| TestkitError::Setup(e.to_string()))?;
-                let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+                let dir = tempfile::tempdir().map_err(setup)?;
+                let file = dir.path().join("test.db");
+                if migrated {
+                    let template = sqlite_template().await?;
+                    std::fs::copy(&template, &file).map_err(setup)?;
+                }
                 Ok(Some(Self {
-                    url,
+                    url: format!("sqlite://{}?mode=rwc", file.display()),
                     backend,
                     _dir: Some(dir),
                 }))
@@ -65,22 +80,28 @@ impl TestDatabase {
                     return Ok(None);
                 };
                 let name = format!("t_{}", Uuid::new_v4().simple());
-                let admin = Database::connect(admin_url.as_str())
-                    .await
-                    .map_err(|e| TestkitError::Setup(e.to_string()))?;
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                    .await
-                    .map_err(|e| TestkitError::Setup(e.to_string()))?;
-                admin
-                    .close()
-                    .await
-                    .map_err(|e| TestkitError::Setup(e.to_string()))?;
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map_or(admin_url.as_str(), |(base, _)| base);
+                // One connection: the template's advisory lock belongs to a session.
+                let mut options = sea_orm::ConnectOptions::new(admin_url.clone());
+                options
+                    .max_connections(1)
+                    .min_connections(1)
+                    .sqlx_logging(false);
+                let admin = Database::connect(options).await.map_err(setup)?;
+                let created = async {
+                    let statement = if migrated {
+                        let template = postgres_template(&admin, &admin_url).await?;
+                        format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")
+                    } else {
+                        format!("CREATE DATABASE \"{name}\"")
+                    };
+                    admin.execute_unprepared(&statement).await.map_err(setup)?;
+                    Ok::<_, TestkitError>(())
+                }
+                .await;
+                admin.close().await.map_err(setup)?;
+                created?;
                 Ok(Some(Self {
-                    url: format!("{base}/{name}"),
+                    url: database_url(&admin_url, &name),
                     backend,
                     _dir: None,
                 }))
@@ -94,6 +115,117 @@ impl TestDatabase {
         store.migrate().await?;
         Ok(store)
     }
+}
+
+fn setup(error: impl std::fmt::Display) -> TestkitError {
+    TestkitError::Setup(error.to_string())
+}
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url, |(base, _)| base);
+    format!("{base}/{name}")
+}
+
+/// Names the template of this test executable: its path and modification time. The migrations
+/// are compiled into the executable, so a rebuilt one never reuses a template of an older schema.
+fn template_key() -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    if let Ok(exe) = std::env::current_exe() {
+        hasher.update(exe.to_string_lossy().as_bytes());
+        if let Ok(modified) = std::fs::metadata(&exe).and_then(|m| m.modified()) {
+            let since = modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            hasher.update(since.as_nanos().to_le_bytes());
+        }
+    }
+    hex::encode(&hasher.finalize()[..8])
+}
+
+/// The migrated SQLite file this executable's tests copy, made by the first test that needs it.
+/// Concurrent test processes may each build one; each renames its own complete file into place.
+async fn sqlite_template() -> Result<std::path::PathBuf, TestkitError> {
+    let dir = std::env::temp_dir().join("ticketd-test-templates");
+    let path = dir.join(format!("{}.db", template_key()));
+    if path.exists() {
+        return Ok(path);
+    }
+    std::fs::create_dir_all(&dir).map_err(setup)?;
+    let build = tempfile::Builder::new()
+        .prefix("build-")
+        .tempdir_in(&dir)
+        .map_err(setup)?;
+    let file = build.path().join("template.db");
+    let store = Store::connect(&format!("sqlite://{}?mode=rwc", file.display())).await?;
+    store.migrate().await?;
+    // Everything in the main file, so that copying it alone copies the database.
+    store
+        .connection()
+        .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+        .await
+        .map_err(setup)?;
+    store.connection().clone().close().await.map_err(setup)?;
+    std::fs::rename(&file, &path).map_err(setup)?;
+    Ok(path)
+}
+
+/// The migrated PostgreSQL database this executable's tests clone: built once per executable
+/// under an advisory lock (other test processes wait for it), under a temporary name renamed
+/// when complete, so a clone never sees a half-migrated template.
+async fn postgres_template(
+    admin: &sea_orm::DatabaseConnection,
+    admin_url: &str,
+) -> Result<String, TestkitError> {
+    use sea_orm::{DbBackend, Statement};
+    let name = format!("template_{}", template_key());
+    async fn exists(admin: &sea_orm::DatabaseConnection, name: &str) -> Result<bool, TestkitError> {
+        admin
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT 1 FROM pg_database WHERE datname = $1",
+                [name.into()],
+            ))
+            .await
+            .map(|row| row.is_some())
+            .map_err(setup)
+    }
+    if exists(admin, &name).await? {
+        return Ok(name);
+    }
+    // The lock belongs to the admin session (a pool of one): closing it releases the lock at worst.
+    admin
+        .execute_unprepared("SELECT pg_advisory_lock(7428061)")
+        .await
+        .map_err(setup)?;
+    let built = async {
+        if exists(admin, &name).await? {
+            return Ok(());
+        }
+        let building = format!("building_{}", Uuid::new_v4().simple());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{building}\""))
+            .await
+            .map_err(setup)?;
+        let store = Store::connect(&database_url(admin_url, &building)).await?;
+        store.migrate().await?;
+        store.connection().clone().close().await.map_err(setup)?;
+        admin
+            .execute_unprepared(&format!(
+                "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+            ))
+            .await
+            .map_err(setup)?;
+        Ok::<_, TestkitError>(())
+    }
+    .await;
+    admin
+        .execute_unprepared("SELECT pg_advisory_unlock(7428061)")
+        .await
+        .map_err(setup)?;
+    built.map(|()| name)
 }
 
 /// Defines a test that runs twice, on SQLite and on PostgreSQL, each on its own database:

@@ -667,7 +667,7 @@ async fn readyz_is_not_ready_while_migrations_are_pending_postgres() {
 /// (one at a time, under the advisory lock) and all become ready.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_started_together_on_an_empty_postgres_all_become_ready() {
-    let Some(database) = TestDatabase::create(Backend::Postgres).await.unwrap() else {
+    let Some(database) = TestDatabase::create_empty(Backend::Postgres).await.unwrap() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
