@@ -13,4 +13,5 @@ mod openapi;
 mod operator_rules;
 mod public_form;
 mod registry;
+mod round_trips;
 mod stories;

@@ -31,7 +31,7 @@ use sea_orm::{
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How the store uses its database.
@@ -80,6 +80,7 @@ impl WriteHealth {
 pub struct Store {
     db: DatabaseConnection,
     health: Arc<WriteHealth>,
+    round_trips: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -146,8 +147,29 @@ impl Store {
                 })
             });
         }
-        let db = Database::connect(options).await?;
-        Ok(Self { db, health })
+        let mut db = Database::connect(options).await?;
+        let round_trips = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&round_trips);
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Self {
+            db,
+            health,
+            round_trips,
+        })
+    }
+
+    /// How many times this store (all its clones) went to the database: every statement, and the
+    /// `BEGIN` and `COMMIT` of its transactions. For tests and benchmarks that count the round trips
+    /// a request costs.
+    pub fn round_trips(&self) -> u64 {
+        self.round_trips.load(Ordering::Relaxed)
+    }
+
+    /// Counts a `BEGIN`, `COMMIT` or `ROLLBACK` (statements count themselves).
+    pub(crate) fn count_round_trip(&self) {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
@@ -157,12 +179,14 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
+        self.count_round_trip();
         Ok(self.db.begin_with_options(options).await?)
     }
 
     /// Commits a write transaction and remembers whether the database could take it; the caller
     /// acknowledges the write only when this returns `Ok`.
     pub(crate) async fn commit(&self, txn: DatabaseTransaction) -> Result<(), StoreError> {
+        self.count_round_trip();
         match txn.commit().await {
             Ok(()) => {
                 self.health.record(true);

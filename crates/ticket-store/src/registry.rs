@@ -384,6 +384,7 @@ impl Store {
     /// PostgreSQL (its default `READ COMMITTED` takes a snapshot per statement); on SQLite in WAL
     /// mode a read transaction already sees one snapshot.
     async fn read_snapshot(&self) -> Result<DatabaseTransaction, StoreError> {
+        self.count_round_trip();
         let transaction = match self.backend() {
             DbBackend::Postgres => {
                 self.db
@@ -425,6 +426,7 @@ impl Store {
     pub async fn get_organisation(&self, id: OrganisationId) -> Result<Organisation, StoreError> {
         let txn = self.read_snapshot().await?;
         let organisation = load_organisation(&txn, id).await?;
+        self.count_round_trip();
         txn.commit().await?;
         Ok(organisation)
     }
@@ -445,6 +447,7 @@ impl Store {
             .order_by_asc(contact::Column::Id)
             .all(&txn)
             .await?;
+        self.count_round_trip();
         txn.commit().await?;
 
         let mut services_of: HashMap<Uuid, Vec<Service>> = HashMap::new();

@@ -1,0 +1,75 @@
+//! How many times a request goes to the database (statements, and the `BEGIN`/`COMMIT` of its
+//! transactions), counted by the store: the round trips issue 17 wants few of. Each bound is the
+//! count measured when it was written; a change that needs more must say why here.
+
+use crate::e2e_test;
+use crate::helpers::*;
+use serde_json::json;
+
+/// The round trips `request` costs.
+async fn round_trips<F, T>(app: &TestApp, request: F) -> (u64, T)
+where
+    F: std::future::Future<Output = T>,
+{
+    let before = app.store.round_trips();
+    let value = request.await;
+    (app.store.round_trips() - before, value)
+}
+
+e2e_test!(
+    each_hot_path_goes_to_the_database_a_bounded_number_of_times,
+    |app| async move {
+        let body = json!({
+            "title": "Connexion impossible",
+            "started_at": "2026-11-23T08:30:00Z",
+            "impact": "Les usagers ne peuvent plus se connecter au service",
+            "proposed_priority": "majeure",
+            "reporter_email": "exploitation@caisse.example",
+        });
+        // A first request warms what is cached per process (the CSRF key, say).
+        let first = app
+            .post_as(&app.keys.partner, "/api/v1/incidents", &body)
+            .await;
+        assert_eq!(first.status(), 201);
+
+        let (create, response) = round_trips(
+            &app,
+            app.post_as(&app.keys.partner, "/api/v1/incidents", &body),
+        )
+        .await;
+        assert_eq!(response.status(), 201);
+        let ticket: serde_json::Value = response.json().await.unwrap();
+        let id = ticket["id"].as_str().unwrap().to_owned();
+
+        let (read, response) = round_trips(
+            &app,
+            app.get_as(&app.keys.agent, &format!("/api/v1/tickets/{id}")),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+        let etag = etag_of(&response);
+
+        let (list, response) = round_trips(
+            &app,
+            app.get_as(&app.keys.agent, "/api/v1/tickets?limit=50"),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+
+        let (command, response) = round_trips(
+            &app,
+            app.command(&app.keys.agent, &id, "acknowledge", &etag, &json!({})),
+        )
+        .await;
+        assert_eq!(response.status(), 200);
+
+        eprintln!("round trips: create {create}, read {read}, list {list}, acknowledge {command}");
+        assert!(
+            create <= 7,
+            "declaring an incident took {create} round trips"
+        );
+        assert!(read <= 3, "reading a ticket took {read} round trips");
+        assert!(list <= 2, "a page of the list took {list} round trips");
+        assert!(command <= 9, "acknowledging took {command} round trips");
+    }
+);
