@@ -12,67 +12,14 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of a ticket's first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// RFC 8785 canonical JSON: object members sorted by their names' UTF-16 code units, no
-/// insignificant white space, strings escaped as ECMAScript's `JSON.stringify` does.
-///
-/// Events contain only strings, booleans, null and integers; an integer is written in plain decimal
-/// as JCS requires for integers below 2^53. A float (never produced by this service) is written by
-/// serde_json, which matches JCS for the usual values.
+/// RFC 8785 canonical JSON (JCS), written by a kept implementation (`serde_json_canonicalizer`):
+/// object members sorted by their names' UTF-16 code units, no insignificant white space, strings
+/// escaped and numbers written as ECMAScript's `JSON.stringify` does. The tests below check it
+/// against the RFC's own examples.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(value, &mut out);
-    out
-}
-
-fn write_canonical(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(key, out);
-                out.push(':');
-                write_canonical(item, out);
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    // The canonicaliser fails only on what a `serde_json::Value` cannot hold (a non-finite number,
+    // a map key that is not a string); serde_json's compact form is the unreachable fallback.
+    serde_json_canonicalizer::to_string(value).unwrap_or_else(|_| value.to_string())
 }
 
 /// The chained hash of an event.
@@ -221,6 +168,56 @@ mod tests {
     fn canonical_json_escapes_like_json_stringify() {
         let value = json!({"s": "é\"\\\n\u{1}/"});
         assert_eq!(canonical_json(&value), "{\"s\":\"é\\\"\\\\\\n\\u0001/\"}");
+    }
+
+    /// RFC 8785, section 3.2.2: the sample input and its canonical form, numbers included.
+    #[test]
+    fn canonical_json_gives_the_rfc_8785_sample_output() {
+        let input: Value = serde_json::from_str(
+            r#"{
+              "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+              "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+              "literals": [null, true, false]
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(
+            canonical_json(&input),
+            r#"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#
+        );
+    }
+
+    /// RFC 8785, section 3.2.3: the sorting example.
+    #[test]
+    fn canonical_json_sorts_like_the_rfc_8785_example() {
+        let input: Value = serde_json::from_str(
+            r#"{"\u20ac": "Euro Sign", "\r": "Carriage Return", "\ufb33": "Hebrew Letter Dalet With Dagesh",
+                "1": "One", "\ud83d\ude00": "Emoji: Grinning Face", "\u0080": "Control",
+                "\u00f6": "Latin Small Letter O With Diaeresis"}"#,
+        )
+        .unwrap();
+        let canonical = canonical_json(&input);
+        assert!(
+            canonical.starts_with("{\"\\r\":\"Carriage Return\",\"1\":\"One\","),
+            "{canonical}"
+        );
+        let names: Vec<String> = canonical
+            .split("\":\"")
+            .skip(1)
+            .map(|part| part.split('"').next().unwrap_or_default().to_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Carriage Return",
+                "One",
+                "Control",
+                "Latin Small Letter O With Diaeresis",
+                "Euro Sign",
+                "Emoji: Grinning Face",
+                "Hebrew Letter Dalet With Dagesh"
+            ]
+        );
     }
 
     #[test]
