@@ -1043,6 +1043,21 @@ pub fn next_due(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
     due.into_iter().min()
 }
 
+/// The earliest deadline of the ticket's clocks that are not stopped (what the triage desk sorts
+/// "next deadline" on, and filters "due before" with): a running clock's deadline, or one a paused
+/// clock already passed. `None` when no clock has a deadline left (done, or waiting for the
+/// reporter before the target was reached). It does not depend on the instant it is computed at.
+pub fn next_deadline(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
+    if !ticket.state.is_open() {
+        return None;
+    }
+    [ClockKind::Acknowledgement, ClockKind::Handling]
+        .into_iter()
+        .filter(|kind| !clock_of(ticket, *kind).stopped)
+        .filter_map(|kind| clock_status(ticket, kind, policy, ticket.updated_at).deadline)
+        .min()
+}
+
 /// When the next reminder to a silent reporter is due, if another one is to be sent: every
 /// `reminder_after_days` working days of waiting, until the wait is long enough to close.
 fn next_reminder(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
