@@ -14,3 +14,4 @@ mod operator_rules;
 mod public_form;
 mod registry;
 mod stories;
+mod triage;
