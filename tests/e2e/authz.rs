@@ -26,7 +26,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use ticket_domain::Role;
-use ticket_domain::values::{EmailAddress, OrganisationId, Text};
+use ticket_domain::values::{EmailAddress, OrganisationId, StaffHandle, Text};
 use ticket_store::keys::KeyScope;
 use ticket_store::registry::{
     AssuranceLevel, NewContact, NewOrganisation, NewService, OrganisationRole,
@@ -63,6 +63,8 @@ enum Fixture {
     ApiKey,
     /// A mail of the outbox that failed (`{id}`).
     FailedMail,
+    /// A member of the staff directory made for the row, without keys (`{handle}`).
+    StaffMember,
 }
 
 /// The kind and state of a ticket fixture.
@@ -445,6 +447,42 @@ const TABLE: &[Row] = &[
         None,
         [403, 403, 403, 403, 200, 403, 403, 401],
     ),
+    // The staff directory: staff read it (to assign), admins manage it.
+    row(
+        "GET",
+        "/api/v1/staff",
+        Nothing,
+        None,
+        [200, 200, 200, 200, 200, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/staff",
+        Nothing,
+        Some(r#"{"handle": "member-{n}", "email": "member-{n}@staff.example.fr"}"#),
+        [403, 403, 403, 403, 201, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/staff/{handle}",
+        StaffMember,
+        None,
+        [200, 200, 200, 200, 200, 403, 403, 401],
+    ),
+    row(
+        "PUT",
+        "/api/v1/staff/{handle}",
+        StaffMember,
+        Some(r#"{"email": "changed-{n}@staff.example.fr"}"#),
+        [403, 403, 403, 403, 200, 403, 403, 401],
+    ),
+    row(
+        "DELETE",
+        "/api/v1/staff/{handle}",
+        StaffMember,
+        None,
+        [403, 403, 403, 403, 204, 403, 403, 401],
+    ),
     // The mail outbox: admins only.
     row(
         "GET",
@@ -628,6 +666,16 @@ async fn prepare(app: &TestApp, fixture: Fixture, n: usize) -> Target {
             target(key.id.to_string(), None)
         }
         FailedMail => target(failed_mail(app).await.to_string(), None),
+        StaffMember => {
+            let handle = StaffHandle::parse("handle", &format!("fixture-{n}")).unwrap();
+            let email =
+                EmailAddress::parse("email", &format!("fixture-{n}@staff.example.fr")).unwrap();
+            app.store
+                .add_staff_member(&handle, &email, start_instant())
+                .await
+                .unwrap();
+            target(handle.to_string(), None)
+        }
     }
 }
 
@@ -662,6 +710,7 @@ async fn call(app: &TestApp, row: &Row, target: &Target, key: Option<&str>, n: u
     let mut path = row.path.to_owned();
     for (placeholder, value) in [
         ("{id}", &target.id),
+        ("{handle}", &target.id),
         ("{service_id}", &target.sub_id),
         ("{contact_id}", &target.sub_id),
     ] {

@@ -7,7 +7,7 @@ use reqwest::Response;
 use serde_json::Value;
 use std::sync::Arc;
 use ticket_domain::Role;
-use ticket_domain::values::{OrganisationId, Text};
+use ticket_domain::values::{EmailAddress, OrganisationId, StaffHandle, Text};
 use ticket_mail::testkit::SmtpServer;
 use ticket_store::Store;
 use ticket_store::clock::ManualClock;
@@ -170,11 +170,26 @@ pub async fn spawn_app_with(
         .await
         .unwrap()
         .id;
+    // Each role's key belongs to a member of the staff directory named after the role
+    // (`agent@staff.example.fr`…); `alice` is a member without a key, to assign tickets to.
+    let member = |handle: &str| {
+        let store = store.clone();
+        let handle = StaffHandle::parse("handle", handle).unwrap();
+        async move {
+            let email =
+                EmailAddress::parse("email", &format!("{handle}@staff.example.fr")).unwrap();
+            store.add_staff_member(&handle, &email, now).await.unwrap();
+            handle
+        }
+    };
+    member("alice").await;
     let staff_key = |role: Role| {
         let store = store.clone();
+        let member = member(role.name());
         async move {
+            let member = member.await;
             store
-                .create_api_key(role.name(), KeyScope::Staff { role }, now)
+                .create_member_api_key(role.name(), &member, role, now)
                 .await
                 .unwrap()
                 .1

@@ -15,3 +15,4 @@ mod public_form;
 mod registry;
 mod round_trips;
 mod stories;
+mod triage;

@@ -23,8 +23,9 @@ impl Principal {
     fn new(key: ApiKey) -> Self {
         let actor = match &key.scope {
             KeyScope::Staff { role } => Actor::Staff {
-                // Staff key names are checked as handles when the key is created.
-                handle: StaffHandle::sanitised(&key.name),
+                // A key of a member acts as that member; other staff key names are checked as
+                // handles when the key is created.
+                handle: StaffHandle::sanitised(key.staff_member.as_deref().unwrap_or(&key.name)),
                 role: *role,
             },
             KeyScope::Partner { organisation } => Actor::Partner {
@@ -37,6 +38,14 @@ impl Principal {
 
     pub fn role(&self) -> Option<Role> {
         self.actor.role()
+    }
+
+    /// The staff member the key belongs to, if any (`assignee=me`).
+    pub fn member(&self) -> Option<StaffHandle> {
+        self.key
+            .staff_member
+            .as_deref()
+            .and_then(|m| StaffHandle::parse("staff_member", m).ok())
     }
 
     pub fn is_staff(&self) -> bool {

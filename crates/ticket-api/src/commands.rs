@@ -55,7 +55,8 @@ impl CommandsApi {
 
     /// Assign a ticket
     ///
-    /// Names the staff member who handles it; an acknowledged ticket goes in progress.
+    /// Names the staff member who handles it, a member of the staff directory (422 otherwise);
+    /// an acknowledged ticket goes in progress.
     #[oai(
         path = "/api/v1/tickets/:id/assign",
         method = "post",
@@ -73,6 +74,7 @@ impl CommandsApi {
         body: Json<AssignBody>,
     ) -> Result<TicketResponse> {
         let assignee = staff_handle_or_invalid("assignee", &body.0.assignee)?;
+        require_member(&state, "assignee", &assignee).await?;
         run(
             &state,
             &auth.0,

@@ -43,6 +43,8 @@ pub struct ApiKeyView {
     pub revoked_at: Option<Instant>,
     /// When the key last authenticated, to the minute; absent if it never did.
     pub last_used_at: Option<Instant>,
+    /// The staff member a staff key belongs to: the caller acts as that member.
+    pub staff_member: Option<String>,
 }
 
 /// An API key just created, with its secret.
@@ -80,6 +82,9 @@ pub struct NewApiKeyBody {
     pub role: Option<RoleDto>,
     /// The organisation of a partner key.
     pub organisation_id: Option<Uuid>,
+    /// A staff key only: the member of the staff directory it belongs to (their handle). The
+    /// caller then acts as that member (`assignee=me`, history).
+    pub staff_member: Option<String>,
 }
 
 /// An API key.
@@ -128,6 +133,7 @@ fn key_view(key: &ApiKey) -> ApiKeyView {
         created_at: key.created_at.into(),
         revoked_at: key.revoked_at.map(Into::into),
         last_used_at: key.last_used_at.map(Into::into),
+        staff_member: key.staff_member.clone(),
     }
 }
 
@@ -140,8 +146,37 @@ fn unregistered_organisation() -> FieldError {
 }
 
 /// The key's name and scope, or 422 naming every invalid field.
-async fn parse_new_key(state: &ApiState, body: &NewApiKeyBody) -> Result<(String, KeyScope)> {
+async fn parse_new_key(
+    state: &ApiState,
+    body: &NewApiKeyBody,
+) -> Result<(String, KeyScope, Option<StaffHandle>)> {
     let mut errors = Vec::new();
+    let member = match (&body.staff_member, body.role) {
+        (None, _) => None,
+        (Some(handle), Some(_)) => {
+            let handle = StaffHandle::parse("staff_member", handle).ok();
+            let known = match &handle {
+                Some(h) => match state.store.get_staff_member(h).await {
+                    Ok(_) => true,
+                    Err(StoreError::NotFound(_)) => false,
+                    Err(other) => return Err(other.into()),
+                },
+                None => false,
+            };
+            if !known {
+                errors.push(unknown_member());
+            }
+            handle
+        }
+        (Some(_), None) => {
+            errors.push(FieldError {
+                field: "staff_member".to_owned(),
+                rule: "staff_key".to_owned(),
+                message: "only a staff key (with a `role`) belongs to a staff member".to_owned(),
+            });
+            None
+        }
+    };
     let checked = match (body.role, body.organisation_id) {
         (Some(role), None) => {
             check(StaffHandle::parse("name", &body.name), &mut errors).map(|handle| {
@@ -174,7 +209,15 @@ async fn parse_new_key(state: &ApiState, body: &NewApiKeyBody) -> Result<(String
             None
         }
     };
-    valid(errors, checked)
+    valid(errors, checked).map(|(name, scope)| (name, scope, member))
+}
+
+fn unknown_member() -> FieldError {
+    FieldError {
+        field: "staff_member".to_owned(),
+        rule: "staff_member".to_owned(),
+        message: "no member of the staff directory has this handle".to_owned(),
+    }
 }
 
 /// API keys.
@@ -223,13 +266,27 @@ impl KeysApi {
     ) -> Result<ApiKeyCreated> {
         let principal = &auth.0;
         principal.require_admin()?;
-        let (name, scope) = parse_new_key(&state, &body.0).await?;
-        let (key, secret) = match state
-            .store
-            .create_api_key(&name, scope, state.clock.now())
-            .await
-        {
+        let (name, scope, member) = parse_new_key(&state, &body.0).await?;
+        let created = match (&member, scope) {
+            (Some(member), KeyScope::Staff { role }) => {
+                state
+                    .store
+                    .create_member_api_key(&name, member, role, state.clock.now())
+                    .await
+            }
+            _ => {
+                state
+                    .store
+                    .create_api_key(&name, scope, state.clock.now())
+                    .await
+            }
+        };
+        let (key, secret) = match created {
             Ok(created) => created,
+            // The member was removed since it was checked.
+            Err(StoreError::NotFound("staff member")) => {
+                return Err(ApiError::invalid(vec![unknown_member()]));
+            }
             // The organisation was removed since it was checked.
             Err(StoreError::NotFound(_)) => {
                 return Err(ApiError::invalid(vec![unregistered_organisation()]));

@@ -22,6 +22,7 @@ pub mod problem;
 pub mod public;
 pub mod registry;
 pub mod shape;
+pub mod staff;
 pub mod tickets;
 
 use poem::{Endpoint, EndpointExt, Response, Route};
@@ -69,6 +70,8 @@ pub enum ApiTag {
     Public,
     /// The mail outbox: failed and uncertain mails, and retrying them (admin only).
     Mail,
+    /// The staff directory: members, whom tickets are assigned to (admin manages, staff read).
+    Staff,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
@@ -81,6 +84,7 @@ pub type Api = (
     keys::KeysApi,
     mail::MailApi,
     public::api::PublicApi,
+    staff::StaffApi,
 );
 
 /// The OpenAPI service: the operations and the document that describes them.

@@ -25,7 +25,9 @@ use ticket_domain::values::{
     TicketId,
 };
 use ticket_domain::{Command, Language, NewTicket, Priority};
-use ticket_store::tickets::{IdempotencyRequest, StoredTicket, TicketFilter, TicketKey};
+use ticket_store::tickets::{
+    AssigneeFilter, IdempotencyRequest, Sort, SortKey, StoredTicket, TicketFilter, TicketKey,
+};
 use uuid::Uuid;
 
 /// A ticket with its ETag.
@@ -891,8 +893,12 @@ impl TicketsApi {
 
     /// List tickets
     ///
-    /// Staff see every ticket; a partner sees its organisation's. Sorted by creation then id;
-    /// pass `next_cursor` back as `cursor` for the next page.
+    /// Staff see every ticket; a partner sees its organisation's. Filters combine (repeat `state`
+    /// or `priority` for several values). `sort` is one of `created_at` (the default), `updated_at`,
+    /// `priority`, `deadline` (the next deadline of a running clock; tickets without one come last),
+    /// each ascending, or descending with a leading `-`; ties are ordered by id. Pass `next_cursor`
+    /// back as `cursor`, with the same `sort`, for the next page: pages never skip or repeat a
+    /// ticket, even while tickets are created.
     #[oai(
         path = "/api/v1/tickets",
         method = "get",
@@ -903,20 +909,33 @@ impl TicketsApi {
         &self,
         state: Data<&ApiState>,
         auth: ApiKeyAuth,
-        /// Only tickets in this state.
+        /// Only tickets in one of these states (repeat the parameter for several).
         #[oai(name = "state")]
-        state_filter: Query<Option<StateDto>>,
+        state_filter: Query<Vec<StateDto>>,
         /// Only tickets of this kind.
         kind: Query<Option<KindDto>>,
-        /// Only tickets of this effective priority.
-        priority: Query<Option<PriorityDto>>,
+        /// Only tickets of one of these effective priorities (repeat the parameter for several).
+        priority: Query<Vec<PriorityDto>>,
         /// Only tickets affecting this organisation (partners: always their own).
         organisation_id: Query<Option<Uuid>>,
-        /// Only tickets assigned to this staff member.
-        #[oai(validator(max_length = 100, pattern = r"^[^\u0000-\u001F\u007F]*$"))]
+        /// Only incidents on this service of the registry.
+        service_id: Query<Option<Uuid>>,
+        /// Only tickets assigned to this member of the staff directory (its handle), to the
+        /// caller's own member (`me`, for a key that belongs to a member), or to nobody (`none`).
+        #[oai(validator(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\u0000-\u001F\u007F]*$"
+        ))]
         assignee: Query<Option<String>>,
+        /// Only tickets handled at this escalation tier.
+        tier: Query<Option<TierDto>>,
         /// Only tickets whose deadline was (`true`) or was not (`false`) breached.
         breached: Query<Option<bool>>,
+        /// Only tickets waiting (`true`) or not waiting (`false`) for the reporter.
+        waiting_reporter: Query<Option<bool>>,
+        /// Only tickets whose next deadline comes before this instant (e.g. the end of today).
+        due_before: Query<Option<DateTime<Utc>>>,
         /// Only tickets whose title contains this text (case-insensitive), at most 200 characters.
         #[oai(validator(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F]*$"))]
         q: Query<Option<String>>,
@@ -924,13 +943,21 @@ impl TicketsApi {
         created_from: Query<Option<DateTime<Utc>>>,
         /// Only tickets created before this instant (years 1 to 9999).
         created_before: Query<Option<DateTime<Utc>>>,
+        /// Only tickets changed at or after this instant (years 1 to 9999).
+        updated_from: Query<Option<DateTime<Utc>>>,
+        /// Only tickets changed before this instant (years 1 to 9999).
+        updated_before: Query<Option<DateTime<Utc>>>,
+        /// Only user usurpation reports of this authentication session or event id.
+        session_id: Query<Option<Uuid>>,
+        /// The order of the list; `created_at` by default.
+        sort: Query<Option<TicketSort>>,
         /// Page size, 1 to 200; 50 by default.
         #[oai(
             default = "default_limit",
             validator(minimum(value = "1"), maximum(value = "200"))
         )]
         limit: Query<u64>,
-        /// The `next_cursor` of the previous page.
+        /// The `next_cursor` of the previous page (with the same `sort`).
         #[oai(validator(min_length = 1, max_length = 1000))]
         cursor: Query<Option<String>>,
     ) -> Result<TicketPageResponse> {
@@ -939,6 +966,9 @@ impl TicketsApi {
         for (name, instant) in [
             ("created_from", created_from.0),
             ("created_before", created_before.0),
+            ("updated_from", updated_from.0),
+            ("updated_before", updated_before.0),
+            ("due_before", due_before.0),
         ] {
             if instant.is_some_and(|i| !(1..=9999).contains(&chrono::Datelike::year(&i))) {
                 out_of_range.push(field(
@@ -951,6 +981,25 @@ impl TicketsApi {
         if !out_of_range.is_empty() {
             return Err(ApiError::malformed(out_of_range));
         }
+        let assignee = match assignee.0.as_deref().map(str::trim) {
+            None => None,
+            Some("none") => Some(AssigneeFilter::Unassigned),
+            Some("me") => match principal.member() {
+                Some(member) => Some(AssigneeFilter::Member(member)),
+                None => {
+                    return Err(ApiError::invalid(vec![field(
+                        "assignee",
+                        "caller_is_member",
+                        "`me` is the staff member your key belongs to, and this key belongs to none",
+                    )]));
+                }
+            },
+            Some(handle) => {
+                let handle = staff_handle_or_invalid("assignee", handle)?;
+                require_member(&state, "assignee", &handle).await?;
+                Some(AssigneeFilter::Member(handle))
+            }
+        };
         let organisation = match principal.organisation() {
             Some(own) => {
                 if organisation_id.0.is_some_and(|o| o != own.0) {
@@ -964,19 +1013,31 @@ impl TicketsApi {
             None => organisation_id.0.map(OrganisationId),
         };
         let filter = TicketFilter {
-            state: state_filter.0.map(Into::into),
+            states: state_filter.0.into_iter().map(Into::into).collect(),
             kind: kind.0.map(Into::into),
-            priority: priority.0.map(Into::into),
+            priorities: priority.0.into_iter().map(Into::into).collect(),
             organisation,
-            assignee: assignee.0,
+            service: service_id.0.map(ServiceId),
+            assignee,
+            tier: tier.0.map(Into::into),
             breached: breached.0,
+            waiting_reporter: waiting_reporter.0,
+            due_before: due_before.0,
             text: q.0.filter(|t| !t.trim().is_empty()),
             created_from: created_from.0,
             created_before: created_before.0,
+            updated_from: updated_from.0,
+            updated_before: updated_before.0,
+            session: session_id.0,
         };
         let page = state
             .store
-            .list_tickets(&filter, limit.0, cursor.0.as_deref())
+            .list_tickets(
+                &filter,
+                sort.0.unwrap_or(TicketSort::CreatedAt).into(),
+                limit.0,
+                cursor.0.as_deref(),
+            )
             .await?;
         Ok(TicketPageResponse::Ok(Json(TicketPage {
             items: page
@@ -1005,6 +1066,51 @@ impl TicketsApi {
     ) -> Result<TicketResponse> {
         let stored = visible_ticket(&state, &auth.0, &id.0).await?;
         Ok(view(&stored, &auth.0))
+    }
+}
+
+/// The order of a ticket list: a key, ascending, or descending with a leading `-`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+pub enum TicketSort {
+    /// Oldest first (the default).
+    #[oai(rename = "created_at")]
+    CreatedAt,
+    /// Newest first.
+    #[oai(rename = "-created_at")]
+    CreatedAtDesc,
+    /// Least recently changed first.
+    #[oai(rename = "updated_at")]
+    UpdatedAt,
+    /// Most recently changed first.
+    #[oai(rename = "-updated_at")]
+    UpdatedAtDesc,
+    /// Priority 1 (`critique`) first.
+    #[oai(rename = "priority")]
+    Priority,
+    /// Priority 5 (`info`) first.
+    #[oai(rename = "-priority")]
+    PriorityDesc,
+    /// The nearest next deadline first; tickets without a running deadline last.
+    #[oai(rename = "deadline")]
+    Deadline,
+    /// Tickets without a running deadline first, then the furthest deadline.
+    #[oai(rename = "-deadline")]
+    DeadlineDesc,
+}
+
+impl From<TicketSort> for Sort {
+    fn from(sort: TicketSort) -> Self {
+        let (key, descending) = match sort {
+            TicketSort::CreatedAt => (SortKey::Created, false),
+            TicketSort::CreatedAtDesc => (SortKey::Created, true),
+            TicketSort::UpdatedAt => (SortKey::Updated, false),
+            TicketSort::UpdatedAtDesc => (SortKey::Updated, true),
+            TicketSort::Priority => (SortKey::Priority, false),
+            TicketSort::PriorityDesc => (SortKey::Priority, true),
+            TicketSort::Deadline => (SortKey::Deadline, false),
+            TicketSort::DeadlineDesc => (SortKey::Deadline, true),
+        };
+        Sort { key, descending }
     }
 }
 
@@ -1046,6 +1152,23 @@ pub(crate) fn optional_text_or_invalid(
     max: usize,
 ) -> Result<Option<Text>> {
     value.map(|v| text_or_invalid(name, v, max)).transpose()
+}
+
+/// 422 naming `field` unless `handle` is a member of the staff directory.
+pub(crate) async fn require_member(
+    state: &ApiState,
+    name: &str,
+    handle: &StaffHandle,
+) -> Result<()> {
+    match state.store.get_staff_member(handle).await {
+        Ok(_) => Ok(()),
+        Err(ticket_store::StoreError::NotFound(_)) => Err(ApiError::invalid(vec![field(
+            name,
+            "staff_member",
+            "no member of the staff directory has this handle (see GET /api/v1/staff)",
+        )])),
+        Err(other) => Err(other.into()),
+    }
 }
 
 pub(crate) fn staff_handle_or_invalid(name: &str, value: &str) -> Result<StaffHandle> {

@@ -32,7 +32,10 @@ pub use closure::{ClosureProof, ClosureReason};
 pub use escalation::Tier;
 pub use event::{Event, EventData};
 pub use kind::{KindData, TicketKind};
-pub use lifecycle::{Command, Decision, NewTicket, clock_status, decide, next_due, open, sweep};
+pub use lifecycle::{
+    Action, Command, Decision, NewTicket, allowed_actions, clock_status, decide, next_deadline,
+    next_due, open, sweep,
+};
 pub use notify::{Language, Notification, Recipient, Template};
 pub use policy::Policy;
 pub use priority::{Owner, Priority, PriorityTable};

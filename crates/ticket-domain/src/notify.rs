@@ -106,6 +106,9 @@ pub enum Template {
     UnfoundedExplanation,
     /// Partner usurpation detected by the operator: the partner's designated contacts.
     PartnerImpersonationDetected,
+    /// To the assignee: the reporter answered on their ticket (a comment, an answer to a
+    /// question, a resolution they say does not fix it).
+    ReporterReplied,
 }
 
 impl Template {
@@ -189,6 +192,10 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
             }
         }
         EventData::Escalated { to, cause, .. } => {
+            // The member the ticket is assigned to hears that their ticket moved up.
+            if ticket.assignee.is_some() {
+                out.push(Template::Escalation, Recipient::Assignee, Language::Fr);
+            }
             // A breach already told the owners; a manual escalation tells them here.
             if matches!(cause, EscalationCause::Manual { .. }) {
                 for owner in policy.priorities.owners(ticket.priority) {
@@ -204,6 +211,17 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
             }
         }
         EventData::WaitingForReporter { .. } => to_reporter(&mut out, Template::QuestionToReporter),
+        // "A reporter answered your ticket": the assignee is told when the reporter themselves
+        // writes (not when staff record an answer given by phone).
+        EventData::Commented { .. }
+        | EventData::ReporterAnswered { .. }
+        | EventData::ResolutionRejected { .. }
+            if event.visibility == Visibility::Public
+                && ticket.assignee.is_some()
+                && ticket.reporter.is(&event.actor) =>
+        {
+            out.push(Template::ReporterReplied, Recipient::Assignee, Language::Fr);
+        }
         EventData::Commented { .. } if event.visibility == Visibility::Public => {
             if matches!(event.actor, Actor::Staff { .. }) {
                 to_reporter(&mut out, Template::ReplyToReporter);

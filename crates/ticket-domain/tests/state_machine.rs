@@ -8,12 +8,13 @@ use proptest::prelude::*;
 use ticket_domain::clock::{ClockKind, Phase};
 use ticket_domain::closure::waited;
 use ticket_domain::kind::{Detector, KindData, Qualification, UsurpationReporter};
+use ticket_domain::lifecycle::PERMITS;
 use ticket_domain::testkit::*;
 use ticket_domain::ticket::Cancellation;
 use ticket_domain::values::{StaffHandle, TicketId};
 use ticket_domain::{
-    Actor, ClosureProof, ClosureReason, Command, Decision, EventData, NewTicket, Policy, Priority,
-    Role, State, Ticket,
+    Action, Actor, ClosureProof, ClosureReason, Command, Decision, EventData, NewTicket, Policy,
+    Priority, Role, State, Ticket, allowed_actions,
 };
 
 #[derive(Debug, Clone)]
@@ -421,6 +422,130 @@ proptest! {
                 if just_before >= now {
                     prop_assert!(ticket_domain::sweep(&ticket, just_before, &policy).is_none());
                 }
+            }
+        }
+    }
+}
+
+/// Commands of `action` with the bodies worth trying on `ticket`: every priority, every closure
+/// reason with and without a note, every organisation concerned and one that is not, both
+/// qualifications, both cancellations.
+fn bodies(action: Action, ticket: &Ticket, now: DateTime<Utc>) -> Vec<Command> {
+    use ticket_domain::notify::{Recipient, Template};
+    let organisations: Vec<_> = ticket
+        .concerned
+        .iter()
+        .map(|c| c.organisation)
+        .chain([org(OTHER_PARTNER)])
+        .collect();
+    match action {
+        Action::Acknowledge => vec![Command::Acknowledge { note: None }],
+        Action::Assign => vec![to_command(&CommandChoice::Assign, ticket)],
+        Action::SetPriority => (1u8..=5)
+            .map(|p| to_command(&CommandChoice::SetPriority(p), ticket))
+            .collect(),
+        Action::Comment => vec![to_command(&CommandChoice::Comment(false), ticket)],
+        Action::InternalNote => vec![to_command(&CommandChoice::Comment(true), ticket)],
+        Action::Escalate => vec![to_command(&CommandChoice::Escalate, ticket)],
+        Action::WaitForReporter => vec![to_command(&CommandChoice::Wait, ticket)],
+        Action::Resolve => vec![to_command(&CommandChoice::Resolve, ticket)],
+        Action::ConfirmResolution => vec![Command::ConfirmResolution],
+        Action::RejectResolution => vec![to_command(&CommandChoice::Reject, ticket)],
+        Action::Qualify => [true, false]
+            .iter()
+            .map(|c| to_command(&CommandChoice::Qualify(*c), ticket))
+            .collect(),
+        Action::RecordOrganisationNotified => organisations
+            .into_iter()
+            .map(|organisation| Command::RecordOrganisationNotified { organisation })
+            .collect(),
+        Action::AddConcernedOrganisation => vec![Command::AddConcernedOrganisation {
+            organisation: org(99),
+            role: ticket_domain::ticket::ConcernedRole::ServiceProvider,
+        }],
+        Action::RecordReporterAnswered => {
+            vec![to_command(&CommandChoice::AnsweredElsewhere, ticket)]
+        }
+        Action::RecordNotFixed => vec![to_command(&CommandChoice::StaffRecordsNotFixed, ticket)],
+        Action::RecordMailDelivered => vec![Command::RecordMailDelivered {
+            template: Template::TicketUpdate,
+            recipient: Recipient::Reporter,
+            event_at: now,
+            delivered_at: now,
+        }],
+        Action::RecordCredentialsRevoked => vec![to_command(&CommandChoice::Revoke, ticket)],
+        Action::WaiveRevocation => vec![to_command(&CommandChoice::Waive, ticket)],
+        Action::Close => (0..4)
+            .flat_map(|r| {
+                [true, false].map(|note| to_command(&CommandChoice::Close(r, note), ticket))
+            })
+            .collect(),
+        Action::Reopen => vec![to_command(&CommandChoice::Reopen, ticket)],
+        Action::Cancel => [true, false]
+            .iter()
+            .map(|spam| to_command(&CommandChoice::Cancel(*spam), ticket))
+            .collect(),
+        Action::Link => vec![Command::Link {
+            ticket: TicketId::new_v7(),
+            link: ticket_domain::ticket::LinkKind::SameSession,
+        }],
+    }
+}
+
+proptest! {
+    #![proptest_config(config(100))]
+
+    /// `allowed_actions` is what `decide` accepts: for tickets reached by random command
+    /// sequences, and every actor, each listed action is accepted with some body, and each
+    /// unlisted action is refused with every body.
+    #[test]
+    fn allowed_actions_are_what_decide_accepts(
+        kind in 0usize..5,
+        steps in proptest::collection::vec(step(), 0..25),
+    ) {
+        let policy = Policy::default();
+        let actors = actors();
+        let start = "2026-11-23T09:00:00Z";
+        let (new, reporter) = initial(kind, start);
+        let mut now = at(start);
+        let mut ticket = ticket_domain::open(new, &reporter, now, &policy).unwrap().ticket;
+        // The reporter of a public report is the public; of the others, the partner or staff.
+        let mut everyone = actors.clone();
+        everyone.push(reporter.clone());
+        let check_all = |ticket: &Ticket, now: DateTime<Utc>| -> Result<(), TestCaseError> {
+            for actor in &everyone {
+                let allowed = allowed_actions(ticket, actor, now, &policy);
+                for row in PERMITS {
+                    let accepted: Vec<&'static str> = bodies(row.action, ticket, now)
+                        .into_iter()
+                        .filter(|c| ticket_domain::decide(ticket, c.clone(), actor, now, &policy).is_ok())
+                        .map(|c| c.name())
+                        .collect();
+                    let listed = allowed.contains(&row.action);
+                    prop_assert_eq!(
+                        listed,
+                        !accepted.is_empty(),
+                        "{:?} by {:?} on a {:?} {:?} ticket: listed {}, accepted {:?}",
+                        row.action, actor.describe(), ticket.state, ticket.kind(), listed, accepted
+                    );
+                }
+            }
+            Ok(())
+        };
+        check_all(&ticket, now)?;
+        for (step, minutes) in steps {
+            now += TimeDelta::minutes(i64::from(minutes));
+            let decision = match &step {
+                Step::Sweep => ticket_domain::sweep(&ticket, now, &policy),
+                Step::Command(a, choice) => {
+                    let command = to_command(choice, &ticket);
+                    ticket_domain::decide(&ticket, command, &actors[*a], now, &policy).ok()
+                }
+                Step::Deliver(_) => None,
+            };
+            if let Some(decision) = decision {
+                ticket = decision.ticket;
+                check_all(&ticket, now)?;
             }
         }
     }

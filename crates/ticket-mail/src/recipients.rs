@@ -174,13 +174,21 @@ pub async fn resolve(
             contacts(store, organisation, "the organisation's contacts").await
         }
         Recipient::TierTeam(tier) => Ok(vec![book.tier_team(tier, ticket).clone()]),
-        // A handle that is a mail address is written to; otherwise the assignee reads the team
-        // mailbox of the ticket's tier.
+        // A member of the staff directory is written to at their email; a handle of no member
+        // that is a mail address is written to; otherwise the assignee reads the team mailbox of
+        // the ticket's tier.
         Recipient::Assignee => {
-            let address = ticket
-                .assignee
-                .as_ref()
-                .and_then(|handle| handle.to_string().parse::<Address>().ok());
+            let Some(handle) = ticket.assignee.as_ref() else {
+                return Ok(vec![book.tier_team(ticket.tier, ticket).clone()]);
+            };
+            match store.get_staff_member(handle).await {
+                Ok(member) => {
+                    return Ok(vec![to_mail_address(&member.email, None, "the assignee")?]);
+                }
+                Err(StoreError::NotFound(_)) => {}
+                Err(error) => return Err(RecipientError::Store(error)),
+            }
+            let address = handle.to_string().parse::<Address>().ok();
             Ok(vec![match address {
                 Some(address) => MailAddress::new(None, address),
                 None => book.tier_team(ticket.tier, ticket).clone(),

@@ -72,6 +72,7 @@ pub fn render(template: Template, language: Language, context: &MailContext<'_>)
         Template::UsurpationConfirmed => mail.usurpation_confirmed(),
         Template::UnfoundedExplanation => mail.unfounded(),
         Template::PartnerImpersonationDetected => mail.partner_impersonation(),
+        Template::ReporterReplied => mail.reporter_replied(),
     };
     let subject = one_line(&format!("[{}] {subject}", mail.reference));
     RenderedMail {
@@ -279,6 +280,41 @@ impl Mail<'_> {
                 l,
                 "Réponse à votre signalement : {title}",
                 "Reply to your report: {title}"
+            ),
+            body,
+        )
+    }
+
+    /// To the assignee: the reporter wrote on their ticket. The reporter's words stay in ticketd
+    /// (they may hold a victim's personal data, shown there by role).
+    fn reporter_replied(&self) -> (String, Body) {
+        let (l, title, reference) = (self.l, self.title, &self.reference);
+        let mut body = self.body();
+        let what = match &self.c.event.data {
+            EventData::ResolutionRejected { .. } => tr!(
+                l,
+                "Le demandeur indique que la résolution du dossier {reference}, qui vous est attribué, ne règle pas le problème.",
+                "The reporter says the resolution of ticket {reference}, assigned to you, does not fix the problem.",
+            ),
+            _ => tr!(
+                l,
+                "Le demandeur a répondu sur le dossier {reference}, qui vous est attribué.",
+                "The reporter has answered on ticket {reference}, assigned to you.",
+            ),
+        };
+        body.paragraph(what);
+        body.facts(self.summary_facts());
+        body.paragraph(tr!(
+            l,
+            "Sa réponse se lit dans ticketd.",
+            "Their answer can be read in ticketd.",
+        ));
+        self.staff_footer(&mut body);
+        (
+            tr!(
+                l,
+                "Réponse du demandeur : {title}",
+                "The reporter answered: {title}"
             ),
             body,
         )

@@ -10,7 +10,7 @@ use ticket_domain::notify::{Language, Mailbox, Recipient, Template};
 use ticket_domain::priority::{Owner, Priority};
 use ticket_domain::testkit::*;
 use ticket_domain::ticket::{Cancellation, Reference, State};
-use ticket_domain::values::TicketId;
+use ticket_domain::values::{StaffHandle, TicketId};
 use ticket_domain::{ClosureReason, Role, Ticket, Tier};
 use ticket_mail::templates::{MailContext, render, tracking_link};
 use uuid::Uuid;
@@ -173,6 +173,19 @@ fn scenario(template: Template) -> (Ticket, Event, Recipient) {
             });
             (ticket, asked, Recipient::Reporter)
         }
+        Template::ReporterReplied => {
+            let mut ticket = partner_incident();
+            ticket.state = State::InProgress;
+            ticket.assignee = Some(StaffHandle::parse("assignee", "alice").unwrap());
+            let answer = event(
+                partner(PARTNER),
+                Visibility::Public,
+                EventData::Commented {
+                    body: text("Le problème persiste depuis ce matin."),
+                },
+            );
+            (ticket, answer, Recipient::Assignee)
+        }
         Template::ReplyToReporter => {
             let mut ticket = public_usurpation();
             ticket.state = State::InProgress;
@@ -283,7 +296,7 @@ fn scenario(template: Template) -> (Ticket, Event, Recipient) {
     }
 }
 
-const TEMPLATES: [Template; 17] = [
+const TEMPLATES: [Template; 18] = [
     Template::AcknowledgementOfReceipt,
     Template::NewTicketCopy,
     Template::SecurityAlert,
@@ -301,6 +314,7 @@ const TEMPLATES: [Template; 17] = [
     Template::UsurpationConfirmed,
     Template::UnfoundedExplanation,
     Template::PartnerImpersonationDetected,
+    Template::ReporterReplied,
 ];
 
 fn snapshot_name(template: Template, language: Language) -> String {

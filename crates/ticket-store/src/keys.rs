@@ -4,7 +4,7 @@
 //! created; the database keeps only its hash and its first 12 characters (`tkd_` and 8 characters of
 //! the secret, 48 of its 256 bits), to recognise it in a list.
 
-use crate::entities::api_key;
+use crate::entities::{api_key, staff_member};
 use crate::registry::{RowLock, lock_organisation};
 use crate::secrets::{new_secret, secret_hash};
 use crate::tickets::normalise;
@@ -15,7 +15,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use ticket_domain::Refusal;
 use ticket_domain::actor::Role;
-use ticket_domain::values::{OrganisationId, Text};
+use ticket_domain::values::{OrganisationId, StaffHandle, Text};
 use uuid::Uuid;
 
 /// What every key starts with, so that a leaked key is recognisable (secret scanners, logs).
@@ -48,6 +48,9 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
     /// When the key last authenticated, to the minute ([`LAST_USE_RESOLUTION`]).
     pub last_used_at: Option<DateTime<Utc>>,
+    /// The staff member a staff key belongs to: the caller is that member (`assignee=me`, and
+    /// the handle tickets' history records).
+    pub staff_member: Option<String>,
 }
 
 fn key_from_row(row: api_key::Model) -> Result<ApiKey, StoreError> {
@@ -75,6 +78,7 @@ fn key_from_row(row: api_key::Model) -> Result<ApiKey, StoreError> {
         created_at: row.created_at,
         revoked_at: row.revoked_at,
         last_used_at: row.last_used_at,
+        staff_member: row.staff_member,
     })
 }
 
@@ -100,6 +104,29 @@ impl Store {
         scope: KeyScope,
         now: DateTime<Utc>,
     ) -> Result<(ApiKey, String), StoreError> {
+        self.insert_api_key(name, scope, None, now).await
+    }
+
+    /// Creates a staff key that belongs to a member of the staff directory: its holder acts as
+    /// that member. `NotFound("staff member")` if there is no such member.
+    pub async fn create_member_api_key(
+        &self,
+        name: &str,
+        member: &StaffHandle,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> Result<(ApiKey, String), StoreError> {
+        self.insert_api_key(name, KeyScope::Staff { role }, Some(member), now)
+            .await
+    }
+
+    async fn insert_api_key(
+        &self,
+        name: &str,
+        scope: KeyScope,
+        member: Option<&StaffHandle>,
+        now: DateTime<Utc>,
+    ) -> Result<(ApiKey, String), StoreError> {
         let name = Text::parse("name", name, MAX_KEY_NAME)
             .map_err(|error| StoreError::Refused(Refusal::from(error)))?;
         let now = normalise(now);
@@ -119,8 +146,17 @@ impl Store {
             created_at: now,
             revoked_at: None,
             last_used_at: None,
+            staff_member: member.map(|m| m.as_str().to_owned()),
         };
         let txn = self.write_transaction().await?;
+        if let Some(member) = member
+            && staff_member::Entity::find_by_id(member.as_str().to_owned())
+                .one(&txn)
+                .await?
+                .is_none()
+        {
+            return Err(StoreError::NotFound("staff member"));
+        }
         if let KeyScope::Partner { organisation } = scope {
             // Locked until the key is written: `delete_organisation` then waits, and refuses
             // while an active key is scoped to the organisation.

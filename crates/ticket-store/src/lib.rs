@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod registry;
 pub mod secrets;
 pub mod shared;
+pub mod staff;
 pub mod stats;
 pub mod sweep;
 #[cfg(feature = "testkit")]

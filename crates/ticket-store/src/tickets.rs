@@ -17,10 +17,12 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use ticket_domain::escalation::Tier;
+use ticket_domain::kind::KindData;
 use ticket_domain::kind::TicketKind;
-use ticket_domain::lifecycle::{Decision, Record, next_due};
+use ticket_domain::lifecycle::{Decision, Record, next_deadline, next_due};
 use ticket_domain::ticket::{LinkKind, Reference};
-use ticket_domain::values::{OrganisationId, TicketId};
+use ticket_domain::values::{OrganisationId, ServiceId, StaffHandle, TicketId};
 use ticket_domain::{Actor, Command, EventData, NewTicket, Policy, Priority, State, Ticket};
 use uuid::Uuid;
 
@@ -78,19 +80,163 @@ pub struct StoredEvent {
     pub hash: String,
 }
 
-/// Filters of the ticket list; every field narrows the result.
+/// Filters of the ticket list; every field narrows the result, and they combine.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TicketFilter {
-    pub state: Option<State>,
+    /// In any of these states (none: any state).
+    pub states: Vec<State>,
     pub kind: Option<TicketKind>,
-    pub priority: Option<Priority>,
+    /// Of any of these effective priorities (none: any priority).
+    pub priorities: Vec<Priority>,
     pub organisation: Option<OrganisationId>,
-    pub assignee: Option<String>,
+    /// On this service of the registry (incidents).
+    pub service: Option<ServiceId>,
+    pub assignee: Option<AssigneeFilter>,
+    pub tier: Option<Tier>,
     pub breached: Option<bool>,
+    /// Waiting for the reporter (`true`) or not (`false`).
+    pub waiting_reporter: Option<bool>,
+    /// Whose next deadline comes before this instant.
+    pub due_before: Option<DateTime<Utc>>,
     /// Case-insensitive text in the title.
     pub text: Option<String>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
+    pub updated_from: Option<DateTime<Utc>>,
+    pub updated_before: Option<DateTime<Utc>>,
+    /// Linked to this authentication session or event id (user usurpations).
+    pub session: Option<Uuid>,
+}
+
+/// Whose tickets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    /// Assigned to this member.
+    Member(StaffHandle),
+    /// Assigned to nobody.
+    Unassigned,
+}
+
+/// What the list is sorted on; ties are broken by id (time-ordered), in the same direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    /// Effective priority level (1 = critique first when ascending).
+    Priority,
+    /// The next deadline of a running clock; tickets without one come after every deadline.
+    Deadline,
+    #[default]
+    Created,
+    Updated,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 4] = [
+        SortKey::Priority,
+        SortKey::Deadline,
+        SortKey::Created,
+        SortKey::Updated,
+    ];
+
+    fn tag(self) -> &'static str {
+        match self {
+            SortKey::Priority => "p",
+            SortKey::Deadline => "d",
+            SortKey::Created => "c",
+            SortKey::Updated => "u",
+        }
+    }
+
+    fn column(self) -> ticket::Column {
+        match self {
+            SortKey::Priority => ticket::Column::Priority,
+            SortKey::Deadline => ticket::Column::DeadlineAt,
+            SortKey::Created => ticket::Column::CreatedAt,
+            SortKey::Updated => ticket::Column::UpdatedAt,
+        }
+    }
+}
+
+/// A sort: key and direction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Sort {
+    pub key: SortKey,
+    pub descending: bool,
+}
+
+/// What `deadline_at` holds for a ticket without a running deadline: the end of time, so that the
+/// deadline sort and its keyset need no NULL handling and put such tickets last (ascending).
+pub fn no_deadline() -> DateTime<Utc> {
+    // 9999-12-31T23:59:59Z: representable on both databases.
+    DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// The sort key of the last row of a page, and its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SortValue {
+    Level(i16),
+    Instant(DateTime<Utc>),
+}
+
+/// A ticket list cursor: the sort it belongs to and the last row's (key, id). Opaque to clients
+/// (base64url); a cursor of another sort is refused rather than misread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TicketCursor {
+    sort: Sort,
+    value: SortValue,
+    id: Uuid,
+}
+
+impl TicketCursor {
+    fn of(sort: Sort, row: &ticket::Model) -> Self {
+        let value = match sort.key {
+            SortKey::Priority => SortValue::Level(row.priority),
+            SortKey::Deadline => SortValue::Instant(row.deadline_at.unwrap_or_else(no_deadline)),
+            SortKey::Created => SortValue::Instant(row.created_at),
+            SortKey::Updated => SortValue::Instant(row.updated_at),
+        };
+        Self {
+            sort,
+            value,
+            id: row.id,
+        }
+    }
+
+    fn encode(&self) -> String {
+        let value = match self.value {
+            SortValue::Level(level) => level.to_string(),
+            SortValue::Instant(at) => at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        };
+        let direction = if self.sort.descending { "-" } else { "+" };
+        URL_SAFE_NO_PAD.encode(format!(
+            "t1|{}{direction}|{value}|{}",
+            self.sort.key.tag(),
+            self.id
+        ))
+    }
+
+    fn decode(text: &str, sort: Sort) -> Option<Self> {
+        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
+        let mut parts = raw.splitn(4, '|');
+        let (version, which, value, id) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let direction = if sort.descending { "-" } else { "+" };
+        if version != "t1" || which != format!("{}{direction}", sort.key.tag()) {
+            return None;
+        }
+        let value = match sort.key {
+            SortKey::Priority => SortValue::Level(value.parse().ok()?),
+            _ => SortValue::Instant(
+                DateTime::parse_from_rfc3339(value)
+                    .ok()?
+                    .with_timezone(&Utc),
+            ),
+        };
+        Some(Self {
+            sort,
+            value,
+            id: Uuid::parse_str(id).ok()?,
+        })
+    }
 }
 
 /// A page of a list.
@@ -152,6 +298,10 @@ fn to_row(
             ticket.acknowledgement_clock.breach_fired || ticket.handling_clock.breach_fired
         ),
         next_due_at: Set(next_due(ticket, policy)),
+        deadline_at: Set(Some(
+            next_deadline(ticket, policy).unwrap_or_else(no_deadline),
+        )),
+        service_id: Set(service_of(ticket)),
         created_at: Set(ticket.created_at),
         updated_at: Set(ticket.updated_at),
         version: Set(version),
@@ -160,6 +310,14 @@ fn to_row(
         document: Set(serde_json::to_value(ticket)?),
         anonymised_at: sea_orm::ActiveValue::NotSet,
     })
+}
+
+/// The registry service an incident is on: what the `service` filter matches.
+fn service_of(ticket: &Ticket) -> Option<Uuid> {
+    match &ticket.data {
+        KindData::Incident(incident) => incident.service.as_ref().map(|s| s.id.0),
+        _ => None,
+    }
 }
 
 pub(crate) fn from_row(row: ticket::Model) -> Result<StoredTicket, StoreError> {
@@ -454,15 +612,19 @@ impl Store {
         Ok(due.flatten())
     }
 
-    /// A page of tickets matching `filter`, sorted by creation then id (keyset pagination: the
-    /// cursor is the last row's sort key, so pages never skip or repeat rows and never use OFFSET).
+    /// A page of tickets matching `filter`, in `sort` order then id (keyset pagination: the
+    /// cursor is the last row's sort key and id, so pages never skip or repeat rows, even while
+    /// tickets are created, and never use OFFSET).
     pub async fn list_tickets(
         &self,
         filter: &TicketFilter,
+        sort: Sort,
         limit: u64,
         cursor: Option<&str>,
     ) -> Result<Page<StoredTicket>, StoreError> {
-        let rows = list_query(filter, limit, cursor)?.all(&self.db).await?;
+        let rows = list_query(filter, sort, limit, cursor)?
+            .all(&self.db)
+            .await?;
         let more = rows.len() as u64 > limit;
         let mut items = Vec::with_capacity(rows.len());
         let mut last = None;
@@ -470,16 +632,41 @@ impl Store {
             .into_iter()
             .take(usize::try_from(limit).unwrap_or(usize::MAX))
         {
-            last = Some(Cursor {
-                created_at: row.created_at,
-                id: row.id,
-            });
+            last = Some(TicketCursor::of(sort, &row));
             items.push(from_row(row)?);
         }
         Ok(Page {
             items,
-            next_cursor: if more { last.map(encode_cursor) } else { None },
+            next_cursor: if more { last.map(|c| c.encode()) } else { None },
         })
+    }
+
+    /// Fills the triage columns (next deadline, service) of tickets written before they existed;
+    /// run at start-up, after the migrations. Returns how many tickets it filled.
+    pub async fn backfill_triage_columns(&self, policy: &Policy) -> Result<u64, StoreError> {
+        let mut filled = 0;
+        loop {
+            let rows = ticket::Entity::find()
+                .filter(ticket::Column::DeadlineAt.is_null())
+                .limit(500)
+                .all(&self.db)
+                .await?;
+            if rows.is_empty() {
+                return Ok(filled);
+            }
+            for row in rows {
+                let stored = from_row(row)?;
+                let ticket = &stored.ticket;
+                let deadline = next_deadline(ticket, policy).unwrap_or_else(no_deadline);
+                ticket::Entity::update_many()
+                    .col_expr(ticket::Column::DeadlineAt, Expr::value(deadline))
+                    .col_expr(ticket::Column::ServiceId, Expr::value(service_of(ticket)))
+                    .filter(ticket::Column::Id.eq(ticket.id.0))
+                    .exec(&self.db)
+                    .await?;
+                filled += 1;
+            }
+        }
     }
 
     /// A ticket's events in order.
@@ -576,31 +763,59 @@ pub(crate) fn after_cursor(
     )
 }
 
-/// The list query: filters, then keyset pagination on (created_at, id), one row more than the page
-/// to know whether another page follows. Public so that tests can check its plan.
+/// The list query: filters, then keyset pagination on (sort key, id), one row more than the page
+/// to know whether another page follows. Public so that tests and the benchmark can check its plan.
 pub fn list_query(
     filter: &TicketFilter,
+    sort: Sort,
     limit: u64,
     cursor: Option<&str>,
 ) -> Result<sea_orm::Select<ticket::Entity>, StoreError> {
     let mut condition = Condition::all();
-    if let Some(state) = filter.state {
-        condition = condition.add(ticket::Column::State.eq(state.name()));
+    if !filter.states.is_empty() {
+        condition =
+            condition.add(ticket::Column::State.is_in(filter.states.iter().map(|s| s.name())));
     }
     if let Some(kind) = filter.kind {
         condition = condition.add(ticket::Column::Kind.eq(kind.name()));
     }
-    if let Some(priority) = filter.priority {
-        condition = condition.add(ticket::Column::Priority.eq(i16::from(priority.level())));
+    if !filter.priorities.is_empty() {
+        condition = condition.add(
+            ticket::Column::Priority.is_in(filter.priorities.iter().map(|p| i16::from(p.level()))),
+        );
     }
     if let Some(organisation) = filter.organisation {
         condition = condition.add(ticket::Column::OrganisationId.eq(organisation.0));
     }
-    if let Some(assignee) = &filter.assignee {
-        condition = condition.add(ticket::Column::Assignee.eq(assignee.as_str()));
+    if let Some(service) = filter.service {
+        condition = condition.add(ticket::Column::ServiceId.eq(service.0));
+    }
+    match &filter.assignee {
+        Some(AssigneeFilter::Member(handle)) => {
+            condition = condition.add(ticket::Column::Assignee.eq(handle.as_str()));
+        }
+        Some(AssigneeFilter::Unassigned) => {
+            condition = condition.add(ticket::Column::Assignee.is_null());
+        }
+        None => {}
+    }
+    if let Some(tier) = filter.tier {
+        condition = condition.add(ticket::Column::Tier.eq(tier.name()));
     }
     if let Some(breached) = filter.breached {
         condition = condition.add(ticket::Column::Breached.eq(breached));
+    }
+    match filter.waiting_reporter {
+        Some(true) => {
+            condition = condition.add(ticket::Column::State.eq(State::WaitingReporter.name()));
+        }
+        Some(false) => {
+            condition = condition.add(ticket::Column::State.ne(State::WaitingReporter.name()));
+        }
+        None => {}
+    }
+    if let Some(before) = filter.due_before {
+        condition = condition.add(ticket::Column::DeadlineAt.lt(before));
     }
     if let Some(text) = &filter.text {
         let escaped = text
@@ -619,17 +834,41 @@ pub fn list_query(
     if let Some(before) = filter.created_before {
         condition = condition.add(ticket::Column::CreatedAt.lt(before));
     }
-    if let Some(text) = cursor {
-        condition = condition.add(after_cursor(
-            ticket::Column::CreatedAt,
-            ticket::Column::Id,
-            text,
-        )?);
+    if let Some(from) = filter.updated_from {
+        condition = condition.add(ticket::Column::UpdatedAt.gte(from));
     }
+    if let Some(before) = filter.updated_before {
+        condition = condition.add(ticket::Column::UpdatedAt.lt(before));
+    }
+    if let Some(session) = filter.session {
+        condition = condition.add(ticket::Column::SessionId.eq(session));
+    }
+    let column = sort.key.column();
+    if let Some(text) = cursor {
+        let after = TicketCursor::decode(text, sort).ok_or(StoreError::InvalidCursor)?;
+        let value = match after.value {
+            SortValue::Level(level) => Expr::val(level),
+            SortValue::Instant(at) => Expr::val(at),
+        };
+        // A row-value comparison, so that the database seeks the (key, id) index to the cursor
+        // instead of filtering every row before it (PostgreSQL and SQLite both support it).
+        let row = Expr::tuple([Expr::col(column), Expr::col(ticket::Column::Id)]);
+        let key = Expr::tuple([value, Expr::val(after.id)]);
+        condition = condition.add(if sort.descending {
+            row.lt(key)
+        } else {
+            row.gt(key)
+        });
+    }
+    let order = if sort.descending {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
     Ok(ticket::Entity::find()
         .filter(condition)
-        .order_by_asc(ticket::Column::CreatedAt)
-        .order_by_asc(ticket::Column::Id)
+        .order_by(column, order.clone())
+        .order_by(ticket::Column::Id, order)
         .limit(limit.saturating_add(1)))
 }
 

@@ -36,6 +36,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Manage the staff directory (members whom tickets are assigned to).
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Ask the ticketd serving this configuration's `listen` address for a page (`/healthz` by
     /// default) and exit 0 when it answers 200: a container health check needing no curl.
     Probe {
@@ -63,6 +66,9 @@ pub enum KeysCommand {
         /// A partner organisation's id (from the registry) instead of a role.
         #[arg(long)]
         organisation: Option<uuid::Uuid>,
+        /// With `--role`: the staff member (handle) the key belongs to; its holder acts as them.
+        #[arg(long, requires = "role")]
+        member: Option<String>,
     },
     /// List keys (never their secrets).
     List,
@@ -70,6 +76,27 @@ pub enum KeysCommand {
     Revoke {
         /// The key's id, as listed.
         id: uuid::Uuid,
+    },
+}
+
+/// `ticketd staff …`
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum StaffCommand {
+    /// Add a member.
+    Add {
+        /// The member's handle, as tickets name them (`assignee`).
+        #[arg(long)]
+        handle: String,
+        /// Where mails about the tickets assigned to them go.
+        #[arg(long)]
+        email: String,
+    },
+    /// List members.
+    List,
+    /// Remove a member (refused while an active key belongs to them).
+    Remove {
+        /// The member's handle.
+        handle: String,
     },
 }
 
@@ -112,9 +139,32 @@ mod tests {
             Command::Keys(KeysCommand::Create {
                 name: "root".into(),
                 role: Some("admin".into()),
-                organisation: None
+                organisation: None,
+                member: None,
             })
         );
         assert!(Cli::try_parse_from(["ticketd", "keys", "create", "--name", "x"]).is_err());
+    }
+
+    #[test]
+    fn staff_add_takes_a_handle_and_an_email() {
+        let cli = Cli::try_parse_from([
+            "ticketd",
+            "staff",
+            "add",
+            "--handle",
+            "alice",
+            "--email",
+            "alice@example.fr",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.subcommand(),
+            Command::Staff(StaffCommand::Add {
+                handle: "alice".into(),
+                email: "alice@example.fr".into(),
+            })
+        );
+        assert!(Cli::try_parse_from(["ticketd", "staff", "add", "--handle", "x"]).is_err());
     }
 }

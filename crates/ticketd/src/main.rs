@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use ticketd::cli::{Cli, Command, KeysCommand};
+use ticketd::cli::{Cli, Command, KeysCommand, StaffCommand};
 use ticketd::{Application, Config, startup, telemetry};
 
 fn main() -> ExitCode {
@@ -30,6 +30,10 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             telemetry::init(&config)?;
             runtime()?.block_on(keys(&config, command))
         }
+        Command::Staff(command) => {
+            telemetry::init(&config)?;
+            runtime()?.block_on(staff(&config, command))
+        }
         Command::Probe { path } => ticketd::probe::probe(config.listen, &path),
         Command::Migrate => {
             telemetry::init(&config)?;
@@ -52,6 +56,7 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             name,
             role,
             organisation,
+            member,
         } => {
             let scope = match (role, organisation) {
                 (Some(role), _) => KeyScope::Staff {
@@ -66,7 +71,17 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                 },
                 (None, None) => anyhow::bail!("give --role or --organisation"),
             };
-            let (key, secret) = store.create_api_key(&name, scope, now).await?;
+            let (key, secret) = match (member, scope) {
+                (Some(member), KeyScope::Staff { role }) => {
+                    let member = ticket_domain::values::StaffHandle::parse("member", &member)
+                        .map_err(|e| anyhow::anyhow!("--member: {}", e.message))?;
+                    store
+                        .create_member_api_key(&name, &member, role, now)
+                        .await
+                        .context("no such staff member (see `ticketd staff list`)")?
+                }
+                _ => store.create_api_key(&name, scope, now).await?,
+            };
             eprintln!(
                 "ticketd: key {} created ({}); it is shown once:",
                 key.id, key.prefix
@@ -88,6 +103,39 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Revoke { id } => {
             let key = store.revoke_api_key(id, now).await?;
             println!("ticketd: key {} ({}) revoked", key.id, key.prefix);
+        }
+    }
+    Ok(())
+}
+
+/// `ticketd staff …`: the staff directory, also managed through the API (`/api/v1/staff`).
+async fn staff(config: &Config, command: StaffCommand) -> anyhow::Result<()> {
+    use ticket_domain::values::{EmailAddress, StaffHandle};
+    let store = startup::open_store(config).await?;
+    let handle = |text: &str| {
+        StaffHandle::parse("handle", text).map_err(|e| anyhow::anyhow!("--handle: {}", e.message))
+    };
+    match command {
+        StaffCommand::Add {
+            handle: text,
+            email,
+        } => {
+            let handle = handle(&text)?;
+            let email = EmailAddress::parse("email", &email)
+                .map_err(|e| anyhow::anyhow!("--email: {}", e.message))?;
+            let member = store
+                .add_staff_member(&handle, &email, chrono::Utc::now())
+                .await?;
+            println!("ticketd: staff member {} added", member.handle);
+        }
+        StaffCommand::List => {
+            for member in store.list_staff_members().await? {
+                println!("{}\t{}", member.handle, member.email.expose());
+            }
+        }
+        StaffCommand::Remove { handle: text } => {
+            store.remove_staff_member(&handle(&text)?).await?;
+            println!("ticketd: staff member {text} removed");
         }
     }
     Ok(())

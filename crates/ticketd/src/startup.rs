@@ -346,6 +346,16 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         .migrate()
         .await
         .context("cannot apply the database migrations")?;
+    let filled = store
+        .backfill_triage_columns(&config.policy)
+        .await
+        .context("cannot fill the triage columns of earlier tickets")?;
+    if filled > 0 {
+        tracing::info!(
+            tickets = filled,
+            "filled the next deadline of earlier tickets"
+        );
+    }
     Ok(store)
 }
 

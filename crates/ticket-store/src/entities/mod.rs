@@ -6,6 +6,7 @@ pub mod idempotency_key;
 pub mod organisation;
 pub mod outbox;
 pub mod service;
+pub mod staff_member;
 pub mod ticket;
 pub mod ticket_event;
 pub mod ticket_organisation;

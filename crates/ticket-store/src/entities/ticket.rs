@@ -24,6 +24,8 @@ pub struct Model {
     pub chain_head: String,
     pub document: Json,
     pub anonymised_at: Option<DateTimeUtc>,
+    pub deadline_at: Option<DateTimeUtc>,
+    pub service_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

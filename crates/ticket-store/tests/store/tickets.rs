@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use ticket_domain::kind::{TicketKind, UsurpationReporter};
 use ticket_domain::testkit::*;
 use ticket_domain::{Actor, ClosureProof, ClosureReason, Command, Policy, Priority, Role, State};
-use ticket_store::tickets::{IdempotencyRequest, TicketFilter, TicketKey};
+use ticket_store::tickets::{IdempotencyRequest, Sort, TicketFilter, TicketKey};
 use ticket_store::{Store, StoreError, store_test};
 
 fn monday() -> DateTime<Utc> {
@@ -440,7 +440,7 @@ store_test!(
         assert!(again.replayed);
         assert_eq!(again.ticket.ticket, first.ticket.ticket);
         let page = store
-            .list_tickets(&TicketFilter::default(), 50, None)
+            .list_tickets(&TicketFilter::default(), Sort::default(), 50, None)
             .await
             .unwrap();
         assert_eq!(page.items.len(), 1);
@@ -524,7 +524,12 @@ store_test!(
         let mut cursor = None;
         loop {
             let page = store
-                .list_tickets(&TicketFilter::default(), 3, cursor.as_deref())
+                .list_tickets(
+                    &TicketFilter::default(),
+                    Sort::default(),
+                    3,
+                    cursor.as_deref(),
+                )
                 .await
                 .unwrap();
             assert!(page.items.len() <= 3);
@@ -540,12 +545,12 @@ store_test!(
         sorted_seen.sort_by_key(|id| id.0);
         assert_eq!(sorted_seen, expected, "every ticket exactly once");
         let majeure = TicketFilter {
-            priority: Some(Priority::Majeure),
+            priorities: vec![Priority::Majeure],
             ..TicketFilter::default()
         };
         assert_eq!(
             store
-                .list_tickets(&majeure, 50, None)
+                .list_tickets(&majeure, Sort::default(), 50, None)
                 .await
                 .unwrap()
                 .items
@@ -565,10 +570,13 @@ store_test!(
             .await
             .unwrap();
         let acknowledged = TicketFilter {
-            state: Some(State::Acknowledged),
+            states: vec![State::Acknowledged],
             ..TicketFilter::default()
         };
-        let page = store.list_tickets(&acknowledged, 50, None).await.unwrap();
+        let page = store
+            .list_tickets(&acknowledged, Sort::default(), 50, None)
+            .await
+            .unwrap();
         assert_eq!(
             page.items.iter().map(|t| t.ticket.id).collect::<Vec<_>>(),
             [ids[0]]
@@ -581,7 +589,7 @@ store_test!(
         };
         assert_eq!(
             store
-                .list_tickets(&text, 50, None)
+                .list_tickets(&text, Sort::default(), 50, None)
                 .await
                 .unwrap()
                 .items
@@ -594,7 +602,7 @@ store_test!(
         };
         assert!(
             store
-                .list_tickets(&none, 50, None)
+                .list_tickets(&none, Sort::default(), 50, None)
                 .await
                 .unwrap()
                 .items
@@ -606,7 +614,7 @@ store_test!(
         };
         assert!(
             store
-                .list_tickets(&other_org, 50, None)
+                .list_tickets(&other_org, Sort::default(), 50, None)
                 .await
                 .unwrap()
                 .items
@@ -614,7 +622,12 @@ store_test!(
         );
         assert!(matches!(
             store
-                .list_tickets(&TicketFilter::default(), 3, Some("not-a-cursor"))
+                .list_tickets(
+                    &TicketFilter::default(),
+                    Sort::default(),
+                    3,
+                    Some("not-a-cursor")
+                )
                 .await,
             Err(StoreError::InvalidCursor)
         ));
@@ -660,7 +673,7 @@ store_test!(
         };
         assert_eq!(
             store
-                .list_tickets(&breached, 10, None)
+                .list_tickets(&breached, Sort::default(), 10, None)
                 .await
                 .unwrap()
                 .items
@@ -697,7 +710,7 @@ async fn the_list_query_uses_an_index_on_100k_tickets_on_postgresql() {
     let filters = [
         TicketFilter::default(),
         TicketFilter {
-            state: Some(State::InProgress),
+            states: vec![State::InProgress],
             ..TicketFilter::default()
         },
         TicketFilter {
@@ -708,8 +721,9 @@ async fn the_list_query_uses_an_index_on_100k_tickets_on_postgresql() {
     // A later page: the cursor is the sort key of the last row seen.
     use base64::Engine as _;
     let middle = format!(
-        "{}|{}",
-        (Utc::now() - TimeDelta::seconds(50_000)).to_rfc3339(),
+        "t1|c+|{}|{}",
+        (Utc::now() - TimeDelta::seconds(50_000))
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         uuid::Uuid::nil()
     );
     let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(middle);
@@ -718,9 +732,10 @@ async fn the_list_query_uses_an_index_on_100k_tickets_on_postgresql() {
         .flat_map(|f| [(f.clone(), None), (f, Some(cursor.clone()))]);
     for (filter, cursor) in pages {
         use sea_orm::QueryTrait;
-        let statement = ticket_store::tickets::list_query(&filter, 50, cursor.as_deref())
-            .unwrap()
-            .build(sea_orm::DbBackend::Postgres);
+        let statement =
+            ticket_store::tickets::list_query(&filter, Sort::default(), 50, cursor.as_deref())
+                .unwrap()
+                .build(sea_orm::DbBackend::Postgres);
         let explain = Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
             format!("EXPLAIN {}", statement.sql),

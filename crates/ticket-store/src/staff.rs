@@ -1,0 +1,127 @@
+//! The staff directory: the operator's staff members, each with a handle (how tickets name them:
+//! assignee, history) and an email (where mails about their tickets go). Staff API keys may belong
+//! to a member; a ticket is assigned only to a member.
+
+use crate::entities::{api_key, staff_member};
+use crate::tickets::normalise;
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use ticket_domain::values::{EmailAddress, StaffHandle};
+
+/// A member of the operator's staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub handle: StaffHandle,
+    /// Personal data: never logged (its domain at most).
+    pub email: EmailAddress,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn from_row(row: staff_member::Model) -> Result<StaffMember, StoreError> {
+    Ok(StaffMember {
+        handle: StaffHandle::parse("handle", &row.handle)
+            .map_err(|_| StoreError::corrupt("a staff member's stored handle is not a handle"))?,
+        email: EmailAddress::parse("email", &row.email).map_err(|_| {
+            StoreError::corrupt("a staff member's stored email is not an email address")
+        })?,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+impl Store {
+    /// Adds a member; `Duplicate("staff member")` if the handle is taken.
+    pub async fn add_staff_member(
+        &self,
+        handle: &StaffHandle,
+        email: &EmailAddress,
+        now: DateTime<Utc>,
+    ) -> Result<StaffMember, StoreError> {
+        let now = normalise(now);
+        let row = staff_member::Model {
+            handle: handle.as_str().to_owned(),
+            email: email.expose().to_owned(),
+            created_at: now,
+            updated_at: now,
+        };
+        let txn = self.write_transaction().await?;
+        let inserted = staff_member::Entity::insert(staff_member::ActiveModel::from(row.clone()))
+            .exec_without_returning(&txn)
+            .await
+            .map_err(StoreError::from);
+        match inserted {
+            Err(error) if error.is_unique_violation() => {
+                return Err(StoreError::Duplicate("staff member"));
+            }
+            other => other?,
+        };
+        self.commit(txn).await?;
+        from_row(row)
+    }
+
+    /// Changes a member's email; `NotFound("staff member")`.
+    pub async fn update_staff_member(
+        &self,
+        handle: &StaffHandle,
+        email: &EmailAddress,
+        now: DateTime<Utc>,
+    ) -> Result<StaffMember, StoreError> {
+        let now = normalise(now);
+        let txn = self.write_transaction().await?;
+        let result = staff_member::Entity::update_many()
+            .col_expr(staff_member::Column::Email, Expr::value(email.expose()))
+            .col_expr(staff_member::Column::UpdatedAt, Expr::value(now))
+            .filter(staff_member::Column::Handle.eq(handle.as_str()))
+            .exec(&txn)
+            .await?;
+        if result.rows_affected != 1 {
+            return Err(StoreError::NotFound("staff member"));
+        }
+        self.commit(txn).await?;
+        self.get_staff_member(handle).await
+    }
+
+    /// Every member, by handle.
+    pub async fn list_staff_members(&self) -> Result<Vec<StaffMember>, StoreError> {
+        staff_member::Entity::find()
+            .order_by_asc(staff_member::Column::Handle)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// One member; `NotFound("staff member")`.
+    pub async fn get_staff_member(&self, handle: &StaffHandle) -> Result<StaffMember, StoreError> {
+        let row = staff_member::Entity::find_by_id(handle.as_str().to_owned())
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound("staff member"))?;
+        from_row(row)
+    }
+
+    /// Removes a member. Refused (`InUse("active api keys")`) while an unrevoked key belongs to
+    /// them: revoke their keys first. Tickets assigned to them keep the handle (history).
+    pub async fn remove_staff_member(&self, handle: &StaffHandle) -> Result<(), StoreError> {
+        let txn = self.write_transaction().await?;
+        let keys = api_key::Entity::find()
+            .filter(api_key::Column::StaffMember.eq(handle.as_str()))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .count(&txn)
+            .await?;
+        if keys > 0 {
+            return Err(StoreError::InUse("active api keys"));
+        }
+        let result = staff_member::Entity::delete_by_id(handle.as_str().to_owned())
+            .exec(&txn)
+            .await?;
+        if result.rows_affected != 1 {
+            return Err(StoreError::NotFound("staff member"));
+        }
+        self.commit(txn).await
+    }
+}
