@@ -9,6 +9,7 @@ mod m20261123_000001_initial;
 mod m20261201_000001_outbox_handover;
 mod m20261201_160001_replicas;
 mod m20261202_010000_staff_directory;
+mod m20261202_010100_ticket_search;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_outbox_handover::Migration),
             Box::new(m20261201_160001_replicas::Migration),
             Box::new(m20261202_010000_staff_directory::Migration),
+            Box::new(m20261202_010100_ticket_search::Migration),
         ]
     }
 }

@@ -447,6 +447,14 @@ const TABLE: &[Row] = &[
         None,
         [403, 403, 403, 403, 200, 403, 403, 401],
     ),
+    // The triage desk's queue counts: every caller (a partner counts its own tickets).
+    row(
+        "GET",
+        "/api/v1/queues",
+        Nothing,
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 401],
+    ),
     // The staff directory: staff read it (to assign), admins manage it.
     row(
         "GET",

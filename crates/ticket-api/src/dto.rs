@@ -405,6 +405,142 @@ pub struct TicketView {
     pub credentials: Option<CredentialsView>,
     /// Related tickets.
     pub links: Vec<LinkView>,
+    /// The commands the caller may run on the ticket now, as the rules decide (each the
+    /// `operation_id` of a command; `internal_note` is `comment` with `internal: true`).
+    pub allowed_actions: Vec<ActionDto>,
+    /// The ticket's deadlines at the instant it was read.
+    pub deadlines: Option<DeadlinesView>,
+}
+
+/// A command a caller may run on a ticket: the `operation_id` of its operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ActionDto {
+    /// `POST /api/v1/tickets/{id}/acknowledge`
+    Acknowledge,
+    /// `POST /api/v1/tickets/{id}/assign`
+    Assign,
+    /// `POST /api/v1/tickets/{id}/priority`
+    SetPriority,
+    /// `POST /api/v1/tickets/{id}/comments`, public
+    Comment,
+    /// `POST /api/v1/tickets/{id}/comments` with `internal: true`
+    InternalNote,
+    /// `POST /api/v1/tickets/{id}/escalate`
+    Escalate,
+    /// `POST /api/v1/tickets/{id}/wait-for-reporter`
+    WaitForReporter,
+    /// `POST /api/v1/tickets/{id}/resolve`
+    Resolve,
+    /// `POST /api/v1/tickets/{id}/confirm-resolution`
+    ConfirmResolution,
+    /// `POST /api/v1/tickets/{id}/reject-resolution`
+    RejectResolution,
+    /// `POST /api/v1/tickets/{id}/qualify`
+    Qualify,
+    /// `POST /api/v1/tickets/{id}/organisations-notified`
+    RecordOrganisationNotified,
+    /// `POST /api/v1/tickets/{id}/concerned-organisations`
+    AddConcernedOrganisation,
+    /// `POST /api/v1/tickets/{id}/record-reporter-answered`
+    RecordReporterAnswered,
+    /// `POST /api/v1/tickets/{id}/record-not-fixed`
+    RecordNotFixed,
+    /// `POST /api/v1/tickets/{id}/credentials-revoked`
+    RecordCredentialsRevoked,
+    /// `POST /api/v1/tickets/{id}/revocation-waiver`
+    WaiveRevocation,
+    /// `POST /api/v1/tickets/{id}/close`
+    Close,
+    /// `POST /api/v1/tickets/{id}/reopen`
+    Reopen,
+    /// `POST /api/v1/tickets/{id}/cancel`
+    Cancel,
+}
+
+impl ActionDto {
+    /// The API's name of a domain action; `None` for what only the service does (recording a
+    /// delivered mail, linking tickets).
+    pub fn of(action: ticket_domain::Action) -> Option<Self> {
+        use ticket_domain::Action as A;
+        Some(match action {
+            A::Acknowledge => Self::Acknowledge,
+            A::Assign => Self::Assign,
+            A::SetPriority => Self::SetPriority,
+            A::Comment => Self::Comment,
+            A::InternalNote => Self::InternalNote,
+            A::Escalate => Self::Escalate,
+            A::WaitForReporter => Self::WaitForReporter,
+            A::Resolve => Self::Resolve,
+            A::ConfirmResolution => Self::ConfirmResolution,
+            A::RejectResolution => Self::RejectResolution,
+            A::Qualify => Self::Qualify,
+            A::RecordOrganisationNotified => Self::RecordOrganisationNotified,
+            A::AddConcernedOrganisation => Self::AddConcernedOrganisation,
+            A::RecordReporterAnswered => Self::RecordReporterAnswered,
+            A::RecordNotFixed => Self::RecordNotFixed,
+            A::RecordCredentialsRevoked => Self::RecordCredentialsRevoked,
+            A::WaiveRevocation => Self::WaiveRevocation,
+            A::Close => Self::Close,
+            A::Reopen => Self::Reopen,
+            A::Cancel => Self::Cancel,
+            A::RecordMailDelivered | A::Link => return None,
+        })
+    }
+}
+
+/// One clock's deadline, as the ticket's list and page show it.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct DeadlineView {
+    /// When the target is (or was) reached; absent while the clock is paused before reaching it,
+    /// or stopped.
+    pub deadline: Option<Instant>,
+    /// When 75 % of the target is (or was) used: the warning.
+    pub warning_at: Option<Instant>,
+    /// The target was missed.
+    pub breached: bool,
+    /// The clock waits for the reporter.
+    pub paused: bool,
+    /// The clock's goal was met (acknowledged, resolved): it no longer runs.
+    pub stopped: bool,
+    /// Working time left before the target, in seconds (negative once breached).
+    pub remaining_seconds: i64,
+}
+
+/// A ticket's deadlines, computed by the rules at the instant the ticket is read.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct DeadlinesView {
+    /// Acknowledgement deadline.
+    pub acknowledgement: DeadlineView,
+    /// Handling deadline.
+    pub handling: DeadlineView,
+    /// The earliest deadline of a clock not stopped: what `sort=deadline` and `due_before`
+    /// use; absent when none runs.
+    pub next: Option<Instant>,
+}
+
+impl DeadlinesView {
+    pub fn new(ticket: &Ticket, policy: &ticket_domain::Policy, now: DateTime<Utc>) -> Self {
+        use ticket_domain::clock::Phase;
+        let clock = |kind| {
+            let status = ticket_domain::clock_status(ticket, kind, policy, now);
+            DeadlineView {
+                deadline: status.deadline.map(Into::into),
+                warning_at: status.warning_at.map(Into::into),
+                breached: status.breached,
+                paused: status.phase == Phase::Paused,
+                stopped: status.phase == Phase::Stopped,
+                remaining_seconds: status.remaining.num_seconds(),
+            }
+        };
+        DeadlinesView {
+            acknowledgement: clock(ticket_domain::ClockKind::Acknowledgement),
+            handling: clock(ticket_domain::ClockKind::Handling),
+            next: ticket_domain::next_deadline(ticket, policy).map(Into::into),
+        }
+    }
 }
 
 impl TicketView {
@@ -508,6 +644,8 @@ impl TicketView {
                     kind: l.kind.into(),
                 })
                 .collect(),
+            allowed_actions: Vec::new(),
+            deadlines: None,
         };
         match &ticket.data {
             KindData::Incident(d) => {
@@ -567,6 +705,26 @@ impl TicketView {
     }
 }
 
+impl TicketView {
+    /// The ticket as `viewer` reads it at `now`, with what they may do and its deadlines, both
+    /// computed by the domain from the ticket alone (no query per ticket).
+    pub fn read(
+        ticket: &Ticket,
+        version: i64,
+        viewer: &Actor,
+        policy: &ticket_domain::Policy,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut view = Self::new(ticket, version, viewer);
+        view.allowed_actions = ticket_domain::allowed_actions(ticket, viewer, now, policy)
+            .into_iter()
+            .filter_map(ActionDto::of)
+            .collect();
+        view.deadlines = Some(DeadlinesView::new(ticket, policy, now));
+        view
+    }
+}
+
 /// `"3"`: the strong ETag of a ticket at version 3.
 pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
@@ -576,7 +734,7 @@ pub fn etag(version: i64) -> String {
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct TicketPage {
-    /// The tickets of this page, oldest first.
+    /// The tickets of this page, in the order asked (`sort`).
     pub items: Vec<TicketView>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod observe;
 pub mod problem;
 pub mod public;
+pub mod queues;
 pub mod registry;
 pub mod shape;
 pub mod staff;
@@ -85,6 +86,7 @@ pub type Api = (
     mail::MailApi,
     public::api::PublicApi,
     staff::StaffApi,
+    queues::QueuesApi,
 );
 
 /// The OpenAPI service: the operations and the document that describes them.

@@ -24,7 +24,8 @@ use ticket_domain::values::{
     EmailAddress, LONG_TEXT, OrganisationId, PhoneNumber, SHORT_TEXT, ServiceId, StaffHandle, Text,
     TicketId,
 };
-use ticket_domain::{Command, Language, NewTicket, Priority};
+use ticket_domain::{Command, Language, NewTicket, Permission, Priority};
+use ticket_store::search::{Search, SearchScope};
 use ticket_store::tickets::{
     AssigneeFilter, IdempotencyRequest, Sort, SortKey, StoredTicket, TicketFilter, TicketKey,
 };
@@ -449,12 +450,14 @@ fn expected_version(if_match: Option<&str>) -> Result<i64> {
         })
 }
 
-fn view(stored: &StoredTicket, principal: &Principal) -> TicketResponse {
+fn view(state: &ApiState, stored: &StoredTicket, principal: &Principal) -> TicketResponse {
     TicketResponse::Ok(
-        Json(TicketView::new(
+        Json(TicketView::read(
             &stored.ticket,
             stored.version,
             &principal.actor,
+            &state.policy,
+            now(state),
         )),
         etag(stored.version),
     )
@@ -563,10 +566,12 @@ async fn create(
         .await?;
     let stored = created.ticket;
     Ok(CreatedResponse::Created(
-        Json(TicketView::new(
+        Json(TicketView::read(
             &stored.ticket,
             stored.version,
             &principal.actor,
+            &state.policy,
+            now(state),
         )),
         etag(stored.version),
         format!("/api/v1/tickets/{}", stored.ticket.id),
@@ -936,7 +941,10 @@ impl TicketsApi {
         waiting_reporter: Query<Option<bool>>,
         /// Only tickets whose next deadline comes before this instant (e.g. the end of today).
         due_before: Query<Option<DateTime<Utc>>>,
-        /// Only tickets whose title contains this text (case-insensitive), at most 200 characters.
+        /// Full-text search, at most 200 characters: tickets where every word is found (case and
+        /// accents aside; French word forms on PostgreSQL) in the reference, title, impact,
+        /// description or question, public comments, session id; staff also search internal
+        /// notes, and `security` and `supervisor` the victim's names, email and own words.
         #[oai(validator(max_length = 200, pattern = r"^[^\u0000-\u001F\u007F]*$"))]
         q: Query<Option<String>>,
         /// Only tickets created at or after this instant (years 1 to 9999).
@@ -1023,7 +1031,13 @@ impl TicketsApi {
             breached: breached.0,
             waiting_reporter: waiting_reporter.0,
             due_before: due_before.0,
-            text: q.0.filter(|t| !t.trim().is_empty()),
+            search: q.0.filter(|t| !t.trim().is_empty()).map(|text| Search {
+                text,
+                scope: SearchScope {
+                    internal_notes: principal.actor.may(Permission::ReadInternalNotes),
+                    personal_data: principal.actor.is_security_or_supervisor(),
+                },
+            }),
             created_from: created_from.0,
             created_before: created_before.0,
             updated_from: updated_from.0,
@@ -1039,11 +1053,14 @@ impl TicketsApi {
                 cursor.0.as_deref(),
             )
             .await?;
+        let now = now(&state);
         Ok(TicketPageResponse::Ok(Json(TicketPage {
             items: page
                 .items
                 .iter()
-                .map(|t| TicketView::new(&t.ticket, t.version, &principal.actor))
+                .map(|t| {
+                    TicketView::read(&t.ticket, t.version, &principal.actor, &state.policy, now)
+                })
                 .collect(),
             next_cursor: page.next_cursor,
         })))
@@ -1065,7 +1082,7 @@ impl TicketsApi {
         id: Path<String>,
     ) -> Result<TicketResponse> {
         let stored = visible_ticket(&state, &auth.0, &id.0).await?;
-        Ok(view(&stored, &auth.0))
+        Ok(view(&state, &stored, &auth.0))
     }
 }
 
@@ -1139,7 +1156,7 @@ pub(crate) async fn run(
             &state.policy,
         )
         .await?;
-    Ok(view(&updated, principal))
+    Ok(view(state, &updated, principal))
 }
 
 pub(crate) fn text_or_invalid(name: &str, value: &str, max: usize) -> Result<Text> {

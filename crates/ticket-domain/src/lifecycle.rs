@@ -570,6 +570,9 @@ enum From {
 /// A check on the ticket alone (not on the command's body), returning the refusal.
 type Check = fn(&Ticket, &Actor, DateTime<Utc>, &Policy) -> Result<(), Refusal>;
 
+/// Whether some body of a command would be accepted now.
+type Offered = fn(&Ticket, &Actor, DateTime<Utc>, &Policy) -> bool;
+
 /// One row of the permission table: who may run an action, on which tickets, from which states,
 /// and what else must hold of the ticket. `decide` checks a command against its row before doing
 /// anything; `allowed_actions` lists the rows a caller passes (one copy of the rules).
@@ -584,7 +587,7 @@ pub struct Permit {
     ready: Option<Check>,
     /// Whether some body of the command would be accepted now (for `allowed_actions`), when the
     /// body can make a permitted command fail (a priority, a closure reason, an organisation).
-    offered: Option<fn(&Ticket, &Actor, DateTime<Utc>, &Policy) -> bool>,
+    offered: Option<Offered>,
 }
 
 const fn permit(action: Action, who: Who, from: From) -> Permit {

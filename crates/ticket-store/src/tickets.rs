@@ -5,6 +5,7 @@ use crate::entities::{
     idempotency_key, ticket, ticket_event, ticket_organisation, tracking_secret,
 };
 use crate::outbox;
+use crate::search::{self, Search};
 use crate::secrets::{new_secret, secret_hash};
 use crate::{Store, StoreError};
 use base64::Engine as _;
@@ -98,8 +99,8 @@ pub struct TicketFilter {
     pub waiting_reporter: Option<bool>,
     /// Whose next deadline comes before this instant.
     pub due_before: Option<DateTime<Utc>>,
-    /// Case-insensitive text in the title.
-    pub text: Option<String>,
+    /// Full-text search, in what the caller may search.
+    pub search: Option<Search>,
     pub created_from: Option<DateTime<Utc>>,
     pub created_before: Option<DateTime<Utc>>,
     pub updated_from: Option<DateTime<Utc>>,
@@ -410,6 +411,9 @@ impl Store {
         )
         .await?;
         sync_concerned(&txn, &decision.ticket).await?;
+        let events: Vec<&ticket_domain::Event> =
+            decision.records.iter().map(|r| &r.event).collect();
+        search::index(&txn, &decision.ticket, &events).await?;
         for other in linked {
             link_back(&txn, other, ticket_id, LinkKind::SameSession, now, policy).await?;
         }
@@ -622,7 +626,7 @@ impl Store {
         limit: u64,
         cursor: Option<&str>,
     ) -> Result<Page<StoredTicket>, StoreError> {
-        let rows = list_query(filter, sort, limit, cursor)?
+        let rows = list_query(self.backend(), filter, sort, limit, cursor)?
             .all(&self.db)
             .await?;
         let more = rows.len() as u64 > limit;
@@ -641,7 +645,8 @@ impl Store {
         })
     }
 
-    /// Fills the triage columns (next deadline, service) of tickets written before they existed;
+    /// Fills the triage columns (next deadline, service) and the search text of tickets written
+    /// before they existed;
     /// run at start-up, after the migrations. Returns how many tickets it filled.
     pub async fn backfill_triage_columns(&self, policy: &Policy) -> Result<u64, StoreError> {
         let mut filled = 0;
@@ -658,12 +663,17 @@ impl Store {
                 let stored = from_row(row)?;
                 let ticket = &stored.ticket;
                 let deadline = next_deadline(ticket, policy).unwrap_or_else(no_deadline);
+                let history = self.events(ticket.id).await?;
+                let events: Vec<&ticket_domain::Event> = history.iter().map(|e| &e.event).collect();
+                let txn = self.write_transaction().await?;
+                search::index(&txn, ticket, &events).await?;
                 ticket::Entity::update_many()
                     .col_expr(ticket::Column::DeadlineAt, Expr::value(deadline))
                     .col_expr(ticket::Column::ServiceId, Expr::value(service_of(ticket)))
                     .filter(ticket::Column::Id.eq(ticket.id.0))
-                    .exec(&self.db)
+                    .exec(&txn)
                     .await?;
+                self.commit(txn).await?;
                 filled += 1;
             }
         }
@@ -766,6 +776,7 @@ pub(crate) fn after_cursor(
 /// The list query: filters, then keyset pagination on (sort key, id), one row more than the page
 /// to know whether another page follows. Public so that tests and the benchmark can check its plan.
 pub fn list_query(
+    backend: sea_orm::DbBackend,
     filter: &TicketFilter,
     sort: Sort,
     limit: u64,
@@ -817,16 +828,8 @@ pub fn list_query(
     if let Some(before) = filter.due_before {
         condition = condition.add(ticket::Column::DeadlineAt.lt(before));
     }
-    if let Some(text) = &filter.text {
-        let escaped = text
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        condition = condition.add(
-            Expr::col(ticket::Column::TitleSearch)
-                .like(sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-        );
+    if let Some(search) = &filter.search {
+        condition = condition.add(crate::search::matches(search, backend));
     }
     if let Some(from) = filter.created_from {
         condition = condition.add(ticket::Column::CreatedAt.gte(from));
@@ -962,6 +965,8 @@ pub(crate) async fn write_decision(
     }
     insert_events(txn, id, prepared, &decision.records, None, now).await?;
     sync_concerned(txn, &decision.ticket).await?;
+    let events: Vec<&ticket_domain::Event> = decision.records.iter().map(|r| &r.event).collect();
+    search::index(txn, &decision.ticket, &events).await?;
     Ok(version)
 }
 

@@ -10,4 +10,5 @@ pub mod staff_member;
 pub mod ticket;
 pub mod ticket_event;
 pub mod ticket_organisation;
+pub mod ticket_search;
 pub mod tracking_secret;

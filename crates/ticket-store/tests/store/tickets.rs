@@ -582,7 +582,10 @@ store_test!(
             [ids[0]]
         );
         let text = TicketFilter {
-            text: Some("INDISPONIBLE".into()),
+            search: Some(ticket_store::search::Search {
+                text: "INDISPONIBLE".into(),
+                scope: Default::default(),
+            }),
             kind: Some(TicketKind::Incident),
             organisation: Some(org(PARTNER)),
             ..TicketFilter::default()
@@ -597,7 +600,10 @@ store_test!(
             8
         );
         let none = TicketFilter {
-            text: Some("50%_off".into()),
+            search: Some(ticket_store::search::Search {
+                text: "50%_off".into(),
+                scope: Default::default(),
+            }),
             ..TicketFilter::default()
         };
         assert!(
@@ -732,10 +738,15 @@ async fn the_list_query_uses_an_index_on_100k_tickets_on_postgresql() {
         .flat_map(|f| [(f.clone(), None), (f, Some(cursor.clone()))]);
     for (filter, cursor) in pages {
         use sea_orm::QueryTrait;
-        let statement =
-            ticket_store::tickets::list_query(&filter, Sort::default(), 50, cursor.as_deref())
-                .unwrap()
-                .build(sea_orm::DbBackend::Postgres);
+        let statement = ticket_store::tickets::list_query(
+            sea_orm::DbBackend::Postgres,
+            &filter,
+            Sort::default(),
+            50,
+            cursor.as_deref(),
+        )
+        .unwrap()
+        .build(sea_orm::DbBackend::Postgres);
         let explain = Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
             format!("EXPLAIN {}", statement.sql),

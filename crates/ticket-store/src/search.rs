@@ -1,0 +1,211 @@
+//! Full-text search of tickets: what is indexed, and who may search which part.
+//!
+//! Each ticket has one row of text in four parts: its own fields (reference, title, impact,
+//! description, question, session id), public comments, internal notes, and personal data of
+//! the victim (names, email, own words). Anyone who sees the ticket searches the first two; staff
+//! also the notes; the roles allowed to see personal data (`security`, `supervisor`) also the
+//! victim's. PostgreSQL matches French-stemmed or simple words (`tsvector`, GIN indexes); SQLite
+//! FTS5 matches words (accents and case ignored).
+
+use crate::StoreError;
+use crate::entities::ticket_search;
+use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait};
+use ticket_domain::Ticket;
+use ticket_domain::event::{Event, EventData, Visibility};
+use ticket_domain::kind::KindData;
+
+/// Which parts of the text a caller may search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SearchScope {
+    /// Internal notes (staff).
+    pub internal_notes: bool,
+    /// The victim's identity, contact and own words (`security`, `supervisor`).
+    pub personal_data: bool,
+}
+
+/// A full-text search: words that must all be found, in the parts the caller may search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub text: String,
+    pub scope: SearchScope,
+}
+
+fn push(text: &mut String, part: &str) {
+    if !part.is_empty() {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(part);
+    }
+}
+
+/// The ticket's own searchable fields, and its personal data.
+fn ticket_texts(ticket: &Ticket) -> (String, String) {
+    let mut own = String::new();
+    let mut personal = String::new();
+    push(&mut own, &ticket.reference.to_string());
+    push(&mut own, ticket.title.as_str());
+    match &ticket.data {
+        KindData::Incident(d) => {
+            push(&mut own, d.impact.as_str());
+            if let Some(service) = &d.service {
+                push(&mut own, &service.name);
+            }
+        }
+        KindData::PartnerUsurpation(d) => push(&mut own, d.description.as_str()),
+        KindData::SupportRequest(d) => push(&mut own, d.question.as_str()),
+        KindData::UserUsurpation(d) => {
+            if let Some(session) = d.session_id {
+                push(&mut own, &session.to_string());
+            }
+            for part in [
+                &d.victim.birth_names,
+                &d.victim.first_names,
+                &d.victim.birth_place,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                push(&mut personal, part.expose());
+            }
+            if let Some(email) = &d.contact.email {
+                push(&mut personal, email.expose());
+            }
+            if let Some(description) = &d.description {
+                push(&mut personal, description.expose());
+            }
+        }
+    }
+    (own, personal)
+}
+
+/// The words an event adds: comments, questions, answers, resolutions, with their visibility.
+fn event_text(event: &Event) -> Option<(Visibility, &str)> {
+    let text = match &event.data {
+        EventData::Commented { body } | EventData::ReporterAnswered { body } => body,
+        EventData::WaitingForReporter { question } => question,
+        EventData::Resolved { summary } => summary,
+        EventData::ResolutionRejected { reason } => reason,
+        _ => return None,
+    };
+    Some((event.visibility, text.as_str()))
+}
+
+/// Writes the search row of `ticket` after `events` were appended to it (all its events for a
+/// new ticket): its own fields and personal data as they now are, comments added to the ones
+/// indexed before.
+pub(crate) async fn index<C: ConnectionTrait>(
+    txn: &C,
+    ticket: &Ticket,
+    events: &[&Event],
+) -> Result<(), StoreError> {
+    let (own, personal) = ticket_texts(ticket);
+    let previous = ticket_search::Entity::find_by_id(ticket.id.0)
+        .one(txn)
+        .await?;
+    let (mut public, mut internal) = previous
+        .map(|row| (row.public_comments, row.internal_notes))
+        .unwrap_or_default();
+    for (visibility, text) in events.iter().filter_map(|e| event_text(e)) {
+        match visibility {
+            Visibility::Public => push(&mut public, text),
+            Visibility::Internal => push(&mut internal, text),
+        }
+    }
+    let row = ticket_search::ActiveModel {
+        ticket_id: Set(ticket.id.0),
+        ticket_text: Set(own),
+        public_comments: Set(public),
+        internal_notes: Set(internal),
+        personal: Set(personal),
+    };
+    ticket_search::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(ticket_search::Column::TicketId)
+                .update_columns([
+                    ticket_search::Column::TicketText,
+                    ticket_search::Column::PublicComments,
+                    ticket_search::Column::InternalNotes,
+                    ticket_search::Column::Personal,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    Ok(())
+}
+
+/// The words of a search, without anything a query language could read as an operator.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '_')
+        .map(|w| w.trim_matches(|c: char| c == '.' || c == '@' || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The condition "the ticket's id is among the search's hits", for `tickets.id`.
+pub(crate) fn matches(search: &Search, backend: DbBackend) -> SimpleExpr {
+    let words = words(&search.text);
+    if words.is_empty() {
+        return Expr::cust("1 = 1");
+    }
+    match backend {
+        DbBackend::Postgres => {
+            // The text as typed: PostgreSQL's parser reads it as it read the document
+            // (`INC-2026-000042`, a UUID, an email), and `plainto_tsquery` takes no operators.
+            let query = search.text.trim().to_owned();
+            let tsquery = "(plainto_tsquery('french', $1) || plainto_tsquery('simple', $1))";
+            let mut parts = vec![format!("public_tsv @@ {tsquery}")];
+            if search.scope.internal_notes {
+                parts.push(format!("internal_tsv @@ {tsquery}"));
+            }
+            if search.scope.personal_data {
+                parts.push(format!("personal_tsv @@ {tsquery}"));
+            }
+            Expr::cust_with_values(
+                format!(
+                    "\"tickets\".\"id\" IN (SELECT ticket_id FROM ticket_search WHERE {})",
+                    parts.join(" OR ")
+                ),
+                [query],
+            )
+        }
+        _ => {
+            let mut columns = vec!["ticket_text", "public_comments"];
+            if search.scope.internal_notes {
+                columns.push("internal_notes");
+            }
+            if search.scope.personal_data {
+                columns.push("personal");
+            }
+            // Every word, as a quoted string (FTS5 reads nothing in it as an operator), in
+            // the columns the caller may search.
+            let phrase: Vec<String> = words
+                .iter()
+                .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+                .collect();
+            let query = format!("{{{}}} : ({})", columns.join(" "), phrase.join(" AND "));
+            Expr::cust_with_values(
+                "\"tickets\".\"id\" IN (SELECT ticket_id FROM ticket_search WHERE rowid IN \
+                 (SELECT rowid FROM ticket_search_fts WHERE ticket_search_fts MATCH ?))",
+                [query],
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_search_keeps_words_and_drops_operators() {
+        assert_eq!(
+            words("  Panne \"NEAR\" (x) OR -y* jean.dupont@example.fr "),
+            ["panne", "near", "x", "or", "y", "jean.dupont@example.fr"]
+        );
+        assert!(words("*()\"").is_empty());
+    }
+}
