@@ -128,7 +128,7 @@ mirror_enum!(
 );
 mirror_enum!(
     /// Role of a staff API key.
-    RoleDto <=> ticket_domain::Role { Agent, Engineer, Security, Supervisor, Admin }
+    RoleDto <=> ticket_domain::Role { Agent, Engineer, Security, Supervisor, Admin, Dpo }
 );
 mirror_enum!(
     /// What an organisation is in the trust sphere: `identity_provider` (identification and/or

@@ -9,7 +9,9 @@ pub mod entities;
 mod error;
 pub mod keys;
 pub mod outbox;
+pub mod privacy;
 pub mod registry;
+pub mod seal;
 pub mod secrets;
 pub mod shared;
 pub mod stats;
@@ -121,6 +123,9 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(SQLITE_WAIT)
                     .foreign_keys(true)
+                    // Deleted and overwritten content is zeroed, not left in free pages: an
+                    // anonymised value must not stay readable in the file.
+                    .pragma("secure_delete", "on")
             });
             let health = Arc::clone(&health);
             options.map_sqlx_sqlite_pool_opts(move |pool| {
