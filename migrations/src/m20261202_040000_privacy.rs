@@ -114,6 +114,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // Tickets anonymised in the database whose copies outside it (mail files, attachments)
+        // are still to be erased: written in the anonymising transaction, so a crash between the
+        // two leaves the work queued, never forgotten.
+        manager
+            .create_table(
+                Table::create()
+                    .table("external_erasures")
+                    .if_not_exists()
+                    .col(pk_uuid("ticket_id"))
+                    .col(timestamp_with_time_zone("queued_at"))
+                    .to_owned(),
+            )
+            .await?;
         // The anonymiser looks for ended cases by state and last change.
         manager
             .create_index(
@@ -137,6 +150,7 @@ impl MigrationTrait for Migration {
             )
             .await?;
         for table in [
+            "external_erasures",
             "sealed_texts",
             "legal_holds",
             "access_journal_head",

@@ -18,6 +18,7 @@ pub mod history;
 pub mod keys;
 pub mod mail;
 pub mod observe;
+pub mod privacy;
 pub mod problem;
 pub mod public;
 pub mod registry;
@@ -69,6 +70,8 @@ pub enum ApiTag {
     Public,
     /// The mail outbox: failed and uncertain mails, and retrying them (admin only).
     Mail,
+    /// Personal data: the access journal, legal holds, data subjects' requests (dpo, admin).
+    Privacy,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
@@ -81,6 +84,7 @@ pub type Api = (
     keys::KeysApi,
     mail::MailApi,
     public::api::PublicApi,
+    privacy::PrivacyApi,
 );
 
 /// The OpenAPI service: the operations and the document that describes them.

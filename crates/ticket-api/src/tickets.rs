@@ -20,11 +20,13 @@ use ticket_domain::kind::{
     SupportRequestData, UserUsurpationData,
 };
 use ticket_domain::personal::Personal;
+use ticket_domain::privacy::{Purpose, disclosed_in_full};
 use ticket_domain::values::{
     EmailAddress, LONG_TEXT, OrganisationId, PhoneNumber, SHORT_TEXT, ServiceId, StaffHandle, Text,
     TicketId,
 };
 use ticket_domain::{Command, Language, NewTicket, Priority};
+use ticket_store::privacy::{JournalAction, JournalRecord};
 use ticket_store::tickets::{IdempotencyRequest, StoredTicket, TicketFilter, TicketKey};
 use uuid::Uuid;
 
@@ -447,15 +449,40 @@ fn expected_version(if_match: Option<&str>) -> Result<i64> {
         })
 }
 
-fn view(stored: &StoredTicket, principal: &Principal) -> TicketResponse {
-    TicketResponse::Ok(
-        Json(TicketView::new(
-            &stored.ticket,
-            stored.version,
-            &principal.actor,
-        )),
+async fn view(
+    state: &ApiState,
+    stored: &StoredTicket,
+    principal: &Principal,
+) -> Result<TicketResponse> {
+    Ok(TicketResponse::Ok(
+        Json(read_view(state, stored, principal).await?),
         etag(stored.version),
-    )
+    ))
+}
+
+/// The ticket as the caller sees it on opening it. A read that shows personal data in full is
+/// recorded in the access journal first: if it cannot be recorded, it is not answered.
+pub(crate) async fn read_view(
+    state: &ApiState,
+    stored: &StoredTicket,
+    principal: &Principal,
+) -> Result<TicketView> {
+    let fields = disclosed_in_full(&principal.actor, &stored.ticket, Purpose::Read);
+    if !fields.is_empty() {
+        let record = JournalRecord::new(
+            JournalAction::TicketRead,
+            &principal.actor,
+            Some(stored.ticket.id),
+        )
+        .key(Some(principal.key.id))
+        .fields(fields);
+        state.store.journal(&record, now(state)).await?;
+    }
+    Ok(TicketView::new(
+        &stored.ticket,
+        stored.version,
+        &principal.actor,
+    ))
 }
 
 /// SHA-256 of the request's canonical JSON: two requests with the same content have the same hash.
@@ -561,11 +588,7 @@ async fn create(
         .await?;
     let stored = created.ticket;
     Ok(CreatedResponse::Created(
-        Json(TicketView::new(
-            &stored.ticket,
-            stored.version,
-            &principal.actor,
-        )),
+        Json(read_view(state, &stored, principal).await?),
         etag(stored.version),
         format!("/api/v1/tickets/{}", stored.ticket.id),
         created.replayed.then(|| "true".to_owned()),
@@ -982,7 +1005,7 @@ impl TicketsApi {
             items: page
                 .items
                 .iter()
-                .map(|t| TicketView::new(&t.ticket, t.version, &principal.actor))
+                .map(|t| TicketView::listed(&t.ticket, t.version, &principal.actor))
                 .collect(),
             next_cursor: page.next_cursor,
         })))
@@ -1004,7 +1027,7 @@ impl TicketsApi {
         id: Path<String>,
     ) -> Result<TicketResponse> {
         let stored = visible_ticket(&state, &auth.0, &id.0).await?;
-        Ok(view(&stored, &auth.0))
+        view(&state, &stored, &auth.0).await
     }
 }
 
@@ -1033,7 +1056,7 @@ pub(crate) async fn run(
             &state.policy,
         )
         .await?;
-    Ok(view(&updated, principal))
+    view(state, &updated, principal).await
 }
 
 pub(crate) fn text_or_invalid(name: &str, value: &str, max: usize) -> Result<Text> {

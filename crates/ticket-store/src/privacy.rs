@@ -16,8 +16,8 @@
 
 use crate::chain::{self, BrokenLink, GENESIS, Verification};
 use crate::entities::{
-    access_journal, access_journal_head, idempotency_key, legal_hold, outbox, sealed_text, ticket,
-    tracking_secret,
+    access_journal, access_journal_head, external_erasure, idempotency_key, legal_hold, outbox,
+    sealed_text, ticket, tracking_secret,
 };
 use crate::tickets::{TicketKey, from_row, normalise};
 use crate::{Store, StoreError};
@@ -662,6 +662,28 @@ impl Store {
         Ok(ids.into_iter().map(TicketId).collect())
     }
 
+    /// Tickets anonymised in the database whose copies outside it are still to be erased,
+    /// oldest first.
+    pub async fn pending_external_erasures(&self, limit: u64) -> Result<Vec<TicketId>, StoreError> {
+        let ids: Vec<Uuid> = external_erasure::Entity::find()
+            .select_only()
+            .column(external_erasure::Column::TicketId)
+            .order_by_asc(external_erasure::Column::QueuedAt)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(ids.into_iter().map(TicketId).collect())
+    }
+
+    /// The copies of `id` outside the database are erased.
+    pub async fn external_erasure_done(&self, id: TicketId) -> Result<(), StoreError> {
+        external_erasure::Entity::delete_by_id(id.0)
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
     /// The Message-IDs of a ticket's mails handed to a transport (to find their copies outside the
     /// database, such as `.eml` files).
     pub async fn message_ids_of(&self, id: TicketId) -> Result<Vec<String>, StoreError> {
@@ -725,6 +747,12 @@ impl Store {
         for eraser in DatabaseEraser::ALL {
             eraser.erase(&txn, id, now).await?;
         }
+        external_erasure::Entity::insert(external_erasure::ActiveModel {
+            ticket_id: Set(id.0),
+            queued_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
         append_journal(
             &txn,
             &JournalRecord::new(JournalAction::Anonymised, actor, Some(id))

@@ -4,6 +4,7 @@ pub mod access_journal;
 pub mod access_journal_head;
 pub mod api_key;
 pub mod contact;
+pub mod external_erasure;
 pub mod idempotency_key;
 pub mod legal_hold;
 pub mod organisation;
