@@ -151,28 +151,125 @@ fn reads_by<'a>(entries: &'a [Value], actor_prefix: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-e2e_test!(each_role_sees_what_it_needs_and_each_full_read_is_journalled, |app| async move {
-    let idp = identity_provider_key(&app).await;
-    let id = report_as_identity_provider(&app, &idp, &VICTIM).await;
+e2e_test!(
+    each_role_sees_what_it_needs_and_each_full_read_is_journalled,
+    |app| async move {
+        let idp = identity_provider_key(&app).await;
+        let id = report_as_identity_provider(&app, &idp, &VICTIM).await;
 
-    // security and supervisor: everything, in full, and the read is journalled with its fields.
-    for (key, role) in [
-        (&app.keys.security, "security"),
-        (&app.keys.supervisor, "supervisor"),
-    ] {
-        let (ticket, _) = app.ticket(key, &id).await;
+        // security and supervisor: everything, in full, and the read is journalled with its fields.
+        for (key, role) in [
+            (&app.keys.security, "security"),
+            (&app.keys.supervisor, "supervisor"),
+        ] {
+            let (ticket, _) = app.ticket(key, &id).await;
+            let victim = &ticket["user_usurpation"]["victim"];
+            assert_eq!(victim["birth_names"], VICTIM.birth_names, "{role}");
+            assert_eq!(victim["first_names"], VICTIM.first_names, "{role}");
+            assert_eq!(victim["birth_date"], "1971-03-09", "{role}");
+            assert_eq!(victim["birth_place"], VICTIM.birth_place, "{role}");
+            assert_eq!(victim["email"], VICTIM.email, "{role}");
+            assert_eq!(victim["phone"], VICTIM.phone, "{role}");
+            assert_eq!(victim["description"], VICTIM.description, "{role}");
+            assert_eq!(victim["masked_fields"], json!([]), "{role}");
+            let journal = journal_of(&app, &id).await;
+            let reads = reads_by(&journal, role);
+            assert_eq!(reads.len(), 1, "{role}: {journal:?}");
+            assert_eq!(
+                reads[0]["fields"],
+                json!([
+                    "birth_date",
+                    "birth_names",
+                    "birth_place",
+                    "email",
+                    "first_names",
+                    "own_words",
+                    "phone"
+                ]),
+                "{role}"
+            );
+            assert_eq!(reads[0]["role"], role);
+        }
+
+        // Other staff: masked, never the values; nothing to journal.
+        for (key, role) in [
+            (&app.keys.agent, "agent"),
+            (&app.keys.engineer, "engineer"),
+            (&app.keys.admin, "admin"),
+            (&app.keys.dpo, "dpo"),
+        ] {
+            let (ticket, _) = app.ticket(key, &id).await;
+            let victim = &ticket["user_usurpation"]["victim"];
+            let shown = victim.to_string();
+            for value in values(&VICTIM) {
+                assert!(!shown.contains(value), "{role} sees {value}: {shown}");
+            }
+            assert_eq!(
+                victim["birth_names"],
+                format!("Q{}", "•".repeat(11)),
+                "{role}"
+            );
+            assert_eq!(victim["email"], "p•••@exemple-victime.fr", "{role}");
+            assert_eq!(victim["phone"], "•• •• •• •• 04", "{role}");
+            assert_eq!(victim["birth_year"], 1971, "{role}");
+            assert!(victim.get("birth_date").is_none(), "{role}");
+            assert_eq!(
+                victim["masked_fields"].as_array().unwrap().len(),
+                7,
+                "{role}"
+            );
+            assert!(
+                reads_by(&journal_of(&app, &id).await, role).is_empty(),
+                "{role}"
+            );
+        }
+
+        // Lists are masked for everyone, security included.
+        let response = app
+            .get_as(&app.keys.security, "/api/v1/tickets?kind=user_usurpation")
+            .await;
+        let list: Value = response.json().await.unwrap();
+        let listed = list["items"][0]["user_usurpation"]["victim"].to_string();
+        assert!(!listed.contains(VICTIM.birth_names), "{listed}");
+
+        // The identity provider (its own report, not yet confirmed) sees nothing of the victim; other
+        // partners do not see the ticket.
+        let (ticket, _) = app.ticket(&idp, &id).await;
+        assert!(
+            ticket["user_usurpation"].get("victim").is_none(),
+            "{ticket}"
+        );
+        let response = app
+            .get_as(&app.keys.other_partner, &format!("/api/v1/tickets/{id}"))
+            .await;
+        assert_eq!(response.status(), 404);
+
+        // Once security confirmed the report, the identity provider sees what finds the account.
+        let (_, etag) = app.ticket(&app.keys.security, &id).await;
+        let (_, etag) = app
+            .command_ok(&app.keys.security, &id, "acknowledge", &etag, &json!({}))
+            .await;
+        app.command_ok(
+            &app.keys.security,
+            &id,
+            "qualify",
+            &etag,
+            &json!({"outcome": "confirmed"}),
+        )
+        .await;
+        let (ticket, _) = app.ticket(&idp, &id).await;
         let victim = &ticket["user_usurpation"]["victim"];
-        assert_eq!(victim["birth_names"], VICTIM.birth_names, "{role}");
-        assert_eq!(victim["first_names"], VICTIM.first_names, "{role}");
-        assert_eq!(victim["birth_date"], "1971-03-09", "{role}");
-        assert_eq!(victim["birth_place"], VICTIM.birth_place, "{role}");
-        assert_eq!(victim["email"], VICTIM.email, "{role}");
-        assert_eq!(victim["phone"], VICTIM.phone, "{role}");
-        assert_eq!(victim["description"], VICTIM.description, "{role}");
-        assert_eq!(victim["masked_fields"], json!([]), "{role}");
+        assert_eq!(victim["birth_names"], VICTIM.birth_names);
+        assert_eq!(victim["first_names"], VICTIM.first_names);
+        assert_eq!(victim["birth_date"], "1971-03-09");
+        assert_eq!(victim["birth_place"], VICTIM.birth_place);
+        assert_eq!(victim["email"], VICTIM.email);
+        assert!(victim.get("phone").is_none(), "{victim}");
+        assert!(victim.get("description").is_none(), "{victim}");
         let journal = journal_of(&app, &id).await;
-        let reads = reads_by(&journal, role);
-        assert_eq!(reads.len(), 1, "{role}: {journal:?}");
+        let reads = reads_by(&journal, "partner key idp-main");
+        assert_eq!(reads.len(), 1, "{journal:?}");
+        assert_eq!(reads[0]["organisation_id"], json!(app.identity_provider.0));
         assert_eq!(
             reads[0]["fields"],
             json!([
@@ -180,132 +277,52 @@ e2e_test!(each_role_sees_what_it_needs_and_each_full_read_is_journalled, |app| a
                 "birth_names",
                 "birth_place",
                 "email",
-                "first_names",
-                "own_words",
-                "phone"
-            ]),
-            "{role}"
+                "first_names"
+            ])
         );
-        assert_eq!(reads[0]["role"], role);
+
+        // The evidence export: security gets the sealed texts (and the export is journalled), an
+        // agent gets a chain that verifies without them.
+        let evidence: Value = app
+            .get_as(
+                &app.keys.security,
+                &format!("/api/v1/tickets/{id}/evidence"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(evidence["verification"]["valid"], true);
+        let journal = journal_of(&app, &id).await;
+        assert!(
+            journal
+                .iter()
+                .any(|e| e["action"] == "evidence_export" && e["role"] == "security"),
+            "{journal:?}"
+        );
+        let evidence: Value = app
+            .get_as(&app.keys.agent, &format!("/api/v1/tickets/{id}/evidence"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(evidence["verification"]["valid"], true);
+        assert_eq!(evidence["sealed_texts"], json!([]));
+
+        // Only admin and dpo read the journal; it verifies.
+        let response = app
+            .get_as(&app.keys.security, "/api/v1/access-journal")
+            .await;
+        assert_problem(response, 403).await;
+        let verification: Value = app
+            .get_as(&app.keys.admin, "/api/v1/access-journal/verification")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(verification["valid"], true, "{verification}");
     }
-
-    // Other staff: masked, never the values; nothing to journal.
-    for (key, role) in [
-        (&app.keys.agent, "agent"),
-        (&app.keys.engineer, "engineer"),
-        (&app.keys.admin, "admin"),
-        (&app.keys.dpo, "dpo"),
-    ] {
-        let (ticket, _) = app.ticket(key, &id).await;
-        let victim = &ticket["user_usurpation"]["victim"];
-        let shown = victim.to_string();
-        for value in values(&VICTIM) {
-            assert!(!shown.contains(value), "{role} sees {value}: {shown}");
-        }
-        assert_eq!(victim["birth_names"], format!("Q{}", "•".repeat(11)), "{role}");
-        assert_eq!(victim["email"], "p•••@exemple-victime.fr", "{role}");
-        assert_eq!(victim["phone"], "•• •• •• •• 04", "{role}");
-        assert_eq!(victim["birth_year"], 1971, "{role}");
-        assert!(victim.get("birth_date").is_none(), "{role}");
-        assert_eq!(victim["masked_fields"].as_array().unwrap().len(), 7, "{role}");
-        assert!(reads_by(&journal_of(&app, &id).await, role).is_empty(), "{role}");
-    }
-
-    // Lists are masked for everyone, security included.
-    let response = app
-        .get_as(&app.keys.security, "/api/v1/tickets?kind=user_usurpation")
-        .await;
-    let list: Value = response.json().await.unwrap();
-    let listed = list["items"][0]["user_usurpation"]["victim"].to_string();
-    assert!(!listed.contains(VICTIM.birth_names), "{listed}");
-
-    // The identity provider (its own report, not yet confirmed) sees nothing of the victim; other
-    // partners do not see the ticket.
-    let (ticket, _) = app.ticket(&idp, &id).await;
-    assert!(ticket["user_usurpation"].get("victim").is_none(), "{ticket}");
-    let response = app
-        .get_as(&app.keys.other_partner, &format!("/api/v1/tickets/{id}"))
-        .await;
-    assert_eq!(response.status(), 404);
-
-    // Once security confirmed the report, the identity provider sees what finds the account.
-    let (_, etag) = app.ticket(&app.keys.security, &id).await;
-    let (_, etag) = app
-        .command_ok(&app.keys.security, &id, "acknowledge", &etag, &json!({}))
-        .await;
-    app.command_ok(
-        &app.keys.security,
-        &id,
-        "qualify",
-        &etag,
-        &json!({"outcome": "confirmed"}),
-    )
-    .await;
-    let (ticket, _) = app.ticket(&idp, &id).await;
-    let victim = &ticket["user_usurpation"]["victim"];
-    assert_eq!(victim["birth_names"], VICTIM.birth_names);
-    assert_eq!(victim["first_names"], VICTIM.first_names);
-    assert_eq!(victim["birth_date"], "1971-03-09");
-    assert_eq!(victim["birth_place"], VICTIM.birth_place);
-    assert_eq!(victim["email"], VICTIM.email);
-    assert!(victim.get("phone").is_none(), "{victim}");
-    assert!(victim.get("description").is_none(), "{victim}");
-    let journal = journal_of(&app, &id).await;
-    let reads = reads_by(&journal, "partner key idp-main");
-    assert_eq!(reads.len(), 1, "{journal:?}");
-    assert_eq!(
-        reads[0]["organisation_id"],
-        json!(app.identity_provider.0)
-    );
-    assert_eq!(
-        reads[0]["fields"],
-        json!([
-            "birth_date",
-            "birth_names",
-            "birth_place",
-            "email",
-            "first_names"
-        ])
-    );
-
-    // The evidence export: security gets the sealed texts (and the export is journalled), an
-    // agent gets a chain that verifies without them.
-    let evidence: Value = app
-        .get_as(&app.keys.security, &format!("/api/v1/tickets/{id}/evidence"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(evidence["verification"]["valid"], true);
-    let journal = journal_of(&app, &id).await;
-    assert!(
-        journal
-            .iter()
-            .any(|e| e["action"] == "evidence_export" && e["role"] == "security"),
-        "{journal:?}"
-    );
-    let evidence: Value = app
-        .get_as(&app.keys.agent, &format!("/api/v1/tickets/{id}/evidence"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(evidence["verification"]["valid"], true);
-    assert_eq!(evidence["sealed_texts"], json!([]));
-
-    // Only admin and dpo read the journal; it verifies.
-    let response = app
-        .get_as(&app.keys.security, "/api/v1/access-journal")
-        .await;
-    assert_problem(response, 403).await;
-    let verification: Value = app
-        .get_as(&app.keys.admin, "/api/v1/access-journal/verification")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(verification["valid"], true, "{verification}");
-});
+);
 
 /// Ends a ticket: security cancels it as spam (an ended case is due for anonymisation after its
 /// retention).
@@ -365,8 +382,8 @@ fn database_bytes(app: &TestApp) -> Vec<u8> {
             bytes
         }
         Backend::Postgres => {
-            let bin = std::env::var("PG_BIN")
-                .unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".to_owned());
+            let bin =
+                std::env::var("PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".to_owned());
             let output = std::process::Command::new(format!("{bin}/pg_dump"))
                 .arg(format!("--dbname={url}"))
                 .output()
@@ -466,7 +483,10 @@ async fn retention_erases_every_copy_but_a_held_case(backend: Backend) {
     assert_eq!(report.failed, 0);
 
     assert_eq!(found(&database_bytes(&app), &VICTIM), Vec::<&str>::new());
-    assert_eq!(found(&mail_bytes(mail_dir.path()), &VICTIM), Vec::<&str>::new());
+    assert_eq!(
+        found(&mail_bytes(mail_dir.path()), &VICTIM),
+        Vec::<&str>::new()
+    );
     // The held case keeps all of it.
     assert_eq!(found(&database_bytes(&app), &HELD).len(), 7);
     let (ticket, _) = app.ticket(&app.keys.security, &held).await;
@@ -477,7 +497,10 @@ async fn retention_erases_every_copy_but_a_held_case(backend: Backend) {
 
     // The anonymised ticket's evidence still verifies; its texts read `[anonymised]`.
     let evidence: Value = app
-        .get_as(&app.keys.security, &format!("/api/v1/tickets/{gone}/evidence"))
+        .get_as(
+            &app.keys.security,
+            &format!("/api/v1/tickets/{gone}/evidence"),
+        )
         .await
         .json()
         .await
@@ -485,7 +508,10 @@ async fn retention_erases_every_copy_but_a_held_case(backend: Backend) {
     assert_eq!(evidence["verification"]["valid"], true, "{evidence}");
     assert_eq!(evidence["sealed_texts"], json!([]));
     let (ticket, _) = app.ticket(&app.keys.security, &gone).await;
-    assert!(ticket["user_usurpation"].get("victim").is_none(), "{ticket}");
+    assert!(
+        ticket["user_usurpation"].get("victim").is_none(),
+        "{ticket}"
+    );
     // The anonymisation is in the journal, which still verifies.
     let journal = journal_of(&app, &gone).await;
     assert!(journal.iter().any(|e| e["action"] == "anonymised"));
@@ -508,135 +534,141 @@ async fn retention_erases_every_copy_but_a_held_case_postgres() {
     retention_erases_every_copy_but_a_held_case(Backend::Postgres).await;
 }
 
-e2e_test!(a_person_gets_all_their_data_then_has_it_erased, |app| async move {
-    let idp = identity_provider_key(&app).await;
-    let first = report_as_identity_provider(&app, &idp, &VICTIM).await;
-    let (second, _) = report_as_victim(&app, &VICTIM).await;
-    victim_writes(&app, &second, VICTIM.reply).await;
-    let (other, _) = report_as_victim(&app, &HELD).await;
+e2e_test!(
+    a_person_gets_all_their_data_then_has_it_erased,
+    |app| async move {
+        let idp = identity_provider_key(&app).await;
+        let first = report_as_identity_provider(&app, &idp, &VICTIM).await;
+        let (second, _) = report_as_victim(&app, &VICTIM).await;
+        victim_writes(&app, &second, VICTIM.reply).await;
+        let (other, _) = report_as_victim(&app, &HELD).await;
 
-    // Access: every ticket of the person (matched without case), none of anyone else's.
-    let response = app
-        .post_as(
-            &app.keys.dpo,
-            "/api/v1/data-subject-requests/access",
-            &json!({"email": VICTIM.email.to_uppercase()}),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    assert!(
-        response
-            .headers()
-            .get("Content-Disposition")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("attachment")
-    );
-    let export: Value = response.json().await.unwrap();
-    let ids: Vec<&str> = export["tickets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["ticket"]["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids.len(), 2, "{export}");
-    assert!(ids.contains(&first.as_str()) && ids.contains(&second.as_str()));
-    let text = export.to_string();
-    assert!(text.contains(VICTIM.reply), "their own words are in it");
-    assert!(!text.contains(HELD.birth_names));
-    for id in [&first, &second] {
+        // Access: every ticket of the person (matched without case), none of anyone else's.
+        let response = app
+            .post_as(
+                &app.keys.dpo,
+                "/api/v1/data-subject-requests/access",
+                &json!({"email": VICTIM.email.to_uppercase()}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
         assert!(
-            journal_of(&app, id)
-                .await
-                .iter()
-                .any(|e| e["action"] == "subject_access" && e["role"] == "dpo")
+            response
+                .headers()
+                .get("Content-Disposition")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
         );
-    }
+        let export: Value = response.json().await.unwrap();
+        let ids: Vec<&str> = export["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["ticket"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 2, "{export}");
+        assert!(ids.contains(&first.as_str()) && ids.contains(&second.as_str()));
+        let text = export.to_string();
+        assert!(text.contains(VICTIM.reply), "their own words are in it");
+        assert!(!text.contains(HELD.birth_names));
+        for id in [&first, &second] {
+            assert!(
+                journal_of(&app, id)
+                    .await
+                    .iter()
+                    .any(|e| e["action"] == "subject_access" && e["role"] == "dpo")
+            );
+        }
 
-    // Erasure: a legal hold on the first ticket keeps it; the second is erased.
-    let response = app
-        .client
-        .put(app.url(&format!("/api/v1/tickets/{first}/legal-hold")))
-        .bearer_auth(&app.keys.dpo)
-        .json(&json!({"reason": "Plainte en cours"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let response = app
-        .post_as(
-            &app.keys.admin,
-            "/api/v1/data-subject-requests/erasure",
-            &json!({"email": VICTIM.email}),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    let erasure: Value = response.json().await.unwrap();
-    assert_eq!(erasure["erased"], json!([second]));
-    assert_eq!(erasure["held"], json!([first]));
-    let (ticket, _) = app.ticket(&app.keys.security, &first).await;
-    assert_eq!(
-        ticket["user_usurpation"]["victim"]["birth_names"],
-        VICTIM.birth_names
-    );
+        // Erasure: a legal hold on the first ticket keeps it; the second is erased.
+        let response = app
+            .client
+            .put(app.url(&format!("/api/v1/tickets/{first}/legal-hold")))
+            .bearer_auth(&app.keys.dpo)
+            .json(&json!({"reason": "Plainte en cours"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let response = app
+            .post_as(
+                &app.keys.admin,
+                "/api/v1/data-subject-requests/erasure",
+                &json!({"email": VICTIM.email}),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let erasure: Value = response.json().await.unwrap();
+        assert_eq!(erasure["erased"], json!([second]));
+        assert_eq!(erasure["held"], json!([first]));
+        let (ticket, _) = app.ticket(&app.keys.security, &first).await;
+        assert_eq!(
+            ticket["user_usurpation"]["victim"]["birth_names"],
+            VICTIM.birth_names
+        );
 
-    // Once the hold is lifted, a second request leaves none of their data.
-    let response = app
-        .client
-        .delete(app.url(&format!("/api/v1/tickets/{first}/legal-hold")))
-        .bearer_auth(&app.keys.supervisor)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
-    let erasure: Value = app
-        .post_as(
-            &app.keys.dpo,
-            "/api/v1/data-subject-requests/erasure",
-            &json!({"email": VICTIM.email}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(erasure["erased"], json!([first]));
-    let export: Value = app
-        .post_as(
-            &app.keys.dpo,
-            "/api/v1/data-subject-requests/access",
-            &json!({"email": VICTIM.email}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(export["tickets"], json!([]));
-    for id in [&first, &second] {
-        let (ticket, _) = app.ticket(&app.keys.security, id).await;
-        let shown = ticket.to_string();
-        let events: Value = app
-            .get_as(&app.keys.security, &format!("/api/v1/tickets/{id}/events"))
+        // Once the hold is lifted, a second request leaves none of their data.
+        let response = app
+            .client
+            .delete(app.url(&format!("/api/v1/tickets/{first}/legal-hold")))
+            .bearer_auth(&app.keys.supervisor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204);
+        let erasure: Value = app
+            .post_as(
+                &app.keys.dpo,
+                "/api/v1/data-subject-requests/erasure",
+                &json!({"email": VICTIM.email}),
+            )
             .await
             .json()
             .await
             .unwrap();
-        let shown = format!("{shown}{events}");
-        for value in values(&VICTIM) {
-            assert!(!shown.contains(value), "{value} left in {id}");
+        assert_eq!(erasure["erased"], json!([first]));
+        let export: Value = app
+            .post_as(
+                &app.keys.dpo,
+                "/api/v1/data-subject-requests/access",
+                &json!({"email": VICTIM.email}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(export["tickets"], json!([]));
+        for id in [&first, &second] {
+            let (ticket, _) = app.ticket(&app.keys.security, id).await;
+            let shown = ticket.to_string();
+            let events: Value = app
+                .get_as(&app.keys.security, &format!("/api/v1/tickets/{id}/events"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            let shown = format!("{shown}{events}");
+            for value in values(&VICTIM) {
+                assert!(!shown.contains(value), "{value} left in {id}");
+            }
         }
+        // Someone else's ticket is untouched.
+        let (ticket, _) = app.ticket(&app.keys.security, &other).await;
+        assert_eq!(
+            ticket["user_usurpation"]["victim"]["birth_names"],
+            HELD.birth_names
+        );
+        let journal: Value = app
+            .get_as(
+                &app.keys.dpo,
+                "/api/v1/access-journal?action=subject_erasure",
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(journal["items"].as_array().unwrap().len(), 2);
     }
-    // Someone else's ticket is untouched.
-    let (ticket, _) = app.ticket(&app.keys.security, &other).await;
-    assert_eq!(
-        ticket["user_usurpation"]["victim"]["birth_names"],
-        HELD.birth_names
-    );
-    let journal: Value = app
-        .get_as(&app.keys.dpo, "/api/v1/access-journal?action=subject_erasure")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(journal["items"].as_array().unwrap().len(), 2);
-});
+);

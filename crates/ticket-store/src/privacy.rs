@@ -376,13 +376,11 @@ impl DatabaseEraser {
                         outbox::Column::LastError,
                         Expr::value("the ticket's personal data was anonymised before delivery"),
                     )
-                    .col_expr(
-                        outbox::Column::ClaimedUntil,
-                        Expr::value(Option::<DateTime<Utc>>::None),
-                    )
                     .col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
                     .filter(outbox::Column::TicketId.eq(id.0))
-                    .filter(outbox::Column::Status.is_in(["pending", "uncertain", "sending"]))
+                    // A mail being sent is left to its worker's lease protocol: it already holds
+                    // the rendered message.
+                    .filter(outbox::Column::Status.is_in(["pending", "uncertain"]))
                     .exec(txn)
                     .await?;
             }
