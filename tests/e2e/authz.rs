@@ -33,12 +33,13 @@ use ticket_store::registry::{
 };
 
 /// The callers, in the order of each row's statuses.
-const CALLERS: [&str; 8] = [
+const CALLERS: [&str; 9] = [
     "agent",
     "engineer",
     "security",
     "supervisor",
     "admin",
+    "dpo",
     "partner",
     "other_partner",
     "no key",
@@ -65,6 +66,8 @@ enum Fixture {
     FailedMail,
     /// A member of the staff directory made for the row, without keys (`{handle}`).
     StaffMember,
+    /// An incident under a legal hold (`{id}`).
+    HeldTicket,
 }
 
 /// The kind and state of a ticket fixture.
@@ -101,7 +104,7 @@ struct Row {
     /// A JSON body, placeholders not yet filled in.
     body: Option<&'static str>,
     /// Status per caller, in the order of [`CALLERS`].
-    expect: [u16; 8],
+    expect: [u16; 9],
 }
 
 const fn row(
@@ -109,7 +112,7 @@ const fn row(
     path: &'static str,
     fixture: Fixture,
     body: Option<&'static str>,
-    expect: [u16; 8],
+    expect: [u16; 9],
 ) -> Row {
     Row {
         method,
@@ -120,7 +123,8 @@ const fn row(
     }
 }
 
-/// Statuses for: agent, engineer, security, supervisor, admin, partner, other_partner, no key.
+/// Statuses for: agent, engineer, security, supervisor, admin, dpo, partner, other_partner, no key.
+/// `dpo` reads tickets (masked) like admin, and administers nothing.
 const TABLE: &[Row] = &[
     // Operations.
     row(
@@ -128,14 +132,14 @@ const TABLE: &[Row] = &[
         "/healthz",
         Nothing,
         None,
-        [200, 200, 200, 200, 200, 200, 200, 200],
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     row(
         "GET",
         "/readyz",
         Nothing,
         None,
-        [200, 200, 200, 200, 200, 200, 200, 200],
+        [200, 200, 200, 200, 200, 200, 200, 200, 200],
     ),
     // Declarations: any staff but admin; a partner for its own organisation only.
     row(
@@ -145,7 +149,7 @@ const TABLE: &[Row] = &[
         Some(
             r#"{"title": "Panne", "started_at": "2026-11-23T08:30:00Z", "impact": "Connexion impossible", "organisation_id": "{partner}"}"#,
         ),
-        [201, 201, 201, 201, 403, 201, 403, 401],
+        [201, 201, 201, 201, 403, 403, 201, 403, 401],
     ),
     row(
         "POST",
@@ -154,7 +158,7 @@ const TABLE: &[Row] = &[
         Some(
             r#"{"kind": "partner_usurpation", "title": "Hameçonnage", "partner_id": "{partner}", "detected_by": "partner", "description": "Un faux site imite le service"}"#,
         ),
-        [201, 201, 201, 201, 403, 201, 403, 401],
+        [201, 201, 201, 201, 403, 403, 201, 403, 401],
     ),
     row(
         "POST",
@@ -163,7 +167,7 @@ const TABLE: &[Row] = &[
         Some(
             r#"{"title": "Inscription", "question": "Comment rejoindre la fédération ?", "organisation_id": "{partner}"}"#,
         ),
-        [201, 201, 201, 201, 403, 201, 403, 401],
+        [201, 201, 201, 201, 403, 403, 201, 403, 401],
     ),
     // Reading tickets: every staff role; a partner its own organisation's.
     row(
@@ -171,35 +175,35 @@ const TABLE: &[Row] = &[
         "/api/v1/tickets",
         Nothing,
         None,
-        [200, 200, 200, 200, 200, 200, 200, 401],
+        [200, 200, 200, 200, 200, 200, 200, 200, 401],
     ),
     row(
         "GET",
         "/api/v1/tickets/{id}",
         Ticket(Incident),
         None,
-        [200, 200, 200, 200, 200, 200, 404, 401],
+        [200, 200, 200, 200, 200, 200, 200, 404, 401],
     ),
     row(
         "GET",
         "/api/v1/tickets/{id}/events",
         Ticket(Incident),
         None,
-        [200, 200, 200, 200, 200, 200, 404, 401],
+        [200, 200, 200, 200, 200, 200, 200, 404, 401],
     ),
     row(
         "GET",
         "/api/v1/tickets/{id}/evidence",
         Ticket(Incident),
         None,
-        [200, 200, 200, 200, 200, 403, 403, 401],
+        [200, 200, 200, 200, 200, 200, 403, 403, 401],
     ),
     row(
         "GET",
         "/api/v1/tickets/{id}/clock",
         Ticket(Incident),
         None,
-        [200, 200, 200, 200, 200, 200, 404, 401],
+        [200, 200, 200, 200, 200, 200, 200, 404, 401],
     ),
     // Handling: staff who handle tickets (not admin); partners comment on their own tickets.
     row(
@@ -207,49 +211,49 @@ const TABLE: &[Row] = &[
         "/api/v1/tickets/{id}/acknowledge",
         Ticket(Incident),
         Some(r#"{"note": "Pris en compte"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/assign",
         Ticket(Incident),
         Some(r#"{"assignee": "alice"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/priority",
         Ticket(Incident),
         Some(r#"{"priority": "mineure", "reason": "Impact limité"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/comments",
         Ticket(Incident),
         Some(r#"{"body": "Une précision"}"#),
-        [200, 200, 200, 200, 403, 200, 404, 401],
+        [200, 200, 200, 200, 403, 403, 200, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/escalate",
         Ticket(Incident),
         Some(r#"{"reason": "Il faut un développeur"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/wait-for-reporter",
         Ticket(AcknowledgedIncident),
         Some(r#"{"question": "Depuis quand ?"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/resolve",
         Ticket(AcknowledgedIncident),
         Some(r#"{"summary": "Certificat renouvelé"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     // The reporter's own answers to a resolution.
     row(
@@ -257,14 +261,14 @@ const TABLE: &[Row] = &[
         "/api/v1/tickets/{id}/confirm-resolution",
         Ticket(ResolvedIncident),
         None,
-        [403, 403, 403, 403, 403, 200, 404, 401],
+        [403, 403, 403, 403, 403, 403, 200, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/reject-resolution",
         Ticket(ResolvedIncident),
         Some(r#"{"reason": "Toujours en panne"}"#),
-        [403, 403, 403, 403, 403, 200, 404, 401],
+        [403, 403, 403, 403, 403, 403, 200, 404, 401],
     ),
     // Security handling: security, or a supervisor; the waiver is security's alone.
     row(
@@ -272,21 +276,21 @@ const TABLE: &[Row] = &[
         "/api/v1/tickets/{id}/qualify",
         Ticket(AcknowledgedUserUsurpation),
         Some(r#"{"outcome": "confirmed"}"#),
-        [403, 403, 200, 200, 403, 403, 404, 401],
+        [403, 403, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/organisations-notified",
         Ticket(UserUsurpation),
         Some(r#"{"organisation_id": "{identity_provider}"}"#),
-        [403, 403, 200, 200, 403, 403, 404, 401],
+        [403, 403, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/concerned-organisations",
         Ticket(UserUsurpation),
         Some(r#"{"organisation_id": "{partner}", "role": "service_provider"}"#),
-        [403, 403, 200, 200, 403, 403, 404, 401],
+        [403, 403, 200, 200, 403, 403, 403, 404, 401],
     ),
     // Staff record what the reporter said on the phone.
     row(
@@ -294,28 +298,28 @@ const TABLE: &[Row] = &[
         "/api/v1/tickets/{id}/record-reporter-answered",
         Ticket(WaitingIncident),
         Some(r#"{"note": "Réponse par téléphone : Firefox"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/record-not-fixed",
         Ticket(ResolvedIncident),
         Some(r#"{"note": "Au téléphone : toujours en panne"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/credentials-revoked",
         Ticket(PartnerUsurpation),
         Some(r#"{"note": "Secret client renouvelé"}"#),
-        [403, 403, 200, 200, 403, 403, 404, 401],
+        [403, 403, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/revocation-waiver",
         Ticket(PartnerUsurpation),
         Some(r#"{"note": "Aucun secret en cause"}"#),
-        [403, 403, 200, 403, 403, 403, 404, 401],
+        [403, 403, 200, 403, 403, 403, 403, 404, 401],
     ),
     // Ending a ticket: handlers; reopening: handlers and the reporter.
     row(
@@ -323,21 +327,21 @@ const TABLE: &[Row] = &[
         "/api/v1/tickets/{id}/close",
         Ticket(Incident),
         Some(r#"{"reason": "mutual_agreement", "note": "Clôture convenue par téléphone"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/reopen",
         Ticket(ClosedIncident),
         Some(r#"{"reason": "Toujours en panne"}"#),
-        [200, 200, 200, 200, 403, 200, 404, 401],
+        [200, 200, 200, 200, 403, 403, 200, 404, 401],
     ),
     row(
         "POST",
         "/api/v1/tickets/{id}/cancel",
         Ticket(Incident),
         Some(r#"{"reason": "spam"}"#),
-        [200, 200, 200, 200, 403, 403, 404, 401],
+        [200, 200, 200, 200, 403, 403, 403, 404, 401],
     ),
     // The registry: staff read it all, a partner its own organisation; admins change it.
     row(
@@ -345,35 +349,35 @@ const TABLE: &[Row] = &[
         "/api/v1/organisations",
         Nothing,
         None,
-        [200, 200, 200, 200, 200, 200, 200, 401],
+        [200, 200, 200, 200, 200, 200, 200, 200, 401],
     ),
     row(
         "POST",
         "/api/v1/organisations",
         Nothing,
         Some(r#"{"name": "Organisation {n}", "roles": ["service_provider"]}"#),
-        [403, 403, 403, 403, 201, 403, 403, 401],
+        [403, 403, 403, 403, 201, 403, 403, 403, 401],
     ),
     row(
         "GET",
         "/api/v1/organisations/{id}",
         PartnerOrganisation,
         None,
-        [200, 200, 200, 200, 200, 200, 404, 401],
+        [200, 200, 200, 200, 200, 200, 200, 404, 401],
     ),
     row(
         "PATCH",
         "/api/v1/organisations/{id}",
         Organisation,
         Some(r#"{"roles": ["identity_provider"]}"#),
-        [403, 403, 403, 403, 200, 403, 403, 401],
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
     row(
         "DELETE",
         "/api/v1/organisations/{id}",
         Organisation,
         None,
-        [403, 403, 403, 403, 204, 403, 403, 401],
+        [403, 403, 403, 403, 204, 403, 403, 403, 401],
     ),
     row(
         "POST",
@@ -382,14 +386,14 @@ const TABLE: &[Row] = &[
         Some(
             r#"{"name": "Portail", "availability": "24/7", "minimum_assurance_level": "substantial"}"#,
         ),
-        [403, 403, 403, 403, 201, 403, 403, 401],
+        [403, 403, 403, 403, 201, 403, 403, 403, 401],
     ),
     row(
         "DELETE",
         "/api/v1/organisations/{id}/services/{service_id}",
         Service,
         None,
-        [403, 403, 403, 403, 204, 403, 403, 401],
+        [403, 403, 403, 403, 204, 403, 403, 403, 401],
     ),
     row(
         "POST",
@@ -398,14 +402,14 @@ const TABLE: &[Row] = &[
         Some(
             r#"{"name": "Support", "function": "Niveau 2", "email": "support@organisation.example"}"#,
         ),
-        [403, 403, 403, 403, 201, 403, 403, 401],
+        [403, 403, 403, 403, 201, 403, 403, 403, 401],
     ),
     row(
         "DELETE",
         "/api/v1/organisations/{id}/contacts/{contact_id}",
         Contact,
         None,
-        [403, 403, 403, 403, 204, 403, 403, 401],
+        [403, 403, 403, 403, 204, 403, 403, 403, 401],
     ),
     // The public report: no key needed, a key changes nothing. Each call has its own email
     // address (3 reports per address a day); the 8 calls stay under the 10 per client address.
@@ -416,7 +420,7 @@ const TABLE: &[Row] = &[
         Some(
             r#"{"birth_names": "Martin", "first_names": "Claire", "birth_date": "1980-04-12", "birth_place": "Tours", "email": "usager-{n}@example.fr", "description": "Quelqu'un s'est connecté à mon compte", "consent": true}"#,
         ),
-        [201, 201, 201, 201, 201, 201, 201, 201],
+        [201, 201, 201, 201, 201, 201, 201, 201, 201],
     ),
     // API keys: admins only.
     row(
@@ -424,28 +428,28 @@ const TABLE: &[Row] = &[
         "/api/v1/api-keys",
         Nothing,
         None,
-        [403, 403, 403, 403, 200, 403, 403, 401],
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
     row(
         "POST",
         "/api/v1/api-keys",
         Nothing,
         Some(r#"{"name": "spare-{n}", "role": "agent"}"#),
-        [403, 403, 403, 403, 201, 403, 403, 401],
+        [403, 403, 403, 403, 201, 403, 403, 403, 401],
     ),
     row(
         "GET",
         "/api/v1/api-keys/{id}",
         ApiKey,
         None,
-        [403, 403, 403, 403, 200, 403, 403, 401],
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
     row(
         "POST",
         "/api/v1/api-keys/{id}/revoke",
         ApiKey,
         None,
-        [403, 403, 403, 403, 200, 403, 403, 401],
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
     // The triage desk's queue counts: every caller (a partner counts its own tickets).
     row(
@@ -453,7 +457,7 @@ const TABLE: &[Row] = &[
         "/api/v1/queues",
         Nothing,
         None,
-        [200, 200, 200, 200, 200, 200, 200, 401],
+        [200, 200, 200, 200, 200, 200, 200, 200, 401],
     ),
     // The staff directory: staff read it (to assign), admins manage it.
     row(
@@ -461,35 +465,35 @@ const TABLE: &[Row] = &[
         "/api/v1/staff",
         Nothing,
         None,
-        [200, 200, 200, 200, 200, 403, 403, 401],
+        [200, 200, 200, 200, 200, 200, 403, 403, 401],
     ),
     row(
         "POST",
         "/api/v1/staff",
         Nothing,
         Some(r#"{"handle": "member-{n}", "email": "member-{n}@staff.example.fr"}"#),
-        [403, 403, 403, 403, 201, 403, 403, 401],
+        [403, 403, 403, 403, 201, 403, 403, 403, 401],
     ),
     row(
         "GET",
         "/api/v1/staff/{handle}",
         StaffMember,
         None,
-        [200, 200, 200, 200, 200, 403, 403, 401],
+        [200, 200, 200, 200, 200, 200, 403, 403, 401],
     ),
     row(
         "PUT",
         "/api/v1/staff/{handle}",
         StaffMember,
         Some(r#"{"email": "changed-{n}@staff.example.fr"}"#),
-        [403, 403, 403, 403, 200, 403, 403, 401],
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
     row(
         "DELETE",
         "/api/v1/staff/{handle}",
         StaffMember,
         None,
-        [403, 403, 403, 403, 204, 403, 403, 401],
+        [403, 403, 403, 403, 204, 403, 403, 403, 401],
     ),
     // The mail outbox: admins only.
     row(
@@ -497,28 +501,79 @@ const TABLE: &[Row] = &[
         "/api/v1/mails",
         Nothing,
         None,
-        [403, 403, 403, 403, 200, 403, 403, 401],
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
     row(
         "GET",
         "/api/v1/mails/{id}",
         FailedMail,
         None,
-        [403, 403, 403, 403, 200, 403, 403, 401],
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
     row(
         "POST",
         "/api/v1/mails/{id}/retry",
         FailedMail,
         None,
-        [403, 403, 403, 403, 200, 403, 403, 401],
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
     row(
         "POST",
         "/api/v1/mails/retry-uncertain",
         Nothing,
         None,
-        [403, 403, 403, 403, 200, 403, 403, 401],
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
+    ),
+    // Privacy: the access journal and data subjects' requests for admin and dpo; legal holds
+    // for security, supervisor and dpo (refused by role before the ticket is looked up).
+    row(
+        "GET",
+        "/api/v1/access-journal",
+        Nothing,
+        None,
+        [403, 403, 403, 403, 200, 200, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/access-journal/verification",
+        Nothing,
+        None,
+        [403, 403, 403, 403, 200, 200, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/tickets/{id}/legal-hold",
+        HeldTicket,
+        None,
+        [403, 403, 200, 200, 403, 200, 403, 403, 401],
+    ),
+    row(
+        "PUT",
+        "/api/v1/tickets/{id}/legal-hold",
+        Ticket(Incident),
+        Some(r#"{"reason": "Réquisition judiciaire {n}"}"#),
+        [403, 403, 200, 200, 403, 200, 403, 403, 401],
+    ),
+    row(
+        "DELETE",
+        "/api/v1/tickets/{id}/legal-hold",
+        HeldTicket,
+        None,
+        [403, 403, 204, 204, 403, 204, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/data-subject-requests/access",
+        Nothing,
+        Some(r#"{"email": "personne-{n}@example.fr"}"#),
+        [403, 403, 403, 403, 200, 200, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/data-subject-requests/erasure",
+        Nothing,
+        Some(r#"{"email": "personne-{n}@example.fr"}"#),
+        [403, 403, 403, 403, 200, 200, 403, 403, 401],
     ),
 ];
 
@@ -684,6 +739,19 @@ async fn prepare(app: &TestApp, fixture: Fixture, n: usize) -> Target {
                 .unwrap();
             target(handle.to_string(), None)
         }
+        HeldTicket => {
+            let id = ticket(app, Incident).await;
+            let ticket_id = ticket_domain::values::TicketId(id.parse().unwrap());
+            let security = ticket_domain::Actor::staff(
+                ticket_domain::values::StaffHandle::sanitised("security"),
+                Role::Security,
+            );
+            app.store
+                .set_legal_hold(ticket_id, &security, None, "Enquête", start_instant())
+                .await
+                .unwrap();
+            target(id, None)
+        }
     }
 }
 
@@ -793,12 +861,13 @@ async fn every_operation_answers_every_caller_as_the_table_says() {
     );
 
     let keys = app.keys.clone();
-    let callers: [Option<&str>; 8] = [
+    let callers: [Option<&str>; 9] = [
         Some(&keys.agent),
         Some(&keys.engineer),
         Some(&keys.security),
         Some(&keys.supervisor),
         Some(&keys.admin),
+        Some(&keys.dpo),
         Some(&keys.partner),
         Some(&keys.other_partner),
         None,

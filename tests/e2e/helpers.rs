@@ -46,6 +46,7 @@ pub struct Keys {
     pub security: String,
     pub supervisor: String,
     pub admin: String,
+    pub dpo: String,
     pub partner: String,
     pub other_partner: String,
 }
@@ -58,6 +59,7 @@ impl Keys {
             Role::Security => &self.security,
             Role::Supervisor => &self.supervisor,
             Role::Admin => &self.admin,
+            Role::Dpo => &self.dpo,
         }
     }
 }
@@ -212,6 +214,7 @@ pub async fn spawn_app_with(
         security: staff_key(Role::Security).await,
         supervisor: staff_key(Role::Supervisor).await,
         admin: staff_key(Role::Admin).await,
+        dpo: staff_key(Role::Dpo).await,
         partner: partner_key(partner, "partner-main").await,
         other_partner: partner_key(other_partner, "other-main").await,
     };
@@ -262,6 +265,11 @@ macro_rules! e2e_test {
 }
 
 impl TestApp {
+    /// The test's database (its URL and backend), to look at its bytes.
+    pub fn database(&self) -> &TestDatabase {
+        &self._database
+    }
+
     /// Moves the test's clock to `now` and runs a sweeper pass.
     pub async fn sweep_at(&self, now: DateTime<Utc>) {
         self.clock.set(now);

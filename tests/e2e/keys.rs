@@ -123,8 +123,8 @@ e2e_test!(
         let list: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(list["next_cursor"], Value::Null);
         let items = list["items"].as_array().unwrap();
-        // The seven keys of the harness and this one, newest first.
-        assert_eq!(items.len(), 8, "{list}");
+        // The eight keys of the harness and this one, newest first.
+        assert_eq!(items.len(), 9, "{list}");
         assert_eq!(items[0]["id"], id.as_str());
         assert_eq!(items[0]["prefix"].as_str().unwrap(), &secret[..12]);
         assert!(items[0]["last_used_at"].is_string(), "{}", items[0]);
@@ -201,6 +201,7 @@ e2e_test!(only_admins_manage_keys, |app| async move {
         &keys.engineer,
         &keys.security,
         &keys.supervisor,
+        &keys.dpo,
         &keys.partner,
     ] {
         for response in [
@@ -226,7 +227,7 @@ e2e_test!(only_admins_manage_keys, |app| async move {
     .await;
     assert_eq!(read["revoked_at"], Value::Null);
     let list = json_of(app.get_as(&keys.admin, "/api/v1/api-keys").await, 200).await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 8);
+    assert_eq!(list["items"].as_array().unwrap().len(), 9);
 });
 
 e2e_test!(
@@ -292,7 +293,7 @@ e2e_test!(
         let list = json_of(app.get_as(&app.keys.admin, "/api/v1/api-keys").await, 200).await;
         assert_eq!(
             list["items"].as_array().unwrap().len(),
-            7,
+            8,
             "nothing created"
         );
     }

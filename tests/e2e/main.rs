@@ -11,6 +11,7 @@ mod keys;
 mod mail;
 mod openapi;
 mod operator_rules;
+mod privacy;
 mod public_form;
 mod registry;
 mod round_trips;

@@ -1,6 +1,7 @@
 //! How many times a request goes to the database (statements, and the `BEGIN`/`COMMIT` of its
 //! transactions), counted by the store: the round trips issue 17 wants few of. Each bound is the
-//! count measured when it was written; a change that needs more must say why here.
+//! count measured when it was written; a change that needs more must say why here. The search
+//! index (issue 11) added two to each write: its row is read, then upserted.
 
 use crate::e2e_test;
 use crate::helpers::*;
@@ -65,11 +66,11 @@ e2e_test!(
 
         eprintln!("round trips: create {create}, read {read}, list {list}, acknowledge {command}");
         assert!(
-            create <= 7,
+            create <= 9,
             "declaring an incident took {create} round trips"
         );
         assert!(read <= 3, "reading a ticket took {read} round trips");
         assert!(list <= 2, "a page of the list took {list} round trips");
-        assert!(command <= 9, "acknowledging took {command} round trips");
+        assert!(command <= 11, "acknowledging took {command} round trips");
     }
 );

@@ -6,6 +6,9 @@ use poem_openapi::{Enum, Object};
 use ticket_domain::Ticket;
 use ticket_domain::actor::Actor;
 use ticket_domain::kind::{KindData, Qualification};
+use ticket_domain::privacy::{
+    Disclosure, PersonalField, Purpose, disclosure, mask_email, mask_phone, mask_text, mask_word,
+};
 use ticket_domain::ticket::{Cancellation, Confirmation, CredentialsOutcome, ReporterOrigin};
 use uuid::Uuid;
 
@@ -128,7 +131,7 @@ mirror_enum!(
 );
 mirror_enum!(
     /// Role of a staff API key.
-    RoleDto <=> ticket_domain::Role { Agent, Engineer, Security, Supervisor, Admin }
+    RoleDto <=> ticket_domain::Role { Agent, Engineer, Security, Supervisor, Admin, Dpo }
 );
 mirror_enum!(
     /// What an organisation is in the trust sphere: `identity_provider` (identification and/or
@@ -211,7 +214,10 @@ pub struct PartnerUsurpationView {
     pub description: String,
 }
 
-/// The victim of a user usurpation: shown to staff only.
+/// The victim of a user usurpation, as far as the reader needs to know (rule "need-to-know"):
+/// `security` and `supervisor` read it in full; other staff masked (`D•••••`, `j•••@example.fr`,
+/// the birth year only); the identity provider holding the account, once the report is confirmed,
+/// the birth identity and email in full; other partners nothing. Lists are masked for everyone.
 #[derive(Debug, Clone, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct VictimView {
@@ -219,8 +225,10 @@ pub struct VictimView {
     pub birth_names: Option<String>,
     /// First names.
     pub first_names: Option<String>,
-    /// Birth date.
+    /// Birth date (in full only).
     pub birth_date: Option<NaiveDate>,
+    /// Birth year, when the birth date is masked.
+    pub birth_year: Option<i32>,
     /// Birth place.
     pub birth_place: Option<String>,
     /// Contact email.
@@ -229,6 +237,90 @@ pub struct VictimView {
     pub phone: Option<String>,
     /// The victim's account of what happened.
     pub description: Option<String>,
+    /// The fields shown masked, e.g. `birth_names`, `email`; empty when everything shown is in
+    /// full.
+    pub masked_fields: Vec<String>,
+}
+
+impl VictimView {
+    /// What `reader` may see of the victim of `ticket`; `None` when nothing.
+    fn of(ticket: &Ticket, reader: &Actor, purpose: Purpose) -> Option<Self> {
+        use chrono::Datelike as _;
+        let data = ticket.data.user_usurpation()?;
+        let see = |field| disclosure(reader, ticket, field, purpose);
+        let mut masked_fields = Vec::new();
+        let mut shown = false;
+        let mut pick = |field: PersonalField, value: Option<String>, mask: fn(&str) -> String| {
+            let value = value?;
+            match see(field) {
+                Disclosure::Full => {
+                    shown = true;
+                    Some(value)
+                }
+                Disclosure::Masked => {
+                    shown = true;
+                    masked_fields.push(field.name().to_owned());
+                    Some(mask(&value))
+                }
+                Disclosure::Hidden => None,
+            }
+        };
+        let victim = &data.victim;
+        let birth_names = pick(
+            PersonalField::BirthNames,
+            victim.birth_names.as_ref().map(|v| v.expose().clone()),
+            mask_word,
+        );
+        let first_names = pick(
+            PersonalField::FirstNames,
+            victim.first_names.as_ref().map(|v| v.expose().clone()),
+            mask_word,
+        );
+        let birth_place = pick(
+            PersonalField::BirthPlace,
+            victim.birth_place.as_ref().map(|v| v.expose().clone()),
+            mask_word,
+        );
+        let email = pick(
+            PersonalField::Email,
+            data.contact.email.as_ref().map(|e| e.expose().to_owned()),
+            mask_email,
+        );
+        let phone = pick(
+            PersonalField::Phone,
+            data.contact.phone.as_ref().map(|p| p.expose().to_owned()),
+            mask_phone,
+        );
+        let description = pick(
+            PersonalField::OwnWords,
+            data.description.as_ref().map(|v| v.expose().clone()),
+            mask_text,
+        );
+        let birth = victim.birth_date.as_ref().map(|d| *d.expose());
+        let (birth_date, birth_year) = match (birth, see(PersonalField::BirthDate)) {
+            (Some(date), Disclosure::Full) => {
+                shown = true;
+                (Some(date), None)
+            }
+            (Some(date), Disclosure::Masked) => {
+                shown = true;
+                masked_fields.push(PersonalField::BirthDate.name().to_owned());
+                (None, Some(date.year()))
+            }
+            _ => (None, None),
+        };
+        shown.then_some(VictimView {
+            birth_names,
+            first_names,
+            birth_date,
+            birth_year,
+            birth_place,
+            email,
+            phone,
+            description,
+            masked_fields,
+        })
+    }
 }
 
 /// User usurpation details.
@@ -253,7 +345,7 @@ pub struct UserUsurpationView {
     pub qualification: Option<String>,
     /// Why the report was found unfounded.
     pub qualification_explanation: Option<String>,
-    /// The victim's identity and contact; present for staff only.
+    /// The victim's identity and contact, as far as the reader needs to know; absent when nothing.
     pub victim: Option<VictimView>,
 }
 
@@ -544,9 +636,17 @@ impl DeadlinesView {
 }
 
 impl TicketView {
-    /// The ticket as `viewer` may see it: the victim's personal data is shown to staff only.
+    /// The ticket as `viewer` may see it when opening it (need-to-know: see [`VictimView`]).
     pub fn new(ticket: &Ticket, version: i64, viewer: &Actor) -> Self {
-        let staff = matches!(viewer, Actor::Staff { .. });
+        Self::with_purpose(ticket, version, viewer, Purpose::Read)
+    }
+
+    /// The ticket as `viewer` sees it in a list: personal data masked at best.
+    pub fn listed(ticket: &Ticket, version: i64, viewer: &Actor) -> Self {
+        Self::with_purpose(ticket, version, viewer, Purpose::List)
+    }
+
+    fn with_purpose(ticket: &Ticket, version: i64, viewer: &Actor, purpose: Purpose) -> Self {
         let reporter = match &ticket.reporter.origin {
             ReporterOrigin::Partner { organisation } => {
                 (ReporterTypeDto::Partner, Some(organisation.0), None)
@@ -684,15 +784,7 @@ impl TicketView {
                     consent: d.consent,
                     qualification,
                     qualification_explanation: explanation,
-                    victim: staff.then(|| VictimView {
-                        birth_names: d.victim.birth_names.as_ref().map(|v| v.expose().clone()),
-                        first_names: d.victim.first_names.as_ref().map(|v| v.expose().clone()),
-                        birth_date: d.victim.birth_date.as_ref().map(|v| *v.expose()),
-                        birth_place: d.victim.birth_place.as_ref().map(|v| v.expose().clone()),
-                        email: d.contact.email.as_ref().map(|e| e.expose().to_owned()),
-                        phone: d.contact.phone.as_ref().map(|p| p.expose().to_owned()),
-                        description: d.description.as_ref().map(|v| v.expose().clone()),
-                    }),
+                    victim: VictimView::of(ticket, viewer, purpose),
                 });
             }
             KindData::SupportRequest(d) => {
@@ -715,13 +807,23 @@ impl TicketView {
         policy: &ticket_domain::Policy,
         now: DateTime<Utc>,
     ) -> Self {
-        let mut view = Self::new(ticket, version, viewer);
-        view.allowed_actions = ticket_domain::allowed_actions(ticket, viewer, now, policy)
+        Self::new(ticket, version, viewer).with_actions(ticket, viewer, policy, now)
+    }
+
+    /// This view with what `viewer` may do on `ticket` at `now` and the ticket's deadlines.
+    pub fn with_actions(
+        mut self,
+        ticket: &Ticket,
+        viewer: &Actor,
+        policy: &ticket_domain::Policy,
+        now: DateTime<Utc>,
+    ) -> Self {
+        self.allowed_actions = ticket_domain::allowed_actions(ticket, viewer, now, policy)
             .into_iter()
             .filter_map(ActionDto::of)
             .collect();
-        view.deadlines = Some(DeadlinesView::new(ticket, policy, now));
-        view
+        self.deadlines = Some(DeadlinesView::new(ticket, policy, now));
+        self
     }
 }
 

@@ -240,6 +240,12 @@ impl From<StoreError> for ApiError {
                 "In use",
                 format!("{what}: it cannot be removed."),
             )),
+            StoreError::AlreadyAnonymised => ApiError::from_problem(Problem::new(
+                StatusCode::CONFLICT,
+                "already-anonymised",
+                "Already anonymised",
+                "The ticket's personal data was anonymised: there is nothing left to hold.",
+            )),
             StoreError::InvalidCursor => ApiError::bad_request(
                 "invalid-cursor",
                 "The cursor is not one this service produced; start again without a cursor.",

@@ -10,8 +10,14 @@ use poem::web::Data;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
+use ticket_domain::Actor;
 use ticket_domain::event::Visibility;
+use ticket_domain::privacy::{
+    Disclosure, PersonalField, Purpose, disclosed_in_full, disclosure, mask_text,
+};
+use ticket_domain::values::ANONYMISED;
 use ticket_domain::{ClockKind, clock_status};
+use ticket_store::privacy::{JournalAction, JournalRecord};
 use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -97,6 +103,24 @@ pub struct EvidenceView {
     pub head: String,
     /// The service's own verification of the chain, for convenience.
     pub verification: VerificationView,
+    /// The sealed free texts still held, each with its salt: SHA-256 of the salt then the text
+    /// (hex) is the `sealed_sha256` commitment at `pointer` in event `seq`. Included for readers
+    /// who see the victim's words in full (`security`, `supervisor`; the export is then recorded
+    /// in the access journal); erased by anonymisation, when the chain still verifies.
+    pub sealed_texts: Vec<SealedTextView>,
+}
+
+/// A sealed free text of the evidence file.
+#[derive(Debug, Clone, Object)]
+pub struct SealedTextView {
+    /// The event holding the commitment.
+    pub seq: i64,
+    /// Where, as a JSON pointer into the event (`/data/body`).
+    pub pointer: String,
+    /// The salt, hex.
+    pub salt: String,
+    /// The text.
+    pub value: String,
 }
 
 /// One SLA clock.
@@ -212,13 +236,32 @@ impl HistoryApi {
         let stored = crate::tickets::visible_ticket(&state, &auth.0, &id.0).await?;
         let staff = auth.0.is_staff();
         let events = state.store.events(stored.ticket.id).await?;
-        let items = events
+        // The victim's own words (what the public reporter wrote) follow need-to-know.
+        let words = disclosure(
+            &auth.0.actor,
+            &stored.ticket,
+            PersonalField::OwnWords,
+            Purpose::Read,
+        ) == Disclosure::Full;
+        let mut words_shown = false;
+        let items: Vec<EventView> = events
             .into_iter()
             .filter(|e| staff || e.event.visibility == Visibility::Public)
             .map(|e| {
                 let mut data = serde_json::to_value(&e.event.data).unwrap_or_default();
                 if let serde_json::Value::Object(map) = &mut data {
                     map.remove("type");
+                    if e.event.actor == Actor::PublicReporter {
+                        for value in map.values_mut() {
+                            if let Some(text) = value.as_str().filter(|t| *t != ANONYMISED) {
+                                if words {
+                                    words_shown = true;
+                                } else {
+                                    *value = serde_json::Value::String(mask_text(text));
+                                }
+                            }
+                        }
+                    }
                 }
                 without_nulls(&mut data);
                 EventView {
@@ -238,6 +281,17 @@ impl HistoryApi {
                 }
             })
             .collect();
+        if words_shown {
+            let record = JournalRecord::new(
+                JournalAction::TicketRead,
+                &auth.0.actor,
+                Some(stored.ticket.id),
+            )
+            .key(Some(auth.0.key.id))
+            .fields(vec![PersonalField::OwnWords])
+            .detail("history");
+            state.store.journal(&record, state.clock.now()).await?;
+        }
         Ok(EventsResponse::Ok(Json(EventList { items })))
     }
 
@@ -261,6 +315,42 @@ impl HistoryApi {
         let stored = crate::tickets::visible_ticket(&state, &auth.0, &id.0).await?;
         let file = state.store.evidence(stored.ticket.id).await?;
         let verification = state.store.verify_chain(stored.ticket.id).await?;
+        let words = disclosure(
+            &auth.0.actor,
+            &stored.ticket,
+            PersonalField::OwnWords,
+            Purpose::Read,
+        ) == Disclosure::Full;
+        let sealed_texts: Vec<SealedTextView> = if words {
+            file.sealed_texts
+                .into_iter()
+                .map(|t| SealedTextView {
+                    seq: t.seq,
+                    pointer: t.pointer,
+                    salt: t.salt,
+                    value: t.value,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut fields = disclosed_in_full(&auth.0.actor, &stored.ticket, Purpose::Read)
+            .into_iter()
+            .filter(|f| *f == PersonalField::OwnWords)
+            .collect::<Vec<_>>();
+        if !sealed_texts.is_empty() && fields.is_empty() {
+            fields.push(PersonalField::OwnWords);
+        }
+        if !fields.is_empty() {
+            let record = JournalRecord::new(
+                JournalAction::EvidenceExport,
+                &auth.0.actor,
+                Some(stored.ticket.id),
+            )
+            .key(Some(auth.0.key.id))
+            .fields(fields);
+            state.store.journal(&record, state.clock.now()).await?;
+        }
         Ok(EvidenceResponse::Ok(Json(EvidenceView {
             ticket_id: file.ticket_id,
             reference: file.reference,
@@ -283,6 +373,7 @@ impl HistoryApi {
                 first_broken_seq: verification.broken.as_ref().map(|b| b.seq),
                 reason: verification.broken.map(|b| b.reason),
             },
+            sealed_texts,
         })))
     }
 

@@ -18,6 +18,7 @@ pub mod history;
 pub mod keys;
 pub mod mail;
 pub mod observe;
+pub mod privacy;
 pub mod problem;
 pub mod public;
 pub mod queues;
@@ -73,6 +74,8 @@ pub enum ApiTag {
     Mail,
     /// The staff directory: members, whom tickets are assigned to (admin manages, staff read).
     Staff,
+    /// Personal data: the access journal, legal holds, data subjects' requests (dpo, admin).
+    Privacy,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
@@ -87,6 +90,7 @@ pub type Api = (
     public::api::PublicApi,
     staff::StaffApi,
     queues::QueuesApi,
+    privacy::PrivacyApi,
 );
 
 /// The OpenAPI service: the operations and the document that describes them.

@@ -20,11 +20,13 @@ use ticket_domain::kind::{
     SupportRequestData, UserUsurpationData,
 };
 use ticket_domain::personal::Personal;
+use ticket_domain::privacy::{Purpose, disclosed_in_full};
 use ticket_domain::values::{
     EmailAddress, LONG_TEXT, OrganisationId, PhoneNumber, SHORT_TEXT, ServiceId, StaffHandle, Text,
     TicketId,
 };
 use ticket_domain::{Command, Language, NewTicket, Permission, Priority};
+use ticket_store::privacy::{JournalAction, JournalRecord};
 use ticket_store::search::{Search, SearchScope};
 use ticket_store::tickets::{
     AssigneeFilter, IdempotencyRequest, Sort, SortKey, StoredTicket, TicketFilter, TicketKey,
@@ -450,16 +452,42 @@ fn expected_version(if_match: Option<&str>) -> Result<i64> {
         })
 }
 
-fn view(state: &ApiState, stored: &StoredTicket, principal: &Principal) -> TicketResponse {
-    TicketResponse::Ok(
-        Json(TicketView::read(
+async fn view(
+    state: &ApiState,
+    stored: &StoredTicket,
+    principal: &Principal,
+) -> Result<TicketResponse> {
+    Ok(TicketResponse::Ok(
+        Json(read_view(state, stored, principal).await?),
+        etag(stored.version),
+    ))
+}
+
+/// The ticket as the caller sees it on opening it. A read that shows personal data in full is
+/// recorded in the access journal first: if it cannot be recorded, it is not answered.
+pub(crate) async fn read_view(
+    state: &ApiState,
+    stored: &StoredTicket,
+    principal: &Principal,
+) -> Result<TicketView> {
+    let fields = disclosed_in_full(&principal.actor, &stored.ticket, Purpose::Read);
+    if !fields.is_empty() {
+        let record = JournalRecord::new(
+            JournalAction::TicketRead,
+            &principal.actor,
+            Some(stored.ticket.id),
+        )
+        .key(Some(principal.key.id))
+        .fields(fields);
+        state.store.journal(&record, now(state)).await?;
+    }
+    Ok(
+        TicketView::new(&stored.ticket, stored.version, &principal.actor).with_actions(
             &stored.ticket,
-            stored.version,
             &principal.actor,
             &state.policy,
             now(state),
-        )),
-        etag(stored.version),
+        ),
     )
 }
 
@@ -566,13 +594,7 @@ async fn create(
         .await?;
     let stored = created.ticket;
     Ok(CreatedResponse::Created(
-        Json(TicketView::read(
-            &stored.ticket,
-            stored.version,
-            &principal.actor,
-            &state.policy,
-            now(state),
-        )),
+        Json(read_view(state, &stored, principal).await?),
         etag(stored.version),
         format!("/api/v1/tickets/{}", stored.ticket.id),
         created.replayed.then(|| "true".to_owned()),
@@ -1059,7 +1081,12 @@ impl TicketsApi {
                 .items
                 .iter()
                 .map(|t| {
-                    TicketView::read(&t.ticket, t.version, &principal.actor, &state.policy, now)
+                    TicketView::listed(&t.ticket, t.version, &principal.actor).with_actions(
+                        &t.ticket,
+                        &principal.actor,
+                        &state.policy,
+                        now,
+                    )
                 })
                 .collect(),
             next_cursor: page.next_cursor,
@@ -1082,7 +1109,7 @@ impl TicketsApi {
         id: Path<String>,
     ) -> Result<TicketResponse> {
         let stored = visible_ticket(&state, &auth.0, &id.0).await?;
-        Ok(view(&state, &stored, &auth.0))
+        view(&state, &stored, &auth.0).await
     }
 }
 
@@ -1156,7 +1183,7 @@ pub(crate) async fn run(
             &state.policy,
         )
         .await?;
-    Ok(view(state, &updated, principal))
+    view(state, &updated, principal).await
 }
 
 pub(crate) fn text_or_invalid(name: &str, value: &str, max: usize) -> Result<Text> {

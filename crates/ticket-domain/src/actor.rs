@@ -18,15 +18,19 @@ pub enum Role {
     Supervisor,
     /// Manages the trust-sphere registry and API keys.
     Admin,
+    /// Data-protection officer: reads the access journal, answers people's access and erasure
+    /// requests, sets legal holds; sees tickets with personal data masked.
+    Dpo,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Agent,
         Role::Engineer,
         Role::Security,
         Role::Supervisor,
         Role::Admin,
+        Role::Dpo,
     ];
 
     pub fn name(self) -> &'static str {
@@ -36,6 +40,7 @@ impl Role {
             Role::Security => "security",
             Role::Supervisor => "supervisor",
             Role::Admin => "admin",
+            Role::Dpo => "dpo",
         }
     }
 
@@ -122,6 +127,7 @@ impl Actor {
                 }
                 Role::Security | Role::Supervisor => !matches!(permission, Administer),
                 Role::Admin => matches!(permission, ReadTickets | ReadInternalNotes | Administer),
+                Role::Dpo => matches!(permission, ReadTickets),
             },
             Actor::Partner { .. } => matches!(permission, Declare | ReadTickets),
             Actor::PublicReporter => matches!(permission, ReadTickets),

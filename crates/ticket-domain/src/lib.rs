@@ -19,6 +19,7 @@ pub mod notify;
 pub mod personal;
 pub mod policy;
 pub mod priority;
+pub mod privacy;
 pub mod refusal;
 #[cfg(feature = "testkit")]
 pub mod testkit;

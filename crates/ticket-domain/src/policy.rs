@@ -34,6 +34,9 @@ pub struct Policy {
     pub reopen_window_days: u32,
     /// Traces of a connection are kept this many months: older suspicious connections can't be checked.
     pub connection_trace_months: u32,
+    /// Personal data of a closed or cancelled case is anonymised this many months after the case's
+    /// last change (the annex's trace lifetime), unless a legal hold suspends it.
+    pub personal_data_retention_months: u32,
 }
 
 impl Default for Policy {
@@ -50,6 +53,7 @@ impl Default for Policy {
             closure_after_reminder_days: 2,
             reopen_window_days: 15,
             connection_trace_months: 6,
+            personal_data_retention_months: 6,
         }
     }
 }
@@ -113,7 +117,17 @@ impl Policy {
         if self.connection_trace_months == 0 {
             return error("connection_trace_months", "must be at least 1");
         }
+        if self.personal_data_retention_months == 0 {
+            return error("personal_data_retention_months", "must be at least 1");
+        }
         Ok(())
+    }
+
+    /// Rule "Retention": a case that ended (closed or cancelled) and has not changed since
+    /// `before` is due for anonymisation; `before` is `now` minus the retention period.
+    pub fn retention_cutoff(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now.checked_sub_months(Months::new(self.personal_data_retention_months))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
 
     /// Priority 1 runs on the 24/7 calendar, the others on support hours.

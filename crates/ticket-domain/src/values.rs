@@ -106,7 +106,15 @@ impl Text {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// What stands in place of a text erased by the anonymiser.
+    pub fn anonymised() -> Self {
+        Self(ANONYMISED.to_owned())
+    }
 }
+
+/// The words that replace anonymised free text.
+pub const ANONYMISED: &str = "[anonymised]";
 
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -51,6 +51,19 @@ pub struct EvidenceFile {
     pub events: Vec<EvidenceEntry>,
     /// Hash of the last event, as recorded on the ticket.
     pub head: String,
+    /// The sealed free texts still held, each with its salt: SHA-256(salt ‖ value) is the
+    /// `sealed_sha256` commitment found at `pointer` in event `seq`. Erased by anonymisation.
+    #[serde(default)]
+    pub sealed_texts: Vec<SealedEntry>,
+}
+
+/// A sealed free text of an exported evidence file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealedEntry {
+    pub seq: i64,
+    pub pointer: String,
+    pub salt: String,
+    pub value: String,
 }
 
 /// The first place where a chain does not hold.

@@ -28,6 +28,9 @@ pub enum StoreError {
     /// are evidence); the value names what references it.
     #[error("still referenced by {0}: cannot be deleted")]
     InUse(&'static str),
+    /// The ticket's personal data was anonymised: nothing is left to hold or export.
+    #[error("the ticket's personal data was already anonymised")]
+    AlreadyAnonymised,
     /// A stored value could not be read back: a bug or a manual edit of the database.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

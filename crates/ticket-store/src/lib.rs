@@ -9,8 +9,10 @@ pub mod entities;
 mod error;
 pub mod keys;
 pub mod outbox;
+pub mod privacy;
 pub mod queues;
 pub mod registry;
+pub mod seal;
 pub mod search;
 pub mod secrets;
 pub mod shared;
@@ -125,6 +127,9 @@ impl Store {
                     .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(SQLITE_WAIT)
                     .foreign_keys(true)
+                    // Deleted and overwritten content is zeroed, not left in free pages: an
+                    // anonymised value must not stay readable in the file.
+                    .pragma("secure_delete", "on")
             });
             let health = Arc::clone(&health);
             options.map_sqlx_sqlite_pool_opts(move |pool| {

@@ -10,7 +10,9 @@
 use crate::StoreError;
 use crate::entities::ticket_search;
 use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+};
 use ticket_domain::Ticket;
 use ticket_domain::event::{Event, EventData, Visibility};
 use ticket_domain::kind::KindData;
@@ -90,6 +92,24 @@ fn event_text(event: &Event) -> Option<(Visibility, &str)> {
         _ => return None,
     };
     Some((event.visibility, text.as_str()))
+}
+
+/// After anonymisation: the search row says what the anonymised ticket still says; comments, whose
+/// words the evidence chain keeps only sealed (and anonymisation erased), are no longer searchable.
+pub(crate) async fn reindex_anonymised<C: ConnectionTrait>(
+    txn: &C,
+    ticket: &Ticket,
+) -> Result<(), StoreError> {
+    let (own, personal) = ticket_texts(ticket);
+    ticket_search::Entity::update_many()
+        .col_expr(ticket_search::Column::TicketText, Expr::value(own))
+        .col_expr(ticket_search::Column::PublicComments, Expr::value(""))
+        .col_expr(ticket_search::Column::InternalNotes, Expr::value(""))
+        .col_expr(ticket_search::Column::Personal, Expr::value(personal))
+        .filter(ticket_search::Column::TicketId.eq(ticket.id.0))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Writes the search row of `ticket` after `events` were appended to it (all its events for a

@@ -1,10 +1,12 @@
 //! Tickets: creation, commands, the clock sweep, listing, history and the evidence file.
 
 use crate::chain::{self, EvidenceEntry, EvidenceFile, Link as ChainLink, Verification};
+use crate::entities::sealed_text;
 use crate::entities::{
     idempotency_key, ticket, ticket_event, ticket_organisation, tracking_secret,
 };
 use crate::outbox;
+use crate::seal::{self, SealedText};
 use crate::search::{self, Search};
 use crate::secrets::{new_secret, secret_hash};
 use crate::{Store, StoreError};
@@ -22,6 +24,7 @@ use ticket_domain::escalation::Tier;
 use ticket_domain::kind::KindData;
 use ticket_domain::kind::TicketKind;
 use ticket_domain::lifecycle::{Decision, Record, next_deadline, next_due};
+use ticket_domain::privacy::seals_every_text;
 use ticket_domain::ticket::{LinkKind, Reference};
 use ticket_domain::values::{OrganisationId, ServiceId, StaffHandle, TicketId};
 use ticket_domain::{Actor, Command, EventData, NewTicket, Policy, Priority, State, Ticket};
@@ -329,18 +332,21 @@ pub(crate) fn from_row(row: ticket::Model) -> Result<StoredTicket, StoreError> {
     })
 }
 
-/// The canonical JSON of an event at its place in a ticket's chain.
+/// The canonical JSON of an event at its place in a ticket's chain, its free texts sealed (see
+/// [`crate::seal`]) when they may hold personal data; and the texts taken out.
 fn canonical_event(
     ticket_id: TicketId,
     seq: i64,
     event: &ticket_domain::Event,
-) -> Result<String, StoreError> {
+    seal_all: bool,
+) -> Result<(String, Vec<SealedText>), StoreError> {
     let mut value = serde_json::to_value(event)?;
+    let sealed = seal::seal(&mut value, seal_all);
     if let Value::Object(map) = &mut value {
         map.insert("ticket_id".into(), json!(ticket_id));
         map.insert("seq".into(), json!(seq));
     }
-    Ok(chain::canonical_json(&value))
+    Ok((chain::canonical_json(&value), sealed))
 }
 
 impl Store {
@@ -392,7 +398,13 @@ impl Store {
         }
         let decision = ticket_domain::open(new, actor, now, policy)?;
         let ticket_id = decision.ticket.id;
-        let prepared = prepare_events(ticket_id, 0, chain::GENESIS.to_owned(), &decision.records)?;
+        let prepared = prepare_events(
+            ticket_id,
+            0,
+            chain::GENESIS.to_owned(),
+            &decision.records,
+            seals_every_text(&decision.ticket),
+        )?;
         let head = prepared
             .last()
             .map_or_else(|| chain::GENESIS.to_owned(), |p| p.hash.clone());
@@ -682,6 +694,7 @@ impl Store {
     /// A ticket's events in order.
     pub async fn events(&self, id: TicketId) -> Result<Vec<StoredEvent>, StoreError> {
         let rows = self.event_rows(id).await?;
+        let sealed = self.sealed_texts(id).await?;
         rows.into_iter()
             .map(|row| {
                 let mut value: Value = serde_json::from_str(&row.canonical)?;
@@ -689,6 +702,12 @@ impl Store {
                     map.remove("ticket_id");
                     map.remove("seq");
                 }
+                seal::unseal(&mut value, |pointer| {
+                    sealed
+                        .iter()
+                        .find(|t| t.event_id == row.id && t.pointer == pointer)
+                        .map(|t| t.value.clone())
+                });
                 Ok(StoredEvent {
                     id: row.id,
                     seq: row.seq,
@@ -697,6 +716,14 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The sealed free texts of a ticket's events still held (the anonymiser erases them).
+    pub async fn sealed_texts(&self, id: TicketId) -> Result<Vec<sealed_text::Model>, StoreError> {
+        Ok(sealed_text::Entity::find()
+            .filter(sealed_text::Column::TicketId.eq(id.0))
+            .all(&self.db)
+            .await?)
     }
 
     async fn event_rows(&self, id: TicketId) -> Result<Vec<ticket_event::Model>, StoreError> {
@@ -713,9 +740,22 @@ impl Store {
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound("ticket"))?;
-        let events = self
-            .event_rows(id)
+        let rows = self.event_rows(id).await?;
+        let sealed_texts = self
+            .sealed_texts(id)
             .await?
+            .into_iter()
+            .filter_map(|t| {
+                let seq = rows.iter().find(|e| e.id == t.event_id)?.seq;
+                Some(chain::SealedEntry {
+                    seq,
+                    pointer: t.pointer,
+                    salt: t.salt,
+                    value: t.value,
+                })
+            })
+            .collect();
+        let events = rows
             .into_iter()
             .map(|e| {
                 Ok(EvidenceEntry {
@@ -733,6 +773,7 @@ impl Store {
             algorithm: chain::ALGORITHM.to_owned(),
             events,
             head: row.chain_head,
+            sealed_texts,
         })
     }
 
@@ -937,7 +978,13 @@ pub(crate) async fn write_decision(
     }
     // Every extension of the chain bumps the version, so if the conditional update below succeeds
     // the chain read above is still the latest one.
-    let prepared = prepare_events(id, count, head.clone(), &decision.records)?;
+    let prepared = prepare_events(
+        id,
+        count,
+        head.clone(),
+        &decision.records,
+        seals_every_text(&decision.ticket),
+    )?;
     let new_count = count + prepared.len() as i64;
     let new_head = prepared
         .last()
@@ -976,6 +1023,7 @@ struct PreparedEvent {
     canonical: String,
     prev_hash: String,
     hash: String,
+    sealed: Vec<SealedText>,
 }
 
 fn prepare_events(
@@ -983,12 +1031,13 @@ fn prepare_events(
     count: i64,
     head: String,
     records: &[Record],
+    seal_all: bool,
 ) -> Result<Vec<PreparedEvent>, StoreError> {
     let mut previous = head;
     let mut prepared = Vec::with_capacity(records.len());
     for (i, record) in records.iter().enumerate() {
         let seq = count + 1 + i as i64;
-        let canonical = canonical_event(ticket_id, seq, &record.event)?;
+        let (canonical, sealed) = canonical_event(ticket_id, seq, &record.event, seal_all)?;
         let hash = chain::chain_hash(&previous, &canonical);
         prepared.push(PreparedEvent {
             id: Uuid::now_v7(),
@@ -996,6 +1045,7 @@ fn prepare_events(
             canonical,
             prev_hash: std::mem::replace(&mut previous, hash.clone()),
             hash,
+            sealed,
         });
     }
     Ok(prepared)
@@ -1010,6 +1060,17 @@ async fn insert_events(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for (event, record) in prepared.into_iter().zip(records) {
+        for text in &event.sealed {
+            sealed_text::Entity::insert(sealed_text::ActiveModel {
+                event_id: Set(event.id),
+                pointer: Set(text.pointer.clone()),
+                ticket_id: Set(ticket_id.0),
+                salt: Set(text.salt.clone()),
+                value: Set(text.value.clone()),
+            })
+            .exec_without_returning(txn)
+            .await?;
+        }
         let row = ticket_event::ActiveModel {
             id: Set(event.id),
             ticket_id: Set(ticket_id.0),

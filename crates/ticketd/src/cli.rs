@@ -39,6 +39,15 @@ pub enum Command {
     /// Manage the staff directory (members whom tickets are assigned to).
     #[command(subcommand)]
     Staff(StaffCommand),
+    /// Run one pass of the anonymiser now (retention: anonymise the personal data of cases ended
+    /// longer ago than `policy.personal_data_retention_months`, erase their mail files) and exit.
+    Anonymise,
+    /// The access journal.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// A data subject's request, answered by a data-protection officer.
+    #[command(subcommand)]
+    Subject(SubjectCommand),
     /// Ask the ticketd serving this configuration's `listen` address for a page (`/healthz` by
     /// default) and exit 0 when it answers 200: a container health check needing no curl.
     Probe {
@@ -56,7 +65,7 @@ pub enum KeysCommand {
         /// Who or what holds the key, e.g. `alice` or `partner-main`.
         #[arg(long)]
         name: String,
-        /// A staff role: agent, engineer, security, supervisor, admin.
+        /// A staff role: agent, engineer, security, supervisor, admin, dpo.
         #[arg(
             long,
             conflicts_with = "organisation",
@@ -97,6 +106,40 @@ pub enum StaffCommand {
     Remove {
         /// The member's handle.
         handle: String,
+    },
+}
+
+/// `ticketd journal …`
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum JournalCommand {
+    /// Recompute the journal's hash chain; exit non-zero naming the first broken entry.
+    Verify,
+}
+
+/// `ticketd subject …`: recorded in the access journal under the operator's name, as `dpo`.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum SubjectCommand {
+    /// Write everything held about the person at this address as JSON (standard output, or
+    /// `--output`).
+    Export {
+        /// The person's email address.
+        #[arg(long)]
+        email: String,
+        /// Who answers the request (recorded in the journal).
+        #[arg(long)]
+        operator: String,
+        /// File to write instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Erase the person's data from every ticket naming them, except those under a legal hold.
+    Erase {
+        /// The person's email address.
+        #[arg(long)]
+        email: String,
+        /// Who answers the request (recorded in the journal).
+        #[arg(long)]
+        operator: String,
     },
 }
 

@@ -51,6 +51,9 @@ pub struct Config {
     /// `/metrics`: on `listen`, or on an address of its own.
     #[serde(default)]
     pub metrics: crate::metrics::MetricsConfig,
+    /// The anonymiser (retention of personal data): whether it runs, how often, batch size.
+    #[serde(default)]
+    pub anonymiser: crate::anonymiser::AnonymiserConfig,
 }
 
 impl Default for Config {
@@ -66,6 +69,7 @@ impl Default for Config {
             public: ticket_api::public::PublicConfig::default(),
             mail: ticket_mail::MailConfig::default(),
             metrics: crate::metrics::MetricsConfig::default(),
+            anonymiser: crate::anonymiser::AnonymiserConfig::default(),
         }
     }
 }
@@ -117,6 +121,7 @@ impl Config {
             });
         }
         self.sweeper.validate()?;
+        self.anonymiser.validate()?;
         self.policy.validate().map_err(|err| ConfigError::Invalid {
             key: "policy",
             reason: err.to_string(),

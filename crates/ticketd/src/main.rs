@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use ticketd::cli::{Cli, Command, KeysCommand, StaffCommand};
+use ticketd::cli::{Cli, Command, JournalCommand, KeysCommand, StaffCommand, SubjectCommand};
 use ticketd::{Application, Config, startup, telemetry};
 
 fn main() -> ExitCode {
@@ -34,6 +34,18 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             telemetry::init(&config)?;
             runtime()?.block_on(staff(&config, command))
         }
+        Command::Anonymise => {
+            telemetry::init(&config)?;
+            runtime()?.block_on(anonymise(config))
+        }
+        Command::Journal(JournalCommand::Verify) => {
+            telemetry::init(&config)?;
+            runtime()?.block_on(verify_journal(&config))
+        }
+        Command::Subject(command) => {
+            telemetry::init(&config)?;
+            runtime()?.block_on(subject(&config, command))
+        }
         Command::Probe { path } => ticketd::probe::probe(config.listen, &path),
         Command::Migrate => {
             telemetry::init(&config)?;
@@ -44,6 +56,118 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// `ticketd anonymise`: one pass of the anonymiser.
+async fn anonymise(config: Config) -> anyhow::Result<()> {
+    let store = startup::open_store(&config).await?;
+    let anonymiser = ticketd::anonymiser::Anonymiser::new(
+        store,
+        std::sync::Arc::new(config.policy.clone()),
+        std::sync::Arc::new(ticket_store::clock::SystemClock),
+        ticketd::anonymiser::external_erasers(&config),
+        &config.anonymiser,
+    );
+    let report = anonymiser.pass().await?;
+    println!(
+        "ticketd: {} ticket(s) anonymised, {} erased outside the database, {} failed",
+        report.anonymised, report.external, report.failed
+    );
+    anyhow::ensure!(report.failed == 0, "some tickets could not be anonymised");
+    Ok(())
+}
+
+/// `ticketd journal verify`.
+async fn verify_journal(config: &Config) -> anyhow::Result<()> {
+    let store = startup::open_store(config).await?;
+    let verification = store.verify_journal().await?;
+    match verification.broken {
+        None => {
+            println!(
+                "ticketd: the access journal verifies ({} entries)",
+                verification.events
+            );
+            Ok(())
+        }
+        Some(broken) => anyhow::bail!(
+            "the access journal is broken at entry {}: {}",
+            broken.seq,
+            broken.reason
+        ),
+    }
+}
+
+/// `ticketd subject …`.
+async fn subject(config: &Config, command: SubjectCommand) -> anyhow::Result<()> {
+    use ticket_domain::values::{EmailAddress, StaffHandle};
+    let store = startup::open_store(config).await?;
+    let now = chrono::Utc::now();
+    let officer = |name: &str| {
+        ticket_domain::Actor::staff(StaffHandle::sanitised(name), ticket_domain::Role::Dpo)
+    };
+    let address = |email: &str| {
+        EmailAddress::parse("email", email)
+            .map(|e| e.expose().to_owned())
+            .map_err(|e| anyhow::anyhow!("--email: {}", e.message))
+    };
+    match command {
+        SubjectCommand::Export {
+            email,
+            operator,
+            output,
+        } => {
+            let export = store
+                .export_person(&address(&email)?, &officer(&operator), None, now)
+                .await?;
+            let text = serde_json::to_string_pretty(&export)?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!(
+                        "ticketd: {} ticket(s) exported to {}",
+                        export.tickets.len(),
+                        path.display()
+                    );
+                }
+                None => println!("{text}"),
+            }
+        }
+        SubjectCommand::Erase { email, operator } => {
+            use ticket_store::privacy::{Anonymisation, JournalAction, JournalRecord};
+            let actor = officer(&operator);
+            let (mut erased, mut held) = (0, 0);
+            for ticket in store.tickets_of_person(&address(&email)?).await? {
+                match store
+                    .anonymise_ticket(
+                        ticket,
+                        &actor,
+                        None,
+                        "erasure request of the data subject",
+                        now,
+                    )
+                    .await?
+                {
+                    Anonymisation::Held => {
+                        held += 1;
+                        println!("held: {}", ticket.0);
+                    }
+                    _ => {
+                        erased += 1;
+                        println!("erased: {}", ticket.0);
+                    }
+                }
+            }
+            let record = JournalRecord::new(JournalAction::SubjectErasure, &actor, None)
+                .detail(&format!("{erased} ticket(s) erased, {held} held"));
+            store.journal(&record, now).await?;
+            eprintln!(
+                "ticketd: {erased} ticket(s) erased, {held} kept under a legal hold; mail files \
+                 are erased by the anonymiser's next pass (`ticketd anonymise`)"
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `ticketd keys …`: the way to the first admin key, and a fallback when the API is out of reach.
@@ -62,7 +186,7 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                 (Some(role), _) => KeyScope::Staff {
                     role: ticket_domain::Role::parse(&role).with_context(|| {
                         format!(
-                            "unknown role `{role}`: agent, engineer, security, supervisor or admin"
+                            "unknown role `{role}`: agent, engineer, security, supervisor, admin or dpo"
                         )
                     })?,
                 },

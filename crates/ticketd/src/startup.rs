@@ -27,6 +27,8 @@ pub struct Application {
     state: http::ApiState,
     /// `None` when `sweeper.enabled` is off.
     sweeper: Option<Sweeper>,
+    /// The anonymiser (retention); `None` when `anonymiser.enabled` is off.
+    anonymiser: Option<crate::anonymiser::Anonymiser>,
     /// The mail outbox dispatcher; `None` when `mail.dispatcher.enabled` is off.
     mailer: Option<ticket_mail::Dispatcher>,
     /// The separate `/metrics` listener (`metrics.listen`), bound; `None` serves it on `listen`.
@@ -70,6 +72,10 @@ impl Application {
                 &config.sweeper,
             )
         });
+        let anonymiser = config
+            .anonymiser
+            .enabled
+            .then(|| anonymiser(&config, &state));
         let mailer = if config.mail.dispatcher.enabled {
             let transport = ticket_mail::Transport::from_config(&config.mail)
                 .with_context(|| "cannot prepare the mail transport (`mail`)")?;
@@ -119,6 +125,7 @@ impl Application {
             local_addr,
             state,
             sweeper,
+            anonymiser,
             mailer,
             metrics,
             stall: crate::metrics::StallLimits {
@@ -144,6 +151,11 @@ impl Application {
     /// The clock sweeper's handle (tests move time, then ask for a pass); `None` when disabled.
     pub fn sweeper(&self) -> Option<SweeperHandle> {
         self.sweeper.as_ref().map(Sweeper::handle)
+    }
+
+    /// The anonymiser (tests move time, then run a pass); `None` when disabled.
+    pub fn anonymiser(&self) -> Option<crate::anonymiser::Anonymiser> {
+        self.anonymiser.clone()
     }
 
     /// The store the application serves from (tests inspect it).
@@ -185,6 +197,12 @@ impl Application {
             workers.push((
                 "the clock sweeper",
                 tokio::spawn(sweeper.run(until_stopped())),
+            ));
+        }
+        if let Some(anonymiser) = self.anonymiser {
+            workers.push((
+                "the anonymiser",
+                tokio::spawn(anonymiser.run(until_stopped())),
             ));
         }
         if let Some(mailer) = self.mailer {
@@ -394,4 +412,15 @@ pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send> {
             tracing::info!("interrupted, shutting down");
         }
     })
+}
+
+/// The anonymiser for this configuration and state (also what `ticketd anonymise` runs).
+pub fn anonymiser(config: &Config, state: &http::ApiState) -> crate::anonymiser::Anonymiser {
+    crate::anonymiser::Anonymiser::new(
+        state.store.clone(),
+        Arc::clone(&state.policy),
+        Arc::clone(&state.clock),
+        crate::anonymiser::external_erasers(config),
+        &config.anonymiser,
+    )
 }

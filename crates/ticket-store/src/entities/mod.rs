@@ -1,10 +1,15 @@
 //! sea-orm entities, one per table of `migrations/`.
 
+pub mod access_journal;
+pub mod access_journal_head;
 pub mod api_key;
 pub mod contact;
+pub mod external_erasure;
 pub mod idempotency_key;
+pub mod legal_hold;
 pub mod organisation;
 pub mod outbox;
+pub mod sealed_text;
 pub mod service;
 pub mod staff_member;
 pub mod ticket;
