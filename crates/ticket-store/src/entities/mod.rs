@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table of `migrations/`.
 
 pub mod api_key;
+pub mod attachment;
 pub mod contact;
 pub mod idempotency_key;
 pub mod organisation;
