@@ -240,6 +240,9 @@ impl From<StoreError> for ApiError {
                 "In use",
                 format!("{what}: it cannot be removed."),
             )),
+            StoreError::Attachment(refusal) => {
+                ApiError::from_problem(crate::attachments::refusal_problem(&refusal))
+            }
             StoreError::InvalidCursor => ApiError::bad_request(
                 "invalid-cursor",
                 "The cursor is not one this service produced; start again without a cursor.",

@@ -51,6 +51,9 @@ pub struct Config {
     /// `/metrics`: on `listen`, or on an address of its own.
     #[serde(default)]
     pub metrics: crate::metrics::MetricsConfig,
+    /// Attachments: storage (folder or S3-compatible) and upload limits.
+    #[serde(default)]
+    pub attachments: crate::attachments::AttachmentsConfig,
 }
 
 impl Default for Config {
@@ -66,6 +69,7 @@ impl Default for Config {
             public: ticket_api::public::PublicConfig::default(),
             mail: ticket_mail::MailConfig::default(),
             metrics: crate::metrics::MetricsConfig::default(),
+            attachments: crate::attachments::AttachmentsConfig::default(),
         }
     }
 }
@@ -149,6 +153,9 @@ impl Config {
                 });
             }
         }
+        self.attachments
+            .validate()
+            .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
         if !(1..=10).contains(&self.public.trusted_proxy_hops) {
             return Err(ConfigError::Invalid {
                 key: "public.trusted_proxy_hops",
@@ -168,6 +175,7 @@ impl Config {
             database_url: DatabaseUrl(self.database_url.redacted()),
             public,
             mail: self.mail.redacted(),
+            attachments: self.attachments.redacted(),
             ..self.clone()
         }
     }

@@ -4,6 +4,7 @@
 //! [`Application::build`] binds the listener and [`Application::run_until_stopped`] serves
 //! the HTTP app until a shutdown future completes.
 
+pub mod attachments;
 pub mod cli;
 pub mod config;
 pub mod metrics;

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use ticketd::cli::{Cli, Command, KeysCommand};
+use ticketd::cli::{Cli, Command, EvidenceCommand, KeysCommand};
 use ticketd::{Application, Config, startup, telemetry};
 
 fn main() -> ExitCode {
@@ -19,6 +19,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<()> {
+    // Offline: needs neither the configuration nor the database.
+    if let Command::Evidence(EvidenceCommand::Verify { file }) = cli.subcommand() {
+        return ticketd::attachments::verify_archive_file(&file);
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.subcommand() {
         Command::Serve => serve(config),
@@ -31,6 +35,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             runtime()?.block_on(keys(&config, command))
         }
         Command::Probe { path } => ticketd::probe::probe(config.listen, &path),
+        Command::Evidence(EvidenceCommand::Verify { file }) => {
+            ticketd::attachments::verify_archive_file(&file)
+        }
         Command::Migrate => {
             telemetry::init(&config)?;
             runtime()?.block_on(async {

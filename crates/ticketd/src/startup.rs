@@ -35,6 +35,8 @@ pub struct Application {
     stall: crate::metrics::StallLimits,
     /// The longest public rate-limit window: older rate events are forgotten.
     rate_window: chrono::TimeDelta,
+    /// How old unnamed attachment bytes must be before the housekeeping removes them.
+    orphan_grace: chrono::TimeDelta,
 }
 
 impl fmt::Debug for Application {
@@ -56,11 +58,13 @@ impl Application {
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
         let public = public_state(&config, &store, clock.now()).await?;
+        let attachments = config.attachments.open()?;
         let state = http::ApiState {
             store,
             policy: Arc::new(config.policy.clone()),
             clock,
             public: Arc::new(public),
+            attachments: Arc::new(attachments),
         };
         let sweeper = config.sweeper.enabled.then(|| {
             Sweeper::new(
@@ -133,6 +137,9 @@ impl Application {
                     .window_seconds
                     .max(config.public.per_email.window_seconds),
             ),
+            orphan_grace: chrono::TimeDelta::seconds(
+                i64::try_from(config.attachments.orphan_grace_seconds).unwrap_or(i64::MAX / 1000),
+            ),
         })
     }
 
@@ -200,6 +207,8 @@ impl Application {
                 self.state.store.clone(),
                 self.state.clock.clone(),
                 self.rate_window,
+                Arc::clone(&self.state.attachments),
+                self.orphan_grace,
                 until_stopped(),
             )),
         ));
@@ -271,6 +280,8 @@ async fn housekeeping(
     store: Store,
     clock: Arc<dyn Clock>,
     rate_window: chrono::TimeDelta,
+    attachments: Arc<ticket_store::attachments::Attachments>,
+    orphan_grace: chrono::TimeDelta,
     stopped: impl Future<Output = ()>,
 ) {
     tokio::pin!(stopped);
@@ -287,6 +298,14 @@ async fn housekeeping(
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "old rate-limit events forgotten"),
             Err(error) => tracing::warn!(%error, "cannot purge old rate-limit events"),
+        }
+        match store
+            .sweep_orphan_blobs(&attachments.blobs, clock.now(), orphan_grace)
+            .await
+        {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "attachment bytes no attachment names removed"),
+            Err(error) => tracing::warn!(%error, "cannot sweep attachment bytes"),
         }
         tokio::select! {
             () = &mut stopped => return,
