@@ -254,6 +254,15 @@ struct Checked {
     bytes: Bytes,
 }
 
+/// Checks files as [`Store::attach_files`] will, without storing anything: for a form that must
+/// refuse its files before it creates the ticket they go with.
+pub fn check_uploads(
+    uploads: &[Upload],
+    limits: &AttachmentLimits,
+) -> Result<(), AttachmentRefusal> {
+    check(uploads.to_vec(), limits).map(|_| ())
+}
+
 /// Checks every file before anything is stored.
 fn check(
     uploads: Vec<Upload>,
