@@ -540,3 +540,133 @@ async fn files_go_to_s3_compatible_storage_sqlite() {
 async fn files_go_to_s3_compatible_storage_postgres() {
     s3(Backend::Postgres).await;
 }
+
+/// A `multipart/form-data` body of text fields and files (`(field, file name, bytes)`).
+fn form_data(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    for (field, name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+e2e_test!(
+    the_reporter_sees_public_files_only_and_adds_files_from_the_tracking_page,
+    |app| async move {
+        let body = json!({
+            "birth_names": "Martin", "first_names": "Claire", "birth_date": "1980-04-12",
+            "birth_place": "Lyon", "email": "claire@example.fr", "description": "Connexion suspecte",
+            "consent": true, "connection_date": "2026-11-20",
+            "identity_provider_id": app.identity_provider.to_string(),
+        });
+        let response = app
+            .client
+            .post(app.url("/api/v1/public/identity-theft-reports"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201);
+        let created: Value = response.json().await.unwrap();
+        let id = created["reference"].as_str().unwrap().to_owned();
+        let tracking_url = created["tracking_url"].as_str().unwrap();
+        let tracking = &tracking_url[tracking_url.find("/suivi/").unwrap()..];
+
+        let internal = app
+            .upload(
+                &app.keys.security,
+                &id,
+                &[("analyse.txt", LOG)],
+                Some("internal"),
+            )
+            .await;
+        assert_eq!(internal.status(), 201);
+        let internal: Value = internal.json().await.unwrap();
+        let internal_id = internal["items"][0]["id"].as_str().unwrap().to_owned();
+        let public = app
+            .upload(&app.keys.security, &id, &[("conseils.png", PNG)], None)
+            .await;
+        assert_eq!(public.status(), 201);
+        let public: Value = public.json().await.unwrap();
+        let public_id = public["items"][0]["id"].as_str().unwrap().to_owned();
+
+        let response = app.get(tracking).await;
+        assert_eq!(response.status(), 200);
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .unwrap()
+            .to_owned();
+        let page = response.text().await.unwrap();
+        assert!(page.contains("conseils.png"));
+        assert!(
+            !page.contains("analyse.txt"),
+            "an internal file never reaches the reporter"
+        );
+        assert!(!page.contains(&internal_id));
+        let download = app.get(&format!("{tracking}/fichiers/{public_id}")).await;
+        assert_eq!(download.status(), 200);
+        assert_eq!(download.headers()["x-content-type-options"], "nosniff");
+        assert!(
+            download.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("sandbox")
+        );
+        assert_eq!(download.bytes().await.unwrap().as_ref(), PNG);
+        let hidden = app.get(&format!("{tracking}/fichiers/{internal_id}")).await;
+        assert_eq!(hidden.status(), 404);
+
+        // The reporter adds a file from the tracking page; a disguised one is refused.
+        let token = page
+            .split(r#"name="csrf_token" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap()
+            .to_owned();
+        let send = |files: Vec<(&'static str, &'static str, &'static [u8])>| {
+            let (content_type, body) = form_data(&[("csrf_token", &token)], &files);
+            app.client
+                .post(app.url(&format!("{tracking}/fichiers")))
+                .header("Cookie", &cookie)
+                .header("Content-Type", content_type)
+                .body(body)
+                .send()
+        };
+        let refused = send(vec![("files", "photo.png", ELF)]).await.unwrap();
+        assert_eq!(refused.status(), 422);
+        let added = send(vec![("files", "sms.txt", LOG)]).await.unwrap();
+        assert_eq!(added.status(), 303);
+        let items = app.attachment_list(&app.keys.security, &id).await;
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[2]["name"], "sms.txt");
+        assert_eq!(items[2]["attached_by"], "the reporter");
+        assert_eq!(items[2]["visibility"], "public");
+        assert!(
+            app.get(tracking)
+                .await
+                .text()
+                .await
+                .unwrap()
+                .contains("sms.txt")
+        );
+    }
+);
