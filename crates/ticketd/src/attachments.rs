@@ -188,8 +188,12 @@ impl AttachmentsConfig {
 
     /// The blob store and limits the API uses.
     pub fn open(&self) -> anyhow::Result<Attachments> {
+        let key = match self.storage {
+            Storage::Folder => "attachments.dir",
+            Storage::S3 => "attachments.s3",
+        };
         let blobs = BlobStore::open(&self.location())
-            .map_err(|e| anyhow::anyhow!("cannot open the attachments' storage: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("cannot open the attachments' storage (`{key}`): {e}"))?;
         Ok(Attachments {
             blobs,
             limits: self.limits(),
@@ -221,5 +225,55 @@ pub fn verify_archive_file(path: &std::path::Path) -> anyhow::Result<()> {
             Ok(())
         }
         Some(broken) => Err(anyhow::anyhow!("evidence archive NOT valid: {broken}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn s3_needs_its_bucket_and_credentials_and_its_secret_is_masked() {
+        let mut config = AttachmentsConfig {
+            storage: Storage::S3,
+            ..AttachmentsConfig::default()
+        };
+        assert_eq!(config.validate().unwrap_err().0, "attachments.s3.bucket");
+        config.s3.bucket = "preuves".into();
+        config.s3.access_key_id = "AKIA".into();
+        assert_eq!(
+            config.validate().unwrap_err().0,
+            "attachments.s3.secret_access_key"
+        );
+        config.s3.secret_access_key = SecretString::new("s3cret");
+        config.s3.endpoint = Some("s3.example.fr".into());
+        assert_eq!(config.validate().unwrap_err().0, "attachments.s3.endpoint");
+        config.s3.endpoint = Some("https://s3.example.fr".into());
+        assert!(config.validate().is_ok());
+        assert_eq!(config.redacted().s3.secret_access_key.expose(), MASK);
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn limits_are_checked() {
+        let config = AttachmentsConfig {
+            max_files_per_upload: 10,
+            max_files_per_ticket: 5,
+            ..AttachmentsConfig::default()
+        };
+        assert_eq!(
+            config.validate().unwrap_err().0,
+            "attachments.max_files_per_ticket"
+        );
+        let config = AttachmentsConfig {
+            max_file_bytes: 0,
+            ..AttachmentsConfig::default()
+        };
+        assert_eq!(
+            config.validate().unwrap_err().0,
+            "attachments.max_file_bytes"
+        );
     }
 }
