@@ -138,6 +138,7 @@ before(async () => {
   Object.assign(env, process.env, {
     TICKETD_LISTEN: `127.0.0.1:${port}`,
     TICKETD_DATABASE_URL: `sqlite://${join(dataDir, 'ticketd.db')}?mode=rwc`,
+    TICKETD_ATTACHMENTS__DIR: join(dataDir, 'attachments'),
     TICKETD_PUBLIC__BASE_URL: base,
     TICKETD_LOG_FILTER: 'warn',
     TICKETD_MAIL__TRANSPORT: 'smtp',
@@ -175,6 +176,8 @@ after(async () => {
 });
 
 let trackingPath;
+// The file the reporter attaches on the form, found again on the tracking page.
+const alert = { name: 'alerte reçue.txt', mimeType: 'text/plain', buffer: Buffer.from('Objet : connexion à votre compte\nUne connexion depuis un appareil inconnu.\n') };
 
 test('a reporter fills and submits the form and sees the reference, the private link and the advice', async () => {
   const page = await newPage();
@@ -183,6 +186,7 @@ test('a reporter fills and submits the form and sees the reference, the private 
   assert.deepEqual(await accessibilityViolations(page), []);
   await page.screenshot({ path: join(artifacts, '01-form.png'), fullPage: true });
   await fillValidReport(page);
+  await page.getByLabel('Pièces jointes').setInputFiles(alert);
   await page.getByRole('button', { name: 'Envoyer le signalement' }).click();
   await page.waitForURL(/\/suivi\/[^/]+\/confirmation$/);
   const reference = await page.locator('#reference').textContent();
@@ -196,10 +200,11 @@ test('a reporter fills and submits the form and sees the reference, the private 
 
   // The report reaches the security mailbox and the reporter, through the real SMTP server; the
   // reporter's acknowledgement carries the reference and the private link.
-  const mails = await waitForMails((m) => m.some((x) => /support\.securite@/.test(x.to)) && m.some((x) => /claire\.martin@/.test(x.to)));
+  // The security mailbox hears of every event of a usurpation: the report, then its attached file.
+  const mails = await waitForMails((m) => m.filter((x) => /support\.securite@/.test(x.to)).length >= 2 && m.some((x) => /claire\.martin@/.test(x.to)));
   const security = mails.filter((m) => /support\.securite@/.test(m.to));
   const reporter = mails.filter((m) => /claire\.martin@example\.fr/.test(m.to));
-  assert.equal(security.length, 1, JSON.stringify(mails.map((m) => [m.to, m.subject])));
+  assert.equal(security.length, 2, JSON.stringify(mails.map((m) => [m.to, m.subject])));
   assert.equal(reporter.length, 1);
   assert.ok(reporter[0].subject.includes(reference), reporter[0].subject);
   assert.equal(reporter[0].language, 'fr');
@@ -232,6 +237,14 @@ test('the tracking link shows the case in plain words and takes more information
   await page.goto(`${base}${trackingPath}`);
   assert.equal(await page.locator('#state').textContent(), 'Reçu');
   assert.deepEqual(await accessibilityViolations(page), []);
+  // The file attached on the form is listed, and downloads as it was sent.
+  const file = page.locator('#file-list a');
+  assert.equal(await file.count(), 1);
+  assert.equal(await file.textContent(), alert.name);
+  const download = await page.request.get(`${base}${await file.getAttribute('href')}`);
+  assert.equal(download.status(), 200);
+  assert.match(download.headers()['content-disposition'], /^attachment;/);
+  assert.deepEqual(Buffer.from(await download.body()), alert.buffer);
   await page.getByLabel('Votre message').fill('J\'ai aussi reçu un SMS suspect.');
   await page.getByRole('button', { name: 'Envoyer', exact: true }).click();
   await page.waitForURL(/notice=added/);

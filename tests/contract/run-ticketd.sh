@@ -13,6 +13,7 @@ port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 export TICKETD_DATABASE_URL="$database_url"
 export TICKETD_LISTEN="127.0.0.1:$port"
 export TICKETD_MAIL__FILES__DIR="$dir/mail"
+export TICKETD_ATTACHMENTS__DIR="$dir/attachments"
 export TICKETD_LOG_FILTER="warn"
 # The fuzzers send many public reports from one address.
 export TICKETD_PUBLIC__PER_IP__MAX=100000

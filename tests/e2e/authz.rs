@@ -68,7 +68,12 @@ enum Fixture {
     StaffMember,
     /// An incident under a legal hold (`{id}`).
     HeldTicket,
+    /// A public file (`{attachment_id}`) the partner attached to an incident (`{id}`).
+    Attachment,
 }
+
+/// The body of a row that uploads a file: `multipart/form-data` with a small text file.
+const MULTIPART: &str = "multipart";
 
 /// The kind and state of a ticket fixture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,6 +199,36 @@ const TABLE: &[Row] = &[
     row(
         "GET",
         "/api/v1/tickets/{id}/evidence",
+        Ticket(Incident),
+        None,
+        [200, 200, 200, 200, 200, 200, 403, 403, 401],
+    ),
+    // Files: staff who handle tickets, and the partner, attach; whoever reads the ticket lists
+    // and downloads; the evidence archive is staff's.
+    row(
+        "POST",
+        "/api/v1/tickets/{id}/attachments",
+        Ticket(Incident),
+        Some(MULTIPART),
+        [201, 201, 201, 201, 403, 403, 201, 404, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/tickets/{id}/attachments",
+        Ticket(Incident),
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 404, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/tickets/{id}/attachments/{attachment_id}",
+        Attachment,
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 404, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/tickets/{id}/evidence/archive",
         Ticket(Incident),
         None,
         [200, 200, 200, 200, 200, 200, 403, 403, 401],
@@ -752,6 +787,16 @@ async fn prepare(app: &TestApp, fixture: Fixture, n: usize) -> Target {
                 .unwrap();
             target(id, None)
         }
+        Attachment => {
+            let id = ticket(app, Incident).await;
+            let response = app
+                .upload(&app.keys.partner, &id, &[("log.txt", b"login ok\n")], None)
+                .await;
+            assert_eq!(response.status(), 201, "fixture");
+            let body: Value = response.json().await.unwrap();
+            let attachment = body["items"][0]["id"].as_str().unwrap().to_owned();
+            target(id, Some(attachment))
+        }
     }
 }
 
@@ -789,6 +834,7 @@ async fn call(app: &TestApp, row: &Row, target: &Target, key: Option<&str>, n: u
         ("{handle}", &target.id),
         ("{service_id}", &target.sub_id),
         ("{contact_id}", &target.sub_id),
+        ("{attachment_id}", &target.sub_id),
     ] {
         if path.contains(placeholder) {
             let value = value.as_deref().unwrap_or_else(|| {
@@ -810,7 +856,11 @@ async fn call(app: &TestApp, row: &Row, target: &Target, key: Option<&str>, n: u
         let (_, etag) = app.ticket(&app.keys.agent, id).await;
         request = request.header("If-Match", etag);
     }
-    if let Some(body) = row.body {
+    if row.body == Some(MULTIPART) {
+        let (content_type, body) =
+            crate::attachments::multipart(&[("log.txt", b"login ok\n")], None);
+        request = request.header("Content-Type", content_type).body(body);
+    } else if let Some(body) = row.body {
         let body = body
             .replace("{partner}", &app.partner.to_string())
             .replace("{identity_provider}", &app.identity_provider.to_string())

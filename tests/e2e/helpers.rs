@@ -35,6 +35,9 @@ pub struct TestApp {
     pub service_provider: OrganisationId,
     /// The clock sweeper, when the test runs one ([`spawn_app_with_mail`]).
     pub sweeper: Option<ticketd::sweeper::SweeperHandle>,
+    /// The folder of the attachments' bytes (`attachments.dir`), the test's own.
+    pub attachments_dir: std::path::PathBuf,
+    _attachments: tempfile::TempDir,
     _database: TestDatabase,
 }
 
@@ -119,6 +122,10 @@ pub async fn spawn_app_with(
     config.mail.dispatcher.enabled = false;
     // Time is moved by the tests; a sweeper on real time could fire in the middle of a story.
     config.sweeper.enabled = false;
+    // Attachments' bytes in the test's own folder, not `./data/` of the source tree.
+    let attachments = tempfile::tempdir().expect("a temporary folder");
+    config.attachments.dir = attachments.path().join("attachments");
+    let attachments_dir = config.attachments.dir.clone();
     configure(&mut config);
     let clock = ManualClock::new(start_instant());
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))
@@ -232,6 +239,8 @@ pub async fn spawn_app_with(
         identity_provider,
         service_provider,
         sweeper,
+        attachments_dir,
+        _attachments: attachments,
         _database: database,
     })
 }

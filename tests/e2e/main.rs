@@ -1,6 +1,7 @@
 //! End-to-end tests: one binary, one module per area, each test on its own ticketd.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod attachments;
 mod authz;
 mod bad_input;
 mod contract;

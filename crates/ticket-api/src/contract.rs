@@ -162,6 +162,12 @@ pub fn refine(mut spec: Value) -> Value {
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut().filter_map(Value::as_object_mut) {
             for operation in item.values_mut() {
+                // Multipart forms refuse unknown parts, like JSON bodies refuse unknown fields.
+                if let Some(Value::Object(form)) =
+                    operation.pointer_mut("/requestBody/content/multipart~1form-data/schema")
+                {
+                    form.insert("additionalProperties".into(), Value::Bool(false));
+                }
                 let Some(parameters) = operation
                     .get_mut("parameters")
                     .and_then(Value::as_array_mut)

@@ -246,6 +246,9 @@ impl From<StoreError> for ApiError {
                 "Already anonymised",
                 "The ticket's personal data was anonymised: there is nothing left to hold.",
             )),
+            StoreError::Attachment(refusal) => {
+                ApiError::from_problem(crate::attachments::refusal_problem(&refusal))
+            }
             StoreError::InvalidCursor => ApiError::bad_request(
                 "invalid-cursor",
                 "The cursor is not one this service produced; start again without a cursor.",

@@ -8,6 +8,7 @@
 // is built once per failed request, so its size costs nothing worth boxing for.
 #![allow(clippy::result_large_err)]
 
+pub mod attachments;
 pub mod auth;
 pub mod commands;
 pub mod contract;
@@ -45,6 +46,8 @@ pub struct ApiState {
     pub clock: Arc<dyn Clock>,
     /// The public form's settings, CSRF key and rate limiters.
     pub public: Arc<public::PublicState>,
+    /// Where attachments' bytes go, and the upload limits.
+    pub attachments: Arc<ticket_store::attachments::Attachments>,
 }
 
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
@@ -83,6 +86,7 @@ pub type Api = (
     health::HealthApi,
     tickets::TicketsApi,
     history::HistoryApi,
+    attachments::AttachmentsApi,
     commands::CommandsApi,
     registry::RegistryApi,
     keys::KeysApi,
@@ -263,7 +267,8 @@ async fn guard_body<E: Endpoint>(
         .get(poem::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if announced.is_some_and(|length| length > MAX_BODY_BYTES) {
+    let limit = body_limit(&request);
+    if announced.is_some_and(|length| length > limit) {
         return Ok(
             problem::problem_for(poem::http::StatusCode::PAYLOAD_TOO_LARGE, "").into_response(),
         );
@@ -285,7 +290,7 @@ async fn guard_body<E: Endpoint>(
             .headers()
             .contains_key(poem::http::header::TRANSFER_ENCODING);
     if json || chunked {
-        let bytes = match request.take_body().into_bytes_limit(MAX_BODY_BYTES).await {
+        let bytes = match request.take_body().into_bytes_limit(limit).await {
             Ok(bytes) => bytes,
             Err(_) => {
                 return Ok(
@@ -311,6 +316,24 @@ async fn guard_body<E: Endpoint>(
         .call(request)
         .await
         .map(poem::IntoResponse::into_response)
+}
+
+/// The body limit of a request: [`MAX_BODY_BYTES`], but for an upload of attachments as many
+/// files of the largest size as one upload may hold, plus room for the multipart framing.
+fn body_limit(request: &poem::Request) -> usize {
+    let upload = request.method() == poem::http::Method::POST
+        && request.uri().path().starts_with("/api/v1/tickets/")
+        && request.uri().path().ends_with("/attachments");
+    match request.data::<ApiState>() {
+        Some(state) if upload => {
+            let limits = state.attachments.limits;
+            usize::try_from(limits.max_file_bytes)
+                .unwrap_or(usize::MAX)
+                .saturating_mul(limits.max_files_per_upload as usize)
+                .saturating_add(MAX_BODY_BYTES)
+        }
+        _ => MAX_BODY_BYTES,
+    }
 }
 
 /// `Idempotency-Key` and `If-Match` in their alphabet (visible ASCII): a value the server would

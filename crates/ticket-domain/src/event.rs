@@ -126,6 +126,24 @@ pub enum EventData {
     ReminderSent {
         number: u32,
     },
+    /// Files were attached. The event carries each file's SHA-256, so the evidence chain covers
+    /// the bytes; the name the sender chose (personal data) is kept beside the chain, erasable.
+    FilesAttached {
+        files: Vec<AttachedFile>,
+    },
+}
+
+/// A file attached to a ticket, as the evidence chain records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedFile {
+    /// The attachment's id.
+    pub id: uuid::Uuid,
+    /// SHA-256 of the bytes, 64 lowercase hex characters.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The media type detected from the content (never the sender's claim).
+    pub media_type: String,
 }
 
 impl EventData {
@@ -156,6 +174,7 @@ impl EventData {
             EventData::SlaWarning { .. } => "sla_warning",
             EventData::SlaBreached { .. } => "sla_breached",
             EventData::ReminderSent { .. } => "reminder_sent",
+            EventData::FilesAttached { .. } => "files_attached",
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::actor::{Actor, Permission, Role};
 use crate::clock::{ClockKind, ClockStatus, SlaClock, warning_threshold};
 use crate::closure::{self, ClosureProof, ClosureReason};
 use crate::escalation::Tier;
-use crate::event::{EscalationCause, Event, EventData, TicketFacts, Visibility};
+use crate::event::{AttachedFile, EscalationCause, Event, EventData, TicketFacts, Visibility};
 use crate::kind::{Detector, KindData, Qualification, UsurpationReporter};
 use crate::notify::{self, Language, Notification, Recipient, Template};
 use crate::policy::{Policy, Target};
@@ -130,6 +130,12 @@ pub enum Command {
         ticket: TicketId,
         link: LinkKind,
     },
+    /// Attach files (already checked and stored by the caller): staff, the partner or the reporter
+    /// on the tickets they see; internal files are staff's, like internal notes.
+    Attach {
+        files: Vec<AttachedFile>,
+        internal: bool,
+    },
 }
 
 impl Command {
@@ -156,6 +162,7 @@ impl Command {
             Command::Reopen { .. } => "reopen",
             Command::Cancel { .. } => "cancel",
             Command::Link { .. } => "link",
+            Command::Attach { .. } => "attach",
         }
     }
 }
@@ -515,6 +522,9 @@ impl Command {
             Command::SetPriority { .. } => Action::SetPriority,
             Command::Comment { internal: true, .. } => Action::InternalNote,
             Command::Comment { .. } => Action::Comment,
+            // Files follow the rules of comments: internal files are internal notes.
+            Command::Attach { internal: true, .. } => Action::InternalNote,
+            Command::Attach { .. } => Action::Comment,
             Command::Escalate { .. } => Action::Escalate,
             Command::WaitForReporter { .. } => Action::WaitForReporter,
             Command::Resolve { .. } => Action::Resolve,
@@ -1012,6 +1022,31 @@ pub fn decide(
                 };
                 change.record(visibility, None, EventData::Commented { body });
             }
+        }
+        Command::Attach { files, internal } => {
+            // The same rules as a comment: staff who handle tickets, the partner and the reporter
+            // on their own tickets; internal files are staff's; a public file on a security case
+            // is acting on it.
+            let is_staff = matches!(actor, Actor::Staff { .. });
+            if (is_staff && !actor.may(Permission::Handle)) || matches!(actor, Actor::System) {
+                return Err(role_refusal(actor, "attach"));
+            }
+            if internal && !is_staff {
+                return Err(Refusal::new(
+                    Rule::RoleNotAllowed,
+                    "only staff attach internal files",
+                ));
+            }
+            expect_open("attach", state)?;
+            if is_staff && !internal {
+                handler(ticket, actor)?;
+            }
+            let visibility = if internal {
+                Visibility::Internal
+            } else {
+                Visibility::Public
+            };
+            change.record(visibility, None, EventData::FilesAttached { files });
         }
         Command::Escalate { reason } => {
             let next = ticket.tier.next().ok_or_else(|| {

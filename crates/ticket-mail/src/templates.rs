@@ -1207,6 +1207,16 @@ impl Mail<'_> {
                 ));
                 tr!(l, "relance", "reminder")
             }
+            // File names are the sender's words: the mail says how many, not which.
+            EventData::FilesAttached { files } => {
+                let count = files.len();
+                body.paragraph(tr!(
+                    l,
+                    "Fichier(s) joint(s) au dossier : {count}.",
+                    "File(s) attached to the ticket: {count}."
+                ));
+                tr!(l, "pièce jointe", "attachment")
+            }
         }
     }
 }

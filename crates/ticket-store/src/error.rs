@@ -36,6 +36,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
+    /// Files refused before anything was stored (size, count, type).
+    #[error(transparent)]
+    Attachment(#[from] crate::attachments::AttachmentRefusal),
+    /// The blob store (folder or S3) could not be reached or could not write.
+    #[error("{0}")]
+    Blob(String),
 }
 
 impl StoreError {
@@ -50,6 +56,7 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             StoreError::Database(error) => db_unavailable(error),
+            StoreError::Blob(_) => true,
             _ => false,
         }
     }

@@ -3,6 +3,9 @@
 //! One function per command: load, let the domain decide, then write the ticket, its events
 //! (hash-chained) and its outbox rows in one transaction, conditional on the version the client saw.
 
+pub mod archive;
+pub mod attachments;
+pub mod blobs;
 pub mod chain;
 pub mod clock;
 pub mod entities;

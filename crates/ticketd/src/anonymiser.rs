@@ -129,9 +129,45 @@ impl MailFiles {
 
 /// The erasers of copies outside the database for this configuration. Attachments (object
 /// storage) get one here too.
-pub fn external_erasers(config: &crate::config::Config) -> Vec<Arc<dyn ExternalEraser>> {
-    // Whatever the transport now, files written under an earlier `files` setting are erased.
-    vec![Arc::new(MailFiles::new(config.mail.files.dir.clone()))]
+pub fn external_erasers(
+    config: &crate::config::Config,
+    store: &Store,
+    attachments: Arc<ticket_store::attachments::Attachments>,
+    clock: Arc<dyn Clock>,
+) -> Vec<Arc<dyn ExternalEraser>> {
+    vec![
+        // Whatever the transport now, files written under an earlier `files` setting are erased.
+        Arc::new(MailFiles::new(config.mail.files.dir.clone())),
+        Arc::new(AttachmentFiles {
+            store: store.clone(),
+            attachments,
+            clock,
+        }),
+    ]
+}
+
+/// The files attached to a ticket: their names erased from the database and their bytes from
+/// the attachments' storage (unless another live attachment has the same content).
+#[derive(Debug, Clone)]
+pub struct AttachmentFiles {
+    store: Store,
+    attachments: Arc<ticket_store::attachments::Attachments>,
+    clock: Arc<dyn Clock>,
+}
+
+impl ExternalEraser for AttachmentFiles {
+    fn name(&self) -> &'static str {
+        "attachments"
+    }
+
+    fn erase<'a>(&'a self, ticket: TicketId, _message_ids: &'a [String]) -> Erasing<'a> {
+        Box::pin(async move {
+            self.store
+                .erase_attachments(&self.attachments.blobs, ticket.0, self.clock.now())
+                .await?;
+            Ok(())
+        })
+    }
 }
 
 /// What one pass did.

@@ -55,6 +55,20 @@ pub enum Command {
         #[arg(long, default_value = "/healthz")]
         path: String,
     },
+    /// Evidence archives.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+}
+
+/// `ticketd evidence …`
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum EvidenceCommand {
+    /// Verify an evidence archive offline (the chain of events, every file against its hash, the
+    /// manifest); names the first broken event or file and exits non-zero if there is one.
+    Verify {
+        /// The archive, as exported by `GET /api/v1/tickets/{id}/evidence/archive`.
+        file: PathBuf,
+    },
 }
 
 /// `ticketd keys …`

@@ -54,6 +54,9 @@ pub struct Config {
     /// The anonymiser (retention of personal data): whether it runs, how often, batch size.
     #[serde(default)]
     pub anonymiser: crate::anonymiser::AnonymiserConfig,
+    /// Attachments: storage (folder or S3-compatible) and upload limits.
+    #[serde(default)]
+    pub attachments: crate::attachments::AttachmentsConfig,
 }
 
 impl Default for Config {
@@ -70,6 +73,7 @@ impl Default for Config {
             mail: ticket_mail::MailConfig::default(),
             metrics: crate::metrics::MetricsConfig::default(),
             anonymiser: crate::anonymiser::AnonymiserConfig::default(),
+            attachments: crate::attachments::AttachmentsConfig::default(),
         }
     }
 }
@@ -154,6 +158,9 @@ impl Config {
                 });
             }
         }
+        self.attachments
+            .validate()
+            .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
         if !(1..=10).contains(&self.public.trusted_proxy_hops) {
             return Err(ConfigError::Invalid {
                 key: "public.trusted_proxy_hops",
@@ -173,6 +180,7 @@ impl Config {
             database_url: DatabaseUrl(self.database_url.redacted()),
             public,
             mail: self.mail.redacted(),
+            attachments: self.attachments.redacted(),
             ..self.clone()
         }
     }

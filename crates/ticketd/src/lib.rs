@@ -5,6 +5,7 @@
 //! the HTTP app until a shutdown future completes.
 
 pub mod anonymiser;
+pub mod attachments;
 pub mod cli;
 pub mod config;
 pub mod metrics;

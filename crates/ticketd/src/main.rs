@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use ticketd::cli::{Cli, Command, JournalCommand, KeysCommand, StaffCommand, SubjectCommand};
+use ticketd::cli::{
+    Cli, Command, EvidenceCommand, JournalCommand, KeysCommand, StaffCommand, SubjectCommand,
+};
 use ticketd::{Application, Config, startup, telemetry};
 
 fn main() -> ExitCode {
@@ -19,6 +21,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<()> {
+    // Offline: needs neither the configuration nor the database.
+    if let Command::Evidence(EvidenceCommand::Verify { file }) = cli.subcommand() {
+        return ticketd::attachments::verify_archive_file(&file);
+    }
     let config = Config::load(cli.config.as_deref())?;
     match cli.subcommand() {
         Command::Serve => serve(config),
@@ -47,6 +53,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             runtime()?.block_on(subject(&config, command))
         }
         Command::Probe { path } => ticketd::probe::probe(config.listen, &path),
+        Command::Evidence(EvidenceCommand::Verify { file }) => {
+            ticketd::attachments::verify_archive_file(&file)
+        }
         Command::Migrate => {
             telemetry::init(&config)?;
             runtime()?.block_on(async {
@@ -61,11 +70,19 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
 /// `ticketd anonymise`: one pass of the anonymiser.
 async fn anonymise(config: Config) -> anyhow::Result<()> {
     let store = startup::open_store(&config).await?;
+    let clock: std::sync::Arc<dyn ticket_store::clock::Clock> =
+        std::sync::Arc::new(ticket_store::clock::SystemClock);
+    let erasers = ticketd::anonymiser::external_erasers(
+        &config,
+        &store,
+        std::sync::Arc::new(config.attachments.open()?),
+        std::sync::Arc::clone(&clock),
+    );
     let anonymiser = ticketd::anonymiser::Anonymiser::new(
         store,
         std::sync::Arc::new(config.policy.clone()),
-        std::sync::Arc::new(ticket_store::clock::SystemClock),
-        ticketd::anonymiser::external_erasers(&config),
+        clock,
+        erasers,
         &config.anonymiser,
     );
     let report = anonymiser.pass().await?;

@@ -37,6 +37,8 @@ pub struct Application {
     stall: crate::metrics::StallLimits,
     /// The longest public rate-limit window: older rate events are forgotten.
     rate_window: chrono::TimeDelta,
+    /// How old unnamed attachment bytes must be before the housekeeping removes them.
+    orphan_grace: chrono::TimeDelta,
 }
 
 impl fmt::Debug for Application {
@@ -58,11 +60,13 @@ impl Application {
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
         let public = public_state(&config, &store, clock.now()).await?;
+        let attachments = config.attachments.open()?;
         let state = http::ApiState {
             store,
             policy: Arc::new(config.policy.clone()),
             clock,
             public: Arc::new(public),
+            attachments: Arc::new(attachments),
         };
         let sweeper = config.sweeper.enabled.then(|| {
             Sweeper::new(
@@ -139,6 +143,9 @@ impl Application {
                     .per_ip
                     .window_seconds
                     .max(config.public.per_email.window_seconds),
+            ),
+            orphan_grace: chrono::TimeDelta::seconds(
+                i64::try_from(config.attachments.orphan_grace_seconds).unwrap_or(i64::MAX / 1000),
             ),
         })
     }
@@ -218,6 +225,8 @@ impl Application {
                 self.state.store.clone(),
                 self.state.clock.clone(),
                 self.rate_window,
+                Arc::clone(&self.state.attachments),
+                self.orphan_grace,
                 until_stopped(),
             )),
         ));
@@ -289,6 +298,8 @@ async fn housekeeping(
     store: Store,
     clock: Arc<dyn Clock>,
     rate_window: chrono::TimeDelta,
+    attachments: Arc<ticket_store::attachments::Attachments>,
+    orphan_grace: chrono::TimeDelta,
     stopped: impl Future<Output = ()>,
 ) {
     tokio::pin!(stopped);
@@ -305,6 +316,14 @@ async fn housekeeping(
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "old rate-limit events forgotten"),
             Err(error) => tracing::warn!(%error, "cannot purge old rate-limit events"),
+        }
+        match store
+            .sweep_orphan_blobs(&attachments.blobs, clock.now(), orphan_grace)
+            .await
+        {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "attachment bytes no attachment names removed"),
+            Err(error) => tracing::warn!(%error, "cannot sweep attachment bytes"),
         }
         tokio::select! {
             () = &mut stopped => return,
@@ -420,7 +439,12 @@ pub fn anonymiser(config: &Config, state: &http::ApiState) -> crate::anonymiser:
         state.store.clone(),
         Arc::clone(&state.policy),
         Arc::clone(&state.clock),
-        crate::anonymiser::external_erasers(config),
+        crate::anonymiser::external_erasers(
+            config,
+            &state.store,
+            Arc::clone(&state.attachments),
+            Arc::clone(&state.clock),
+        ),
         &config.anonymiser,
     )
 }

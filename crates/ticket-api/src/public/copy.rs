@@ -276,6 +276,34 @@ pub fn copy(language: Language) -> &'static Copy {
 pub fn field_message(language: Language, field: &str, rule: &str) -> &'static str {
     let fr = language == Language::Fr;
     match (field, rule) {
+        ("files", "too_large") => {
+            if fr {
+                "Un fichier est trop volumineux : réduisez-le ou envoyez-en un autre"
+            } else {
+                "A file is too large: make it smaller or send another one"
+            }
+        }
+        ("files", "too_many") => {
+            if fr {
+                "Envoyez au plus 3 fichiers à la fois"
+            } else {
+                "Send at most 3 files at once"
+            }
+        }
+        ("files", "type") => {
+            if fr {
+                "Un fichier n'est pas d'un type accepté : images, PDF, texte, message .eml ou document bureautique"
+            } else {
+                "A file is not of an accepted type: images, PDF, text, .eml message or office document"
+            }
+        }
+        ("files", _) => {
+            if fr {
+                "Choisissez au moins un fichier non vide"
+            } else {
+                "Choose at least one file that is not empty"
+            }
+        }
         ("consent", _) => {
             if fr {
                 "Donnez votre accord pour que votre signalement puisse être traité"

@@ -27,6 +27,7 @@ use ticket_domain::event::Visibility;
 use ticket_domain::values::{LONG_TEXT, OrganisationId, Text};
 use ticket_domain::{Actor, Command, EventData, Language};
 use ticket_store::StoreError;
+use ticket_store::attachments::{AttachmentLimits, AttachmentRefusal, Upload, check_uploads};
 use ticket_store::registry::OrganisationRole;
 use ticket_store::tickets::{StoredTicket, TicketKey};
 
@@ -128,6 +129,10 @@ pub fn add_routes(route: Route) -> Route {
             "/en/tracking/:secret/information",
             poem::post(information_en),
         )
+        .at("/suivi/:secret/fichiers", poem::post(files_fr))
+        .at("/en/tracking/:secret/files", poem::post(files_en))
+        .at("/suivi/:secret/fichiers/:id", get(download_fr))
+        .at("/en/tracking/:secret/files/:id", get(download_en))
         .at("/suivi/:secret/resolution", poem::post(resolution_fr))
         .at("/en/tracking/:secret/resolution", poem::post(resolution_en))
 }
@@ -140,8 +145,9 @@ pub fn methods_of(path: &str) -> Option<&'static str> {
         ["public.css"] | ["suivi", _] | ["en", "tracking", _] => Some("GET"),
         ["signalement"] | ["en", "report"] => Some("GET, POST"),
         ["suivi", _, "confirmation"] | ["en", "tracking", _, "confirmation"] => Some("GET"),
-        ["suivi", _, "information" | "resolution"]
-        | ["en", "tracking", _, "information" | "resolution"] => Some("POST"),
+        ["suivi", _, "information" | "resolution" | "fichiers"]
+        | ["en", "tracking", _, "information" | "resolution" | "files"] => Some("POST"),
+        ["suivi", _, "fichiers", _] | ["en", "tracking", _, "files", _] => Some("GET"),
         _ => None,
     }
 }
@@ -388,6 +394,70 @@ impl FormBody {
     }
 }
 
+/// The most files the public form and the tracking page take at once ("a few").
+pub const PUBLIC_MAX_FILES: u32 = 3;
+
+/// The public pages' file limits: the service's, with at most [`PUBLIC_MAX_FILES`] at once.
+fn public_limits(state: &ApiState) -> AttachmentLimits {
+    let limits = state.attachments.limits;
+    AttachmentLimits {
+        max_files_per_upload: limits.max_files_per_upload.min(PUBLIC_MAX_FILES),
+        ..limits
+    }
+}
+
+/// Reads a form: URL-encoded (up to [`MAX_FORM_BYTES`]), or `multipart/form-data` with files (up
+/// to the files' limits). File inputs left empty are dropped. `None` when too large or unreadable.
+async fn read_submission(
+    request: &Request,
+    body: Body,
+    limits: &AttachmentLimits,
+) -> Option<(FormBody, Vec<Upload>)> {
+    let content_type = request.content_type().unwrap_or_default().to_owned();
+    if !content_type.starts_with("multipart/form-data") {
+        return read_form(body).await.map(|form| (form, Vec::new()));
+    }
+    let limit = usize::try_from(limits.max_file_bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(limits.max_files_per_upload as usize)
+        .saturating_add(MAX_FORM_BYTES + 16 * 1024);
+    let bytes = body.into_bytes_limit(limit).await.ok()?;
+    let boundary = multer::parse_boundary(&content_type).ok()?;
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut fields = Vec::new();
+    let mut files = Vec::new();
+    while let Some(field) = multipart.next_field().await.ok()? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().map(str::to_owned);
+        let data = field.bytes().await.ok()?;
+        match file_name {
+            Some(file_name) if file_name.is_empty() && data.is_empty() => {}
+            Some(file_name) => files.push(Upload {
+                name: file_name,
+                bytes: data,
+            }),
+            None => fields.push((name, String::from_utf8(data.to_vec()).ok()?)),
+        }
+    }
+    Some((FormBody(fields), files))
+}
+
+/// The form error of refused files (`files` field, the refusal's kind as rule).
+fn files_error(refusal: &AttachmentRefusal) -> crate::problem::FieldError {
+    let rule = match refusal {
+        AttachmentRefusal::TooLarge { .. } => "too_large",
+        AttachmentRefusal::TooMany { .. } => "too_many",
+        AttachmentRefusal::Unsupported { .. } => "type",
+        AttachmentRefusal::Empty { .. } | AttachmentRefusal::NoFile => "required",
+    };
+    crate::problem::FieldError {
+        field: "files".to_owned(),
+        rule: rule.to_owned(),
+        message: refusal.to_string(),
+    }
+}
+
 /// Reads a form body up to [`MAX_FORM_BYTES`]; `None` when larger.
 async fn read_form(body: Body) -> Option<FormBody> {
     let bytes = body.into_bytes_limit(MAX_FORM_BYTES).await.ok()?;
@@ -412,7 +482,8 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
     let c: &Copy = copy(language);
     let public = &state.public;
     let now = state.clock.now();
-    let Some(form) = read_form(body).await else {
+    let limits = public_limits(state);
+    let Some((form, files)) = read_submission(request, body, &limits).await else {
         return message(
             language,
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -469,6 +540,11 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
         return too_many(language, wait);
     }
     let (report, mut errors) = parse_values(&values, language);
+    if let Err(refusal) = check_uploads(&files, &limits)
+        && !files.is_empty()
+    {
+        errors.push(files_error(&refusal));
+    }
     let known = match state.store.list_organisations().await {
         Ok(list) => list
             .into_iter()
@@ -523,6 +599,26 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
         .await
     {
         Ok(created) => {
+            if !files.is_empty() {
+                // Checked above: only the storage or the database can fail here, and the report
+                // stands without its files (the reporter can add them from the tracking page).
+                if let Err(error) = state
+                    .store
+                    .attach_files(
+                        &state.attachments,
+                        TicketKey::Id(created.ticket.ticket.id),
+                        None,
+                        files,
+                        false,
+                        &Actor::PublicReporter,
+                        now,
+                        &state.policy,
+                    )
+                    .await
+                {
+                    tracing::warn!(%error, "the files of a public report could not be attached");
+                }
+            }
             let secret = created.tracking_secret.unwrap_or_default();
             redirect(&format!("{}/{secret}/confirmation", c.tracking_path))
         }
@@ -555,7 +651,7 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
 }
 
 /// The order of the form's fields, for the error summary.
-const FIELD_ORDER: [&str; 12] = [
+const FIELD_ORDER: [&str; 13] = [
     "session_id",
     "connection_date",
     "identity_provider",
@@ -567,6 +663,7 @@ const FIELD_ORDER: [&str; 12] = [
     "email",
     "phone",
     "description",
+    "files",
     "consent",
 ];
 
@@ -781,6 +878,13 @@ fn history_line(language: Language, event: &ticket_domain::Event) -> Option<Hist
             "Case cancelled."
         }
         .to_owned(),
+        EventData::FilesAttached { files } => {
+            if fr {
+                format!("Fichier(s) joint(s) : {}.", files.len())
+            } else {
+                format!("File(s) attached: {}.", files.len())
+            }
+        }
         _ => return None,
     };
     let paris = event.at.with_timezone(&chrono_tz::Europe::Paris);
@@ -839,6 +943,10 @@ async fn tracking(
         "confirmed" => Some(c.notice_confirmed),
         "rejected" => Some(c.notice_rejected),
         "conflict" => Some(c.notice_conflict),
+        "files" => Some(match language {
+            Language::Fr => "Vos fichiers ont été joints au dossier.",
+            Language::En => "Your files were attached to the case.",
+        }),
         _ => None,
     });
     let history: Vec<HistoryLine> = events
@@ -851,6 +959,23 @@ async fn tracking(
         Language::Fr => format!("/en/tracking/{secret}"),
         Language::En => format!("/suivi/{secret}"),
     };
+    let attachments = match state.store.attachments(stored.ticket.id.0).await {
+        Ok(attachments) => attachments,
+        Err(error) => return unavailable(language, &error),
+    };
+    let files_segment = match language {
+        Language::Fr => "fichiers",
+        Language::En => "files",
+    };
+    let files = attachments
+        .into_iter()
+        .filter(|a| a.visibility == Visibility::Public && a.erased_at.is_none())
+        .map(|a| pages::TrackedFile {
+            name: a.display_name(),
+            size: a.size,
+            href: format!("{action_base}/{files_segment}/{}", a.id),
+        })
+        .collect();
     let reference = stored.ticket.reference.to_string();
     let closure = closure_words(language, &stored);
     with_token(&state.public, state.clock.now(), |token| {
@@ -863,6 +988,8 @@ async fn tracking(
                     state: stored.ticket.state,
                     closure_words: closure,
                     history,
+                    files,
+                    files_action: &format!("{action_base}/{files_segment}"),
                     version: stored.version,
                     csrf: token,
                     action_base: &action_base,
@@ -913,6 +1040,7 @@ async fn tracking_en(
 enum Action {
     Information,
     Resolution,
+    Files,
 }
 
 async fn act(
@@ -924,7 +1052,8 @@ async fn act(
     action: Action,
 ) -> Response {
     let c = copy(language);
-    let Some(form) = read_form(body).await else {
+    let limits = public_limits(state);
+    let Some((form, files)) = read_submission(request, body, &limits).await else {
         return message(
             language,
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -958,6 +1087,52 @@ async fn act(
         }]
     };
     let (command, done) = match action {
+        Action::Files => {
+            let refused = match check_uploads(&files, &limits) {
+                Err(refusal) => Some(files_error(&refusal)),
+                Ok(()) => None,
+            };
+            if let Some(error) = refused {
+                return tracking(
+                    state,
+                    secret,
+                    language,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    vec![error],
+                )
+                .await;
+            }
+            return match state
+                .store
+                .attach_files(
+                    &state.attachments,
+                    TicketKey::Id(stored.ticket.id),
+                    None,
+                    files,
+                    false,
+                    &Actor::PublicReporter,
+                    now,
+                    &state.policy,
+                )
+                .await
+            {
+                Ok(_) => redirect(&format!("{base}?notice=files")),
+                Err(StoreError::Refused(_)) => redirect(&format!("{base}?notice=conflict")),
+                Err(StoreError::Attachment(refusal)) => {
+                    tracking(
+                        state,
+                        secret,
+                        language,
+                        None,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        vec![files_error(&refusal)],
+                    )
+                    .await
+                }
+                Err(error) => unavailable(language, &error),
+            };
+        }
         Action::Information => match Text::parse("message", &form.text("message"), LONG_TEXT) {
             Ok(body) => (
                 Command::Comment {
@@ -1023,6 +1198,91 @@ async fn act(
         }
         Err(error) => unavailable(language, &error),
     }
+}
+
+#[handler]
+async fn files_fr(
+    state: Data<&ApiState>,
+    request: &Request,
+    Path(secret): Path<String>,
+    body: Body,
+) -> Response {
+    act(&state, request, body, &secret, Language::Fr, Action::Files).await
+}
+
+#[handler]
+async fn files_en(
+    state: Data<&ApiState>,
+    request: &Request,
+    Path(secret): Path<String>,
+    body: Body,
+) -> Response {
+    act(&state, request, body, &secret, Language::En, Action::Files).await
+}
+
+/// A public file of the ticket, downloaded by its reporter: the API's download headers, and the
+/// tracking page's (no referrer).
+async fn download(state: &ApiState, secret: &str, id: &str, language: Language) -> Response {
+    let stored = match tracked(state, secret, language).await {
+        Ok(stored) => stored,
+        Err(response) => return response,
+    };
+    let c = copy(language);
+    let not_found = || {
+        message(
+            language,
+            StatusCode::NOT_FOUND,
+            c.not_found_title,
+            c.not_found,
+            false,
+        )
+    };
+    let Ok(id) = uuid::Uuid::parse_str(id) else {
+        return not_found();
+    };
+    let attachment = match state.store.attachment(stored.ticket.id.0, id).await {
+        Ok(a) if a.visibility == Visibility::Public && a.erased_at.is_none() => a,
+        Ok(_) | Err(StoreError::NotFound(_)) => return not_found(),
+        Err(error) => return unavailable(language, &error),
+    };
+    match state
+        .store
+        .attachment_bytes(&state.attachments.blobs, &attachment)
+        .await
+    {
+        Ok(bytes) => Response::builder()
+            .status(StatusCode::OK)
+            .content_type("application/octet-stream")
+            .header(
+                header::CONTENT_DISPOSITION,
+                crate::attachments::content_disposition(&attachment.display_name()),
+            )
+            .header(
+                header::CONTENT_SECURITY_POLICY,
+                crate::attachments::DOWNLOAD_CSP,
+            )
+            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+            .header(header::REFERRER_POLICY, "no-referrer")
+            .header(header::CACHE_CONTROL, "no-store")
+            .body(bytes.to_vec()),
+        Err(error) => unavailable(language, &error),
+    }
+}
+
+#[handler]
+async fn download_fr(
+    state: Data<&ApiState>,
+    Path((secret, id)): Path<(String, String)>,
+) -> Response {
+    download(&state, &secret, &id, Language::Fr).await
+}
+
+#[handler]
+async fn download_en(
+    state: Data<&ApiState>,
+    Path((secret, id)): Path<(String, String)>,
+) -> Response {
+    download(&state, &secret, &id, Language::En).await
 }
 
 #[handler]

@@ -213,7 +213,7 @@ pub fn form_page(
     );
     let _ = write!(
         main,
-        r#"<form method="post" action="{}" novalidate>"#,
+        r#"<form method="post" action="{}" enctype="multipart/form-data" novalidate>"#,
         c.form_path
     );
     let _ = write!(
@@ -451,6 +451,25 @@ pub fn form_page(
         );
     }
 
+    // Files (optional): the alert mail, a screenshot.
+    {
+        let error = error_of("files");
+        let (label, hint) = files_words(language);
+        let _ = write!(
+            main,
+            r#"<div class="field{}"><label for="files">{} <span class="marker">({})</span></label><p class="hint" id="files-hint">{}</p>{}<input type="file" id="files" name="files" multiple aria-describedby="files-hint{}"{}></div>"#,
+            if error.is_some() { " field--error" } else { "" },
+            escape(label),
+            escape(c.optional),
+            escape(hint),
+            error
+                .map(|e| format!(r#"<p class="error-message" id="files-error"><span class="visually-hidden">{} </span>{}</p>"#, escape(c.error_prefix), escape(e)))
+                .unwrap_or_default(),
+            if error.is_some() { " files-error" } else { "" },
+            if error.is_some() { r#" aria-invalid="true""# } else { "" },
+        );
+    }
+
     // Consent.
     {
         let error = error_of("consent");
@@ -528,6 +547,28 @@ pub struct HistoryLine {
     pub text: String,
 }
 
+/// The label and hint of the file input.
+fn files_words(language: Language) -> (&'static str, &'static str) {
+    match language {
+        Language::Fr => (
+            "Pièces jointes",
+            "Par exemple le message d'alerte reçu ou une capture d'écran : jusqu'à 3 fichiers (images, PDF, texte, message .eml, documents bureautiques).",
+        ),
+        Language::En => (
+            "Files",
+            "For example the alert message you received or a screenshot: up to 3 files (images, PDF, text, .eml message, office documents).",
+        ),
+    }
+}
+
+/// A public file of the ticket, as its tracking page lists it.
+#[derive(Debug, Clone)]
+pub struct TrackedFile {
+    pub name: String,
+    pub size: u64,
+    pub href: String,
+}
+
 /// What the tracking page shows.
 #[derive(Debug, Clone)]
 pub struct Tracking<'a> {
@@ -535,6 +576,9 @@ pub struct Tracking<'a> {
     pub state: ticket_domain::State,
     pub closure_words: Option<String>,
     pub history: Vec<HistoryLine>,
+    /// The public files, and where to send more.
+    pub files: Vec<TrackedFile>,
+    pub files_action: &'a str,
     pub version: i64,
     pub csrf: &'a str,
     pub action_base: &'a str,
@@ -617,6 +661,54 @@ pub fn tracking_page(language: Language, t: &Tracking<'_>) -> String {
             hint = escape(c.add_info_hint),
             submit = escape(c.add_info_submit),
         );
+    }
+    {
+        let (label, hint) = files_words(language);
+        let _ = write!(
+            main,
+            r#"<section aria-labelledby="files-title"><h2 id="files-title">{}</h2><ul class="files" id="file-list">"#,
+            escape(label)
+        );
+        for file in &t.files {
+            let _ = write!(
+                main,
+                r#"<li><a href="{}" download>{}</a> ({} {})</li>"#,
+                escape(&file.href),
+                escape(&file.name),
+                file.size.div_ceil(1024),
+                match language {
+                    Language::Fr => "Ko",
+                    Language::En => "KB",
+                }
+            );
+        }
+        main.push_str("</ul>");
+        if t.state.is_open() {
+            let error = t.errors.iter().find(|e| e.field == "files");
+            let _ = write!(
+                main,
+                r#"<form method="post" action="{base}" enctype="multipart/form-data"><input type="hidden" name="csrf_token" value="{csrf}"><div class="field{class}"><label for="files">{add}</label><p class="hint" id="files-hint">{hint}</p>{error}<input type="file" id="files" name="files" multiple aria-describedby="files-hint"></div><button type="submit" id="send-files">{submit}</button></form>"#,
+                base = escape(t.files_action),
+                csrf = escape(t.csrf),
+                class = if error.is_some() { " field--error" } else { "" },
+                add = escape(match language {
+                    Language::Fr => "Ajouter des fichiers",
+                    Language::En => "Add files",
+                }),
+                hint = escape(hint),
+                error = error
+                    .map(|e| format!(
+                        r#"<p class="error-message" id="files-error">{}</p>"#,
+                        escape(field_message(language, &e.field, &e.rule))
+                    ))
+                    .unwrap_or_default(),
+                submit = escape(match language {
+                    Language::Fr => "Envoyer les fichiers",
+                    Language::En => "Send the files",
+                }),
+            );
+        }
+        main.push_str("</section>");
     }
     let _ = write!(
         main,

@@ -3,6 +3,7 @@
 pub mod access_journal;
 pub mod access_journal_head;
 pub mod api_key;
+pub mod attachment;
 pub mod contact;
 pub mod external_erasure;
 pub mod idempotency_key;
