@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261201_000001_outbox_handover;
 mod m20261201_160001_replicas;
+mod m20261202_020000_inbound_mail;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261201_000001_outbox_handover::Migration),
             Box::new(m20261201_160001_replicas::Migration),
+            Box::new(m20261202_020000_inbound_mail::Migration),
         ]
     }
 }

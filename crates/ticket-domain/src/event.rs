@@ -126,6 +126,23 @@ pub enum EventData {
     ReminderSent {
         number: u32,
     },
+    /// A mail landed on the ticket (channel "e-mail"): its raw message is kept by the store, and its
+    /// SHA-256 is here, in the evidence chain, so the comment it became can be proved to come from
+    /// that very message. Recorded right after the comment or the opening it caused.
+    MailReceived {
+        receipt: MailReceipt,
+    },
+}
+
+/// Which inbound mail an event came from, and the SHA-256 of its raw bytes (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailReceipt {
+    /// The stored inbound mail.
+    pub mail: uuid::Uuid,
+    pub sha256: String,
+    /// The mail opened the ticket (rather than answering on it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opened: bool,
 }
 
 impl EventData {
@@ -156,6 +173,7 @@ impl EventData {
             EventData::SlaWarning { .. } => "sla_warning",
             EventData::SlaBreached { .. } => "sla_breached",
             EventData::ReminderSent { .. } => "reminder_sent",
+            EventData::MailReceived { .. } => "mail_received",
         }
     }
 }

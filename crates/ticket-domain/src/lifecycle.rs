@@ -12,7 +12,7 @@ use crate::actor::{Actor, Permission, Role};
 use crate::clock::{ClockKind, ClockStatus, SlaClock, warning_threshold};
 use crate::closure::{self, ClosureProof, ClosureReason};
 use crate::escalation::Tier;
-use crate::event::{EscalationCause, Event, EventData, TicketFacts, Visibility};
+use crate::event::{EscalationCause, Event, EventData, MailReceipt, TicketFacts, Visibility};
 use crate::kind::{Detector, KindData, Qualification, UsurpationReporter};
 use crate::notify::{self, Language, Notification, Recipient, Template};
 use crate::policy::{Policy, Target};
@@ -130,6 +130,14 @@ pub enum Command {
         ticket: TicketId,
         link: LinkKind,
     },
+    /// A mail landed on the ticket (channel "e-mail"): a comment of its sender (public, or an
+    /// internal note when staff attach a mail from an unverified sender), then the receipt of the
+    /// mail in the evidence chain. From the reporter on a ticket waiting for them, the clock resumes.
+    ReceiveMail {
+        body: Text,
+        internal: bool,
+        receipt: MailReceipt,
+    },
 }
 
 impl Command {
@@ -156,8 +164,31 @@ impl Command {
             Command::Reopen { .. } => "reopen",
             Command::Cancel { .. } => "cancel",
             Command::Link { .. } => "link",
+            Command::ReceiveMail { .. } => "receive_mail",
         }
     }
+}
+
+/// Appends the receipt of the mail that caused `decision` (an opening or a comment): the mail's
+/// hash joins the evidence chain in the same transaction as what it caused.
+pub fn with_mail_received(
+    decision: Decision,
+    receipt: MailReceipt,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Decision {
+    let mut change = Change::new(decision.ticket, actor.clone(), now, policy);
+    change.record(
+        Visibility::Internal,
+        None,
+        EventData::MailReceived { receipt },
+    );
+    let mut received = change.finish();
+    let mut records = decision.records;
+    records.append(&mut received.records);
+    received.records = records;
+    received
 }
 
 /// What is needed to open a ticket. The store supplies the id and the reference number.
@@ -460,9 +491,24 @@ pub fn decide(
             "the ticket is not visible to this actor",
         ));
     }
+    if let Command::ReceiveMail {
+        body,
+        internal,
+        receipt,
+    } = command
+    {
+        let commented = decide(ticket, Command::Comment { body, internal }, actor, now, policy)?;
+        return Ok(with_mail_received(commented, receipt, actor, now, policy));
+    }
     let mut change = Change::new(ticket.clone(), actor.clone(), now, policy);
     let state = ticket.state;
     match command {
+        Command::ReceiveMail { .. } => {
+            return Err(Refusal::new(
+                Rule::InvalidTransition,
+                "a mail is received through its own path",
+            ));
+        }
         Command::Acknowledge { note } => {
             // Security cases are acknowledged by `security` (or a supervisor), like every other
             // action on them.

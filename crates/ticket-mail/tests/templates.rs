@@ -280,10 +280,25 @@ fn scenario(template: Template) -> (Ticket, Event, Recipient) {
                 Recipient::OrganisationContacts(org(PARTNER)),
             )
         }
+        Template::ReplyArrived => {
+            let ticket = partner_incident();
+            let received = event(
+                partner(PARTNER),
+                Visibility::Internal,
+                EventData::MailReceived {
+                    receipt: ticket_domain::event::MailReceipt {
+                        mail: Uuid::from_u128(7),
+                        sha256: "ab".repeat(32),
+                        opened: false,
+                    },
+                },
+            );
+            (ticket, received, Recipient::TierTeam(Tier::Agent))
+        }
     }
 }
 
-const TEMPLATES: [Template; 17] = [
+const TEMPLATES: [Template; 18] = [
     Template::AcknowledgementOfReceipt,
     Template::NewTicketCopy,
     Template::SecurityAlert,
@@ -301,6 +316,7 @@ const TEMPLATES: [Template; 17] = [
     Template::UsurpationConfirmed,
     Template::UnfoundedExplanation,
     Template::PartnerImpersonationDetected,
+    Template::ReplyArrived,
 ];
 
 fn snapshot_name(template: Template, language: Language) -> String {

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod clock;
 pub mod entities;
 mod error;
+pub mod inbound;
 pub mod keys;
 pub mod outbox;
 pub mod registry;

@@ -128,7 +128,7 @@ pub fn normalise(now: DateTime<Utc>) -> DateTime<Utc> {
     now.trunc_subsecs(6)
 }
 
-fn to_row(
+pub(crate) fn to_row(
     ticket: &Ticket,
     version: i64,
     event_count: i64,
@@ -635,7 +635,7 @@ pub fn list_query(
 
 /// Next number of a kind's reference for the year: one atomic upsert, so two concurrent creations
 /// never get the same number on either database.
-async fn allocate_reference(
+pub(crate) async fn allocate_reference(
     txn: &DatabaseTransaction,
     kind: TicketKind,
     now: DateTime<Utc>,
@@ -726,15 +726,15 @@ pub(crate) async fn write_decision(
     Ok(version)
 }
 
-struct PreparedEvent {
+pub(crate) struct PreparedEvent {
     id: Uuid,
     seq: i64,
     canonical: String,
     prev_hash: String,
-    hash: String,
+    pub(crate) hash: String,
 }
 
-fn prepare_events(
+pub(crate) fn prepare_events(
     ticket_id: TicketId,
     count: i64,
     head: String,
@@ -757,7 +757,7 @@ fn prepare_events(
     Ok(prepared)
 }
 
-async fn insert_events(
+pub(crate) async fn insert_events(
     txn: &DatabaseTransaction,
     ticket_id: TicketId,
     prepared: Vec<PreparedEvent>,
@@ -802,7 +802,7 @@ fn visibility_name(visibility: ticket_domain::event::Visibility) -> &'static str
 }
 
 /// Mirrors the organisations concerned by a ticket into their table (to find a partner's cases).
-async fn sync_concerned(txn: &DatabaseTransaction, ticket: &Ticket) -> Result<(), StoreError> {
+pub(crate) async fn sync_concerned(txn: &DatabaseTransaction, ticket: &Ticket) -> Result<(), StoreError> {
     if ticket.concerned.is_empty() {
         return Ok(());
     }

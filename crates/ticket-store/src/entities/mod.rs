@@ -3,6 +3,8 @@
 pub mod api_key;
 pub mod contact;
 pub mod idempotency_key;
+pub mod imap_mailbox;
+pub mod inbound_mail;
 pub mod organisation;
 pub mod outbox;
 pub mod service;
