@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod inbound;
 pub mod metrics;
 pub mod probe;
 pub mod startup;

@@ -31,6 +31,8 @@ pub struct Application {
     mailer: Option<ticket_mail::Dispatcher>,
     /// The separate `/metrics` listener (`metrics.listen`), bound; `None` serves it on `listen`.
     metrics: Option<(TcpAcceptor, SocketAddr)>,
+    /// The IMAP fetchers (`mail.inbound.imap`), one per configured mailbox.
+    fetchers: Vec<ticket_inbox::imap::ImapFetcher>,
     /// When the watch calls the sweeper or the dispatcher stalled.
     stall: crate::metrics::StallLimits,
     /// The longest public rate-limit window: older rate events are forgotten.
@@ -70,6 +72,16 @@ impl Application {
                 &config.sweeper,
             )
         });
+        let inbox = crate::inbound::inbox(
+            &config,
+            &state.store,
+            Arc::clone(&state.clock),
+            Arc::clone(&state.policy),
+        )
+        .await?;
+        let replies = crate::inbound::reply_addresses(&config, &state.store, state.clock.now())
+            .await?;
+        let fetchers = crate::inbound::fetchers(&config, &inbox);
         let mailer = if config.mail.dispatcher.enabled {
             let transport = ticket_mail::Transport::from_config(&config.mail)
                 .with_context(|| "cannot prepare the mail transport (`mail`)")?;
@@ -86,6 +98,10 @@ impl Application {
                 .with_context(|| "cannot start the mail dispatcher (`mail`)")?
                 .with_policy(Arc::clone(&state.policy)),
             )
+            .map(|mailer| match replies {
+                Some(replies) => mailer.with_reply_addresses(replies),
+                None => mailer,
+            })
         } else {
             None
         };
@@ -120,6 +136,7 @@ impl Application {
             state,
             sweeper,
             mailer,
+            fetchers,
             metrics,
             stall: crate::metrics::StallLimits {
                 sweeper: max_interval * 2 + chrono::TimeDelta::minutes(1),
@@ -193,6 +210,10 @@ impl Application {
                 "the mail dispatcher",
                 tokio::spawn(mailer.run(until_stopped())),
             ));
+        }
+        for fetcher in self.fetchers {
+            // A message being received is committed first; the next start fetches the rest.
+            workers.push(("an IMAP fetcher", tokio::spawn(fetcher.run(until_stopped()))));
         }
         workers.push((
             "housekeeping",
