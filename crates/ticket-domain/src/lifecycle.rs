@@ -497,7 +497,13 @@ pub fn decide(
         receipt,
     } = command
     {
-        let commented = decide(ticket, Command::Comment { body, internal }, actor, now, policy)?;
+        let commented = decide(
+            ticket,
+            Command::Comment { body, internal },
+            actor,
+            now,
+            policy,
+        )?;
         return Ok(with_mail_received(commented, receipt, actor, now, policy));
     }
     let mut change = Change::new(ticket.clone(), actor.clone(), now, policy);

@@ -215,7 +215,9 @@ impl ImapFetcher {
             Some((known, last)) if known == validity => last,
             Some((known, _)) => {
                 tracing::warn!(
-                    mailbox = name, old = known, new = validity,
+                    mailbox = name,
+                    old = known,
+                    new = validity,
                     "UIDVALIDITY changed: reading the folder again (Message-IDs keep mails from landing twice)"
                 );
                 store
@@ -243,9 +245,7 @@ impl ImapFetcher {
                 .uid_fetch(&set, "(UID BODY.PEEK[])")
                 .await?
                 .try_filter_map(|fetch| async move {
-                    Ok(fetch
-                        .uid
-                        .zip(fetch.body().map(<[u8]>::to_vec)))
+                    Ok(fetch.uid.zip(fetch.body().map(<[u8]>::to_vec)))
                 })
                 .try_collect()
                 .await?;

@@ -118,7 +118,9 @@ impl InboxError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
     /// Already received (same Message-ID): nothing was written.
-    Duplicate { message_id: String },
+    Duplicate {
+        message_id: String,
+    },
     Stored(InboundMail),
 }
 
@@ -264,9 +266,8 @@ impl Inbox {
                 ticket: None,
             });
         };
-        let window = TimeDelta::seconds(
-            i64::try_from(self.config.flood_window_seconds).unwrap_or(i64::MAX),
-        );
+        let window =
+            TimeDelta::seconds(i64::try_from(self.config.flood_window_seconds).unwrap_or(i64::MAX));
         let recent = self
             .store
             .inbound_count_from(&sender, self.clock.now() - window)
@@ -292,8 +293,9 @@ impl Inbox {
             .is_some_and(|id| parse::dmarc_passed(mail, id));
         if !believed {
             return Ok(Landing::Quarantine {
-                reason: "the sender is not authenticated (no dmarc=pass from the trusted mail server)"
-                    .into(),
+                reason:
+                    "the sender is not authenticated (no dmarc=pass from the trusted mail server)"
+                        .into(),
                 ticket: ticket_id,
             });
         }
@@ -503,7 +505,10 @@ impl Inbox {
             words = if mail.attachments.is_empty() {
                 "(message sans texte)".to_owned()
             } else {
-                format!("(message sans texte, {} pièce(s) jointe(s))", mail.attachments.len())
+                format!(
+                    "(message sans texte, {} pièce(s) jointe(s))",
+                    mail.attachments.len()
+                )
             };
         }
         let clipped = clip(&words, LONG_TEXT);

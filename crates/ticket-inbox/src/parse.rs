@@ -49,7 +49,10 @@ pub struct ParsedMail {
 }
 
 fn bracketed(id: &str) -> String {
-    format!("<{}>", id.trim().trim_start_matches('<').trim_end_matches('>'))
+    format!(
+        "<{}>",
+        id.trim().trim_start_matches('<').trim_end_matches('>')
+    )
 }
 
 fn text_list(value: &HeaderValue<'_>) -> Vec<String> {
@@ -104,12 +107,12 @@ pub fn without_addresses(text: &str) -> String {
 }
 
 fn bounce(message: &Message<'_>) -> Option<Bounce> {
-    let is_report = message
-        .content_type()
-        .is_some_and(|ct| {
-            ct.ctype().eq_ignore_ascii_case("multipart")
-                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
-        });
+    let is_report = message.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct
+                .subtype()
+                .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
     let status_part = message.parts.iter().find(|part| {
         part.content_type().is_some_and(|ct| {
             ct.ctype().eq_ignore_ascii_case("message")
@@ -192,11 +195,13 @@ pub fn parse(raw: &[u8]) -> Option<ParsedMail> {
         .find(|v| !v.eq_ignore_ascii_case("no") && !v.is_empty())
         .map(|v| format!("Auto-Submitted: {}", v.to_ascii_lowercase()))
         .or_else(|| {
-            ["X-Autoreply", "X-Autorespond"].into_iter().find_map(|name| {
-                raw_headers(&message, name)
-                    .next()
-                    .map(|_| format!("{name} present"))
-            })
+            ["X-Autoreply", "X-Autorespond"]
+                .into_iter()
+                .find_map(|name| {
+                    raw_headers(&message, name)
+                        .next()
+                        .map(|_| format!("{name} present"))
+                })
         });
     let list = raw_headers(&message, "Precedence")
         .map(str::to_ascii_lowercase)

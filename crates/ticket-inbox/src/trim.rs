@@ -5,7 +5,8 @@ fn opens_history(line: &str, next: &[&str]) -> bool {
     let line = line.trim();
     let lower = line.to_lowercase();
     if (lower.starts_with("on ") && lower.ends_with("wrote:"))
-        || (lower.starts_with("le ") && (lower.ends_with("a écrit :") || lower.ends_with("a écrit:")))
+        || (lower.starts_with("le ")
+            && (lower.ends_with("a écrit :") || lower.ends_with("a écrit:")))
     {
         return true;
     }

@@ -134,8 +134,7 @@ mod tests {
 
     #[test]
     fn a_signed_address_verifies_and_a_forged_one_does_not() {
-        let replies =
-            ReplyAddresses::new("support@Ticketd.example.fr", &"k".repeat(32)).unwrap();
+        let replies = ReplyAddresses::new("support@Ticketd.example.fr", &"k".repeat(32)).unwrap();
         let reference = Reference::parse("INC-2026-000042").unwrap();
         let address = replies.for_ticket(&reference);
         assert!(address.starts_with("support+INC-2026-000042."));
@@ -155,6 +154,9 @@ mod tests {
         );
         assert_eq!(replies.check("someone@example.org"), ReplyTag::NotOurs);
         let other_key = ReplyAddresses::new("support@ticketd.example.fr", &"x".repeat(32)).unwrap();
-        assert_eq!(replies.check(&other_key.for_ticket(&reference)), ReplyTag::Forged);
+        assert_eq!(
+            replies.check(&other_key.for_ticket(&reference)),
+            ReplyTag::Forged
+        );
     }
 }

@@ -25,9 +25,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use ticket_domain::event::MailReceipt;
 use ticket_domain::lifecycle::with_mail_received;
+use ticket_domain::values::Text;
 use ticket_domain::values::{OrganisationId, TicketId};
 use ticket_domain::{Actor, Command, NewTicket, Policy, Refusal};
-use ticket_domain::values::Text;
 use uuid::Uuid;
 
 /// What became of an inbound mail.
@@ -279,7 +279,10 @@ async fn bounce(
         return Ok(None);
     };
     outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(OutboxStatus::Failed.name()))
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(OutboxStatus::Failed.name()),
+        )
         .col_expr(
             outbox::Column::LastError,
             Expr::value(format!("bounced: {reason}")),
@@ -364,8 +367,7 @@ impl Store {
             .select_only()
             .column(contact::Column::OrganisationId)
             .filter(
-                Expr::expr(Func::lower(Expr::col(contact::Column::Email)))
-                    .eq(email.to_lowercase()),
+                Expr::expr(Func::lower(Expr::col(contact::Column::Email))).eq(email.to_lowercase()),
             )
             .into_tuple()
             .all(&self.db)
@@ -689,8 +691,13 @@ impl Store {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QuarantineDecision {
     /// An internal note of theirs on `ticket`, with the mail's text.
-    Attach { ticket: TicketId, body: Text },
+    Attach {
+        ticket: TicketId,
+        body: Text,
+    },
     /// A new ticket opened by them from the mail.
-    Open { new: Box<NewTicket> },
+    Open {
+        new: Box<NewTicket>,
+    },
     Drop,
 }

@@ -802,7 +802,10 @@ fn visibility_name(visibility: ticket_domain::event::Visibility) -> &'static str
 }
 
 /// Mirrors the organisations concerned by a ticket into their table (to find a partner's cases).
-pub(crate) async fn sync_concerned(txn: &DatabaseTransaction, ticket: &Ticket) -> Result<(), StoreError> {
+pub(crate) async fn sync_concerned(
+    txn: &DatabaseTransaction,
+    ticket: &Ticket,
+) -> Result<(), StoreError> {
     if ticket.concerned.is_empty() {
         return Ok(());
     }

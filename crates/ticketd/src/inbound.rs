@@ -57,7 +57,13 @@ pub async fn inbox(
     policy: Arc<ticket_domain::Policy>,
 ) -> anyhow::Result<Inbox> {
     let replies = reply_addresses(config, store, clock.now()).await?;
-    Ok(Inbox::new(store.clone(), &config.mail, replies, policy, clock))
+    Ok(Inbox::new(
+        store.clone(),
+        &config.mail,
+        replies,
+        policy,
+        clock,
+    ))
 }
 
 /// One fetcher per configured IMAP account, when `mail.inbound.imap.enabled`.

@@ -79,8 +79,8 @@ impl Application {
             Arc::clone(&state.policy),
         )
         .await?;
-        let replies = crate::inbound::reply_addresses(&config, &state.store, state.clock.now())
-            .await?;
+        let replies =
+            crate::inbound::reply_addresses(&config, &state.store, state.clock.now()).await?;
         let fetchers = crate::inbound::fetchers(&config, &inbox);
         let mailer = if config.mail.dispatcher.enabled {
             let transport = ticket_mail::Transport::from_config(&config.mail)
@@ -213,7 +213,10 @@ impl Application {
         }
         for fetcher in self.fetchers {
             // A message being received is committed first; the next start fetches the rest.
-            workers.push(("an IMAP fetcher", tokio::spawn(fetcher.run(until_stopped()))));
+            workers.push((
+                "an IMAP fetcher",
+                tokio::spawn(fetcher.run(until_stopped())),
+            ));
         }
         workers.push((
             "housekeeping",

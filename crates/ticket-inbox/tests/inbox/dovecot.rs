@@ -59,7 +59,11 @@ impl Dovecot {
         }
         let (user, group) = mail_owner();
         let _ = Command::new("chown")
-            .args(["-R", &format!("{user}:{group}"), &root.display().to_string()])
+            .args([
+                "-R",
+                &format!("{user}:{group}"),
+                &root.display().to_string(),
+            ])
             .status();
         let _ = Command::new("chmod")
             .args(["755", &root.display().to_string()])
@@ -115,10 +119,7 @@ impl Dovecot {
         }
     }
 
-    async fn session(
-        &self,
-        user: &str,
-    ) -> async_imap::Session<tokio::net::TcpStream> {
+    async fn session(&self, user: &str) -> async_imap::Session<tokio::net::TcpStream> {
         let tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
             .await
             .expect("connect");

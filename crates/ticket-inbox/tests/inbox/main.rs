@@ -31,7 +31,9 @@ pub const TRUSTED: &str = "mx.test";
 
 /// What the MTA adds when DMARC passes for the sender's domain.
 pub fn auth(domain: &str) -> String {
-    format!("Authentication-Results: {TRUSTED}; spf=pass; dmarc=pass (p=reject) header.from={domain}\r\n")
+    format!(
+        "Authentication-Results: {TRUSTED}; spf=pass; dmarc=pass (p=reject) header.from={domain}\r\n"
+    )
 }
 
 #[derive(Debug)]
