@@ -121,7 +121,7 @@ pub enum Delivery {
     Duplicate {
         message_id: String,
     },
-    Stored(InboundMail),
+    Stored(Box<InboundMail>),
 }
 
 /// The receiving side.

@@ -163,7 +163,7 @@ pub struct InboundMail {
 pub enum Received {
     /// A mail with this Message-ID is already stored: nothing was written.
     Duplicate,
-    Stored(InboundMail),
+    Stored(Box<InboundMail>),
 }
 
 fn mail_from_row(row: inbound_mail::Model) -> Result<InboundMail, StoreError> {
@@ -217,18 +217,11 @@ async fn comment(
     txn: &DatabaseTransaction,
     ticket: TicketId,
     actor: &Actor,
-    body: Text,
-    internal: bool,
-    receipt: MailReceipt,
+    command: Command,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<Result<(), Refusal>, StoreError> {
     let stored = load_ticket(txn, ticket).await?;
-    let command = Command::ReceiveMail {
-        body,
-        internal,
-        receipt,
-    };
     let decision = match ticket_domain::decide(&stored.ticket, command, actor, now, policy) {
         Ok(decision) => decision,
         Err(refusal) => return Ok(Err(refusal)),
@@ -430,18 +423,12 @@ impl Store {
                 body,
                 internal,
             } => {
-                match comment(
-                    &txn,
-                    *ticket,
-                    actor,
-                    body.clone(),
-                    *internal,
-                    receipt(false),
-                    now,
-                    policy,
-                )
-                .await?
-                {
+                let command = Command::ReceiveMail {
+                    body: body.clone(),
+                    internal: *internal,
+                    receipt: receipt(false),
+                };
+                match comment(&txn, *ticket, actor, command, now, policy).await? {
                     Ok(()) => Outcome {
                         status: InboundStatus::Landed,
                         reason: None,
@@ -508,7 +495,7 @@ impl Store {
             .exec_without_returning(&txn)
             .await?;
         self.commit(txn).await?;
-        Ok(Received::Stored(mail_from_row(row)?))
+        Ok(Received::Stored(Box::new(mail_from_row(row)?)))
     }
 
     /// One inbound mail; `NotFound("inbound mail")`.
@@ -612,7 +599,12 @@ impl Store {
         };
         let (status, ticket) = match decision {
             QuarantineDecision::Attach { ticket, body } => {
-                comment(&txn, ticket, staff, body, true, receipt(false), now, policy)
+                let command = Command::ReceiveMail {
+                    body,
+                    internal: true,
+                    receipt: receipt(false),
+                };
+                comment(&txn, ticket, staff, command, now, policy)
                     .await?
                     .map_err(StoreError::Refused)?;
                 (InboundStatus::Attached, Some(ticket))

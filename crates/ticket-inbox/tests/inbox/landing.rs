@@ -9,7 +9,7 @@ use ticket_store::inbound::{InboundMail, InboundStatus};
 
 async fn receive(w: &World, raw: &[u8]) -> InboundMail {
     match w.inbox.receive(raw, Source::Pipe).await.unwrap() {
-        Delivery::Stored(mail) => mail,
+        Delivery::Stored(mail) => *mail,
         Delivery::Duplicate { .. } => panic!("unexpected duplicate"),
     }
 }
