@@ -608,6 +608,28 @@ mod tests {
     }
 
     #[test]
+    fn inbound_secrets_are_masked() {
+        let mut config = MailConfig::default();
+        config.inbound.reply_secret = Some(SmtpPassword::new("r".repeat(40)));
+        config.inbound.imap.security = Some(ImapAccount {
+            password: Some(SmtpPassword::new("imap-s3cret")),
+            ..ImapAccount::default()
+        });
+        let redacted = config.redacted();
+        let printed = format!(
+            "{redacted:?} {}",
+            serde_json::to_string(&redacted).unwrap_or_default()
+        );
+        assert!(!printed.contains("rrrr") && !printed.contains("imap-s3cret"));
+        config.inbound.reply_secret = Some(SmtpPassword::new("short"));
+        config.inbound.reply_address = Some("support@ticketd.example.fr".into());
+        assert_eq!(
+            config.validate().err().map(|e| e.key),
+            Some("mail.inbound.reply_secret")
+        );
+    }
+
+    #[test]
     fn the_password_is_masked() {
         let mut config = MailConfig::default();
         config.smtp.username = Some("ticketd".into());

@@ -136,7 +136,8 @@ ticket_store::store_test!(
             "",
             "Une seule fois.",
         );
-        imap.deliver("partners", "INBOX", std::slice::from_ref(&reply)).await;
+        imap.deliver("partners", "INBOX", std::slice::from_ref(&reply))
+            .await;
         // The fetcher got the message and committed its comment, then died before marking it done and
         // before recording its UID (the state a kill -9 leaves between the two).
         w.inbox
