@@ -10,6 +10,7 @@ mod m20261201_000001_outbox_handover;
 mod m20261201_160001_replicas;
 mod m20261202_010000_staff_directory;
 mod m20261202_010100_ticket_search;
+mod m20261202_020000_inbound_mail;
 mod m20261202_030000_attachments;
 mod m20261202_040000_privacy;
 
@@ -25,8 +26,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_160001_replicas::Migration),
             Box::new(m20261202_010000_staff_directory::Migration),
             Box::new(m20261202_010100_ticket_search::Migration),
-            Box::new(m20261202_040000_privacy::Migration),
+            Box::new(m20261202_020000_inbound_mail::Migration),
             Box::new(m20261202_030000_attachments::Migration),
+            Box::new(m20261202_040000_privacy::Migration),
         ]
     }
 }

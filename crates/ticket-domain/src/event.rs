@@ -131,6 +131,12 @@ pub enum EventData {
     FilesAttached {
         files: Vec<AttachedFile>,
     },
+    /// A mail landed on the ticket (channel "e-mail"): its raw message is kept by the store, and its
+    /// SHA-256 is here, in the evidence chain, so the comment it became can be proved to come from
+    /// that very message. Recorded right after the comment or the opening it caused.
+    MailReceived {
+        receipt: MailReceipt,
+    },
 }
 
 /// A file attached to a ticket, as the evidence chain records it.
@@ -144,6 +150,17 @@ pub struct AttachedFile {
     pub size: u64,
     /// The media type detected from the content (never the sender's claim).
     pub media_type: String,
+}
+
+/// Which inbound mail an event came from, and the SHA-256 of its raw bytes (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailReceipt {
+    /// The stored inbound mail.
+    pub mail: uuid::Uuid,
+    pub sha256: String,
+    /// The mail opened the ticket (rather than answering on it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub opened: bool,
 }
 
 impl EventData {
@@ -175,6 +192,7 @@ impl EventData {
             EventData::SlaBreached { .. } => "sla_breached",
             EventData::ReminderSent { .. } => "reminder_sent",
             EventData::FilesAttached { .. } => "files_attached",
+            EventData::MailReceived { .. } => "mail_received",
         }
     }
 }

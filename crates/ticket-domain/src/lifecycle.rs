@@ -12,7 +12,9 @@ use crate::actor::{Actor, Permission, Role};
 use crate::clock::{ClockKind, ClockStatus, SlaClock, warning_threshold};
 use crate::closure::{self, ClosureProof, ClosureReason};
 use crate::escalation::Tier;
-use crate::event::{AttachedFile, EscalationCause, Event, EventData, TicketFacts, Visibility};
+use crate::event::{
+    AttachedFile, EscalationCause, Event, EventData, MailReceipt, TicketFacts, Visibility,
+};
 use crate::kind::{Detector, KindData, Qualification, UsurpationReporter};
 use crate::notify::{self, Language, Notification, Recipient, Template};
 use crate::policy::{Policy, Target};
@@ -136,6 +138,14 @@ pub enum Command {
         files: Vec<AttachedFile>,
         internal: bool,
     },
+    /// A mail landed on the ticket (channel "e-mail"): a comment of its sender (public, or an
+    /// internal note when staff attach a mail from an unverified sender), then the receipt of the
+    /// mail in the evidence chain. From the reporter on a ticket waiting for them, the clock resumes.
+    ReceiveMail {
+        body: Text,
+        internal: bool,
+        receipt: MailReceipt,
+    },
 }
 
 impl Command {
@@ -163,8 +173,31 @@ impl Command {
             Command::Cancel { .. } => "cancel",
             Command::Link { .. } => "link",
             Command::Attach { .. } => "attach",
+            Command::ReceiveMail { .. } => "receive_mail",
         }
     }
+}
+
+/// Appends the receipt of the mail that caused `decision` (an opening or a comment): the mail's
+/// hash joins the evidence chain in the same transaction as what it caused.
+pub fn with_mail_received(
+    decision: Decision,
+    receipt: MailReceipt,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Decision {
+    let mut change = Change::new(decision.ticket, actor.clone(), now, policy);
+    change.record(
+        Visibility::Internal,
+        None,
+        EventData::MailReceived { receipt },
+    );
+    let mut received = change.finish();
+    let mut records = decision.records;
+    records.append(&mut received.records);
+    received.records = records;
+    received
 }
 
 /// What is needed to open a ticket. The store supplies the id and the reference number.
@@ -525,6 +558,9 @@ impl Command {
             // Files follow the rules of comments: internal files are internal notes.
             Command::Attach { internal: true, .. } => Action::InternalNote,
             Command::Attach { .. } => Action::Comment,
+            // A mail is a comment of its sender (checked as one by `decide`).
+            Command::ReceiveMail { internal: true, .. } => Action::InternalNote,
+            Command::ReceiveMail { .. } => Action::Comment,
             Command::Escalate { .. } => Action::Escalate,
             Command::WaitForReporter { .. } => Action::WaitForReporter,
             Command::Resolve { .. } => Action::Resolve,
@@ -968,10 +1004,37 @@ pub fn decide(
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<Decision, Refusal> {
+    if !ticket.is_visible_to(actor) {
+        return Err(Refusal::new(
+            Rule::PartnerScope,
+            "the ticket is not visible to this actor",
+        ));
+    }
+    if let Command::ReceiveMail {
+        body,
+        internal,
+        receipt,
+    } = command
+    {
+        let commented = decide(
+            ticket,
+            Command::Comment { body, internal },
+            actor,
+            now,
+            policy,
+        )?;
+        return Ok(with_mail_received(commented, receipt, actor, now, policy));
+    }
     Permit::of(command.action()).check(ticket, actor, now, policy)?;
     let mut change = Change::new(ticket.clone(), actor.clone(), now, policy);
     let state = ticket.state;
     match command {
+        Command::ReceiveMail { .. } => {
+            return Err(Refusal::new(
+                Rule::InvalidTransition,
+                "a mail is received through its own path",
+            ));
+        }
         Command::Acknowledge { note } => {
             let t = &mut change.ticket;
             t.acknowledged_at = Some(now);

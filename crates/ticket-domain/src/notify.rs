@@ -109,6 +109,8 @@ pub enum Template {
     /// To the assignee: the reporter answered on their ticket (a comment, an answer to a
     /// question, a resolution they say does not fix it).
     ReporterReplied,
+    /// To the assignee, or the tier's team mailbox: an answer arrived by e-mail on the ticket.
+    ReplyArrived,
 }
 
 impl Template {
@@ -138,6 +140,26 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
     // Bookkeeping of a mail already sent: nobody is told that a mail arrived.
     if matches!(event.data, EventData::MailDelivered { .. }) {
         return Vec::new();
+    }
+    // A mail that answered on the ticket: whoever handles it is told, unless they wrote it.
+    if let EventData::MailReceived { receipt } = &event.data {
+        let handler_wrote = matches!(
+            (&event.actor, &ticket.assignee),
+            (Actor::Staff { handle, .. }, Some(assignee)) if handle == assignee
+        );
+        if receipt.opened || handler_wrote {
+            return Vec::new();
+        }
+        let recipient = if ticket.assignee.is_some() {
+            Recipient::Assignee
+        } else {
+            Recipient::TierTeam(ticket.tier)
+        };
+        return vec![Notification {
+            template: Template::ReplyArrived,
+            recipient,
+            language: Language::Fr,
+        }];
     }
     let mut out = Routing::default();
     let reporter_language = ticket.reporter.language;

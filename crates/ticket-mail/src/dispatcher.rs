@@ -17,6 +17,7 @@
 use crate::config::{MailConfig, MailConfigError, RetryPolicy, UncertainPolicy};
 use crate::message::{self, Composition, OutgoingMail};
 use crate::recipients::{self, AddressBook, RecipientError};
+use crate::reply::ReplyAddresses;
 use crate::templates::{self, MailContext};
 use crate::transport::{SendError, Transport};
 use chrono::TimeDelta;
@@ -76,6 +77,8 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     /// The rules a delivery is recorded under ("notified" conditions, due instants).
     policy: Arc<Policy>,
+    /// Signs each ticket's `Reply-To` (mail in), when configured.
+    replies: Option<ReplyAddresses>,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -131,6 +134,7 @@ impl Dispatcher {
             worker,
             wake: Arc::new(Notify::new()),
             policy: Arc::new(Policy::default()),
+            replies: None,
         })
     }
 
@@ -138,6 +142,13 @@ impl Dispatcher {
     #[must_use]
     pub fn with_policy(mut self, policy: Arc<Policy>) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// Gives every mail about a ticket the ticket's signed reply address as `Reply-To`.
+    #[must_use]
+    pub fn with_reply_addresses(mut self, replies: ReplyAddresses) -> Self {
+        self.replies = Some(replies);
         self
     }
 
@@ -471,6 +482,17 @@ impl Dispatcher {
         };
         let rendered = templates::render(mail.template, mail.language, &context);
         let thread_root = message::thread_root(mail.ticket_id, &self.config.message_id_domain);
+        let reply_to = match &self.replies {
+            Some(replies) => Some(
+                replies
+                    .for_ticket(&ticket.reference)
+                    .parse::<lettre::message::Mailbox>()
+                    .map_err(|error| {
+                        SendError::Permanent(format!("unusable reply address: {error}"))
+                    })?,
+            ),
+            None => None,
+        };
         message::compose(Composition {
             from: &self.book.from,
             to: &to,
@@ -479,6 +501,7 @@ impl Dispatcher {
             message_id,
             thread_root: &thread_root,
             date: self.clock.now(),
+            reply_to: reply_to.as_ref(),
         })
         .map_err(|error| SendError::Permanent(format!("cannot build the message: {error}")))
     }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod dispatcher;
 pub mod message;
 pub mod recipients;
+pub mod reply;
 pub mod templates;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -60,6 +60,8 @@ pub struct Composition<'a> {
     pub message_id: &'a str,
     pub thread_root: &'a str,
     pub date: DateTime<Utc>,
+    /// The ticket's signed reply address, where answers land on the ticket.
+    pub reply_to: Option<&'a MailAddress>,
 }
 
 /// Builds the message: multipart/alternative (text, then HTML), threaded, marked automatic.
@@ -81,6 +83,9 @@ pub fn compose(mail: Composition<'_>) -> Result<OutgoingMail, lettre::error::Err
             CONTENT_LANGUAGE,
             mail.language.code().to_owned(),
         ));
+    if let Some(reply_to) = mail.reply_to {
+        builder = builder.reply_to(reply_to.clone());
+    }
     for to in mail.to {
         builder = builder.to(to.clone());
     }

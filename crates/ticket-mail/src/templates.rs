@@ -6,6 +6,7 @@
 
 use crate::body::Body;
 use crate::words::{self, tr};
+use ticket_domain::Actor;
 use ticket_domain::event::{EscalationCause, Event, EventData, Visibility};
 use ticket_domain::kind::{KindData, Qualification};
 use ticket_domain::notify::{Language, Recipient, Template};
@@ -73,6 +74,7 @@ pub fn render(template: Template, language: Language, context: &MailContext<'_>)
         Template::UnfoundedExplanation => mail.unfounded(),
         Template::PartnerImpersonationDetected => mail.partner_impersonation(),
         Template::ReporterReplied => mail.reporter_replied(),
+        Template::ReplyArrived => mail.reply_arrived(),
     };
     let subject = one_line(&format!("[{}] {subject}", mail.reference));
     RenderedMail {
@@ -857,6 +859,34 @@ impl Mail<'_> {
     }
 
     /// A 75 % warning (to the assignee or the tier's team) or a breach (to the priority's owners).
+    /// To whoever handles the ticket: an answer arrived by e-mail (read in ticketd; the mail does
+    /// not repeat it, so a victim's words stay where access is controlled and journaled).
+    fn reply_arrived(&self) -> (String, Body) {
+        let (l, title, reference) = (self.l, self.title, &self.reference);
+        let mut body = self.body();
+        let who = match &self.c.event.actor {
+            Actor::Partner { .. } => tr!(l, "le partenaire", "the partner"),
+            Actor::PublicReporter => tr!(l, "le déclarant", "the reporter"),
+            Actor::Staff { handle, .. } => handle.to_string(),
+            Actor::System => tr!(l, "le service", "the service"),
+        };
+        body.paragraph(tr!(
+            l,
+            "Une réponse est arrivée par courriel sur le dossier {reference} ({who}). Elle figure dans son historique.",
+            "A reply arrived by e-mail on ticket {reference} ({who}). It is in the ticket's history.",
+        ));
+        body.facts(self.summary_facts());
+        self.staff_footer(&mut body);
+        (
+            tr!(
+                l,
+                "Une réponse est arrivée : {title}",
+                "A reply arrived: {title}"
+            ),
+            body,
+        )
+    }
+
     fn deadline_alarm(&self) -> (String, Body) {
         let (l, title) = (self.l, self.title);
         let t = self.c.ticket;
@@ -1216,6 +1246,14 @@ impl Mail<'_> {
                     "File(s) attached to the ticket: {count}."
                 ));
                 tr!(l, "pièce jointe", "attachment")
+            }
+            EventData::MailReceived { .. } => {
+                body.paragraph(tr!(
+                    l,
+                    "Un courriel est arrivé sur le dossier.",
+                    "A mail arrived on the ticket."
+                ));
+                tr!(l, "courriel reçu", "mail received")
             }
         }
     }

@@ -293,10 +293,25 @@ fn scenario(template: Template) -> (Ticket, Event, Recipient) {
                 Recipient::OrganisationContacts(org(PARTNER)),
             )
         }
+        Template::ReplyArrived => {
+            let ticket = partner_incident();
+            let received = event(
+                partner(PARTNER),
+                Visibility::Internal,
+                EventData::MailReceived {
+                    receipt: ticket_domain::event::MailReceipt {
+                        mail: Uuid::from_u128(7),
+                        sha256: "ab".repeat(32),
+                        opened: false,
+                    },
+                },
+            );
+            (ticket, received, Recipient::TierTeam(Tier::Agent))
+        }
     }
 }
 
-const TEMPLATES: [Template; 18] = [
+const TEMPLATES: [Template; 19] = [
     Template::AcknowledgementOfReceipt,
     Template::NewTicketCopy,
     Template::SecurityAlert,
@@ -315,6 +330,7 @@ const TEMPLATES: [Template; 18] = [
     Template::UnfoundedExplanation,
     Template::PartnerImpersonationDetected,
     Template::ReporterReplied,
+    Template::ReplyArrived,
 ];
 
 fn snapshot_name(template: Template, language: Language) -> String {

@@ -10,6 +10,7 @@ pub mod chain;
 pub mod clock;
 pub mod entities;
 mod error;
+pub mod inbound;
 pub mod keys;
 pub mod outbox;
 pub mod privacy;

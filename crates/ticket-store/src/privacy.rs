@@ -332,15 +332,19 @@ pub enum DatabaseEraser {
     /// The full-text search row: rewritten from the anonymised ticket, without the comments
     /// (whose words the evidence chain keeps only sealed).
     SearchIndex,
+    /// Mails received on the ticket: their raw bytes, sender, subject and attachment list (the
+    /// evidence chain keeps only their SHA-256).
+    InboundMails,
 }
 
 impl DatabaseEraser {
-    pub const ALL: [DatabaseEraser; 5] = [
+    pub const ALL: [DatabaseEraser; 6] = [
         DatabaseEraser::SealedTexts,
         DatabaseEraser::Outbox,
         DatabaseEraser::TrackingSecrets,
         DatabaseEraser::IdempotencyResponses,
         DatabaseEraser::SearchIndex,
+        DatabaseEraser::InboundMails,
     ];
 
     pub fn name(self) -> &'static str {
@@ -350,6 +354,7 @@ impl DatabaseEraser {
             DatabaseEraser::TrackingSecrets => "tracking secrets",
             DatabaseEraser::IdempotencyResponses => "idempotency responses",
             DatabaseEraser::SearchIndex => "search index",
+            DatabaseEraser::InboundMails => "inbound mails",
         }
     }
 
@@ -363,6 +368,28 @@ impl DatabaseEraser {
         match self {
             DatabaseEraser::SearchIndex => {
                 crate::search::reindex_anonymised(txn, anonymised).await?;
+            }
+            DatabaseEraser::InboundMails => {
+                crate::entities::inbound_mail::Entity::update_many()
+                    .col_expr(
+                        crate::entities::inbound_mail::Column::Raw,
+                        Expr::value(Option::<Vec<u8>>::None),
+                    )
+                    .col_expr(
+                        crate::entities::inbound_mail::Column::Sender,
+                        Expr::value(Option::<String>::None),
+                    )
+                    .col_expr(
+                        crate::entities::inbound_mail::Column::Subject,
+                        Expr::value(Option::<String>::None),
+                    )
+                    .col_expr(
+                        crate::entities::inbound_mail::Column::Attachments,
+                        Expr::value(serde_json::json!([])),
+                    )
+                    .filter(crate::entities::inbound_mail::Column::TicketId.eq(id.0))
+                    .exec(txn)
+                    .await?;
             }
             DatabaseEraser::SealedTexts => {
                 sealed_text::Entity::delete_many()
@@ -883,6 +910,7 @@ impl Store {
                     "tracking_secrets",
                     "idempotency_keys",
                     "ticket_search",
+                    "inbound_mails",
                 ] {
                     self.db
                         .execute_raw(Statement::from_string(

@@ -278,7 +278,7 @@ pub fn normalise(now: DateTime<Utc>) -> DateTime<Utc> {
     now.trunc_subsecs(6)
 }
 
-fn to_row(
+pub(crate) fn to_row(
     ticket: &Ticket,
     version: i64,
     event_count: i64,
@@ -918,7 +918,7 @@ pub fn list_query(
 
 /// Next number of a kind's reference for the year: one atomic upsert, so two concurrent creations
 /// never get the same number on either database.
-async fn allocate_reference(
+pub(crate) async fn allocate_reference(
     txn: &DatabaseTransaction,
     kind: TicketKind,
     now: DateTime<Utc>,
@@ -1017,16 +1017,16 @@ pub(crate) async fn write_decision(
     Ok(version)
 }
 
-struct PreparedEvent {
+pub(crate) struct PreparedEvent {
     id: Uuid,
     seq: i64,
     canonical: String,
     prev_hash: String,
-    hash: String,
+    pub(crate) hash: String,
     sealed: Vec<SealedText>,
 }
 
-fn prepare_events(
+pub(crate) fn prepare_events(
     ticket_id: TicketId,
     count: i64,
     head: String,
@@ -1051,7 +1051,7 @@ fn prepare_events(
     Ok(prepared)
 }
 
-async fn insert_events(
+pub(crate) async fn insert_events(
     txn: &DatabaseTransaction,
     ticket_id: TicketId,
     prepared: Vec<PreparedEvent>,
@@ -1107,7 +1107,10 @@ fn visibility_name(visibility: ticket_domain::event::Visibility) -> &'static str
 }
 
 /// Mirrors the organisations concerned by a ticket into their table (to find a partner's cases).
-async fn sync_concerned(txn: &DatabaseTransaction, ticket: &Ticket) -> Result<(), StoreError> {
+pub(crate) async fn sync_concerned(
+    txn: &DatabaseTransaction,
+    ticket: &Ticket,
+) -> Result<(), StoreError> {
     if ticket.concerned.is_empty() {
         return Ok(());
     }

@@ -33,6 +33,9 @@ pub enum Command {
     CheckConfig,
     /// Apply pending database migrations and exit (`serve` also applies them at start-up).
     Migrate,
+    /// Receive one mail (RFC 5322) on standard input, as an MTA's `pipe` delivers it; exit 0 when
+    /// taken, 65 when it is not a mail or too large, 75 when the database is unavailable.
+    MailIn,
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),

@@ -8,6 +8,7 @@ pub mod anonymiser;
 pub mod attachments;
 pub mod cli;
 pub mod config;
+pub mod inbound;
 pub mod metrics;
 pub mod probe;
 pub mod startup;

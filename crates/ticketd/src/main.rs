@@ -11,6 +11,20 @@ use ticketd::{Application, Config, startup, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.subcommand() == Command::MailIn {
+        // Exit statuses an MTA's `pipe` understands (sysexits), not just success or failure.
+        let config = match Config::load(cli.config.as_deref()) {
+            Ok(config) => config,
+            Err(err) => {
+                eprintln!("ticketd: {err:#}");
+                return ExitCode::from(75);
+            }
+        };
+        if let Err(err) = telemetry::init(&config) {
+            eprintln!("ticketd: {err:#}");
+        }
+        return ticketd::inbound::mail_in(&config);
+    }
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -52,6 +66,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             telemetry::init(&config)?;
             runtime()?.block_on(subject(&config, command))
         }
+        Command::MailIn => Ok(()),
         Command::Probe { path } => ticketd::probe::probe(config.listen, &path),
         Command::Evidence(EvidenceCommand::Verify { file }) => {
             ticketd::attachments::verify_archive_file(&file)

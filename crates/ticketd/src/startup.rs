@@ -33,6 +33,8 @@ pub struct Application {
     mailer: Option<ticket_mail::Dispatcher>,
     /// The separate `/metrics` listener (`metrics.listen`), bound; `None` serves it on `listen`.
     metrics: Option<(TcpAcceptor, SocketAddr)>,
+    /// The IMAP fetchers (`mail.inbound.imap`), one per configured mailbox.
+    fetchers: Vec<ticket_inbox::imap::ImapFetcher>,
     /// When the watch calls the sweeper or the dispatcher stalled.
     stall: crate::metrics::StallLimits,
     /// The longest public rate-limit window: older rate events are forgotten.
@@ -80,6 +82,16 @@ impl Application {
             .anonymiser
             .enabled
             .then(|| anonymiser(&config, &state));
+        let inbox = crate::inbound::inbox(
+            &config,
+            &state.store,
+            Arc::clone(&state.clock),
+            Arc::clone(&state.policy),
+        )
+        .await?;
+        let replies =
+            crate::inbound::reply_addresses(&config, &state.store, state.clock.now()).await?;
+        let fetchers = crate::inbound::fetchers(&config, &inbox);
         let mailer = if config.mail.dispatcher.enabled {
             let transport = ticket_mail::Transport::from_config(&config.mail)
                 .with_context(|| "cannot prepare the mail transport (`mail`)")?;
@@ -96,6 +108,10 @@ impl Application {
                 .with_context(|| "cannot start the mail dispatcher (`mail`)")?
                 .with_policy(Arc::clone(&state.policy)),
             )
+            .map(|mailer| match replies {
+                Some(replies) => mailer.with_reply_addresses(replies),
+                None => mailer,
+            })
         } else {
             None
         };
@@ -131,6 +147,7 @@ impl Application {
             sweeper,
             anonymiser,
             mailer,
+            fetchers,
             metrics,
             stall: crate::metrics::StallLimits {
                 sweeper: max_interval * 2 + chrono::TimeDelta::minutes(1),
@@ -217,6 +234,13 @@ impl Application {
             workers.push((
                 "the mail dispatcher",
                 tokio::spawn(mailer.run(until_stopped())),
+            ));
+        }
+        for fetcher in self.fetchers {
+            // A message being received is committed first; the next start fetches the rest.
+            workers.push((
+                "an IMAP fetcher",
+                tokio::spawn(fetcher.run(until_stopped())),
             ));
         }
         workers.push((

@@ -84,3 +84,38 @@ store_test!(
         }
     }
 );
+
+store_test!(
+    every_mail_of_a_ticket_carries_its_signed_reply_address,
+    |store| async move {
+        let world = World::new(store).await;
+        let smtp = SmtpServer::start().await;
+        let replies = ticket_mail::reply::ReplyAddresses::new(
+            "support@ticketd.localhost",
+            "a-reply-secret-of-at-least-32-characters",
+        )
+        .unwrap();
+        let dispatcher = world
+            .dispatcher(smtp_config(smtp.port()))
+            .with_reply_addresses(replies.clone());
+        let ticket = world
+            .partner_incident(Priority::Normale, Language::Fr)
+            .await;
+        let report = dispatcher.run_until_idle().await.unwrap();
+        assert_eq!(report.sent, 2, "{report:?}");
+        let mails = smtp.wait_for(2).await;
+        let reference = ticket.ticket.reference;
+        for mail in &mails {
+            let reply_to = mail.header("reply-to").expect("a Reply-To");
+            assert!(
+                reply_to.starts_with(&format!("support+{reference}.")),
+                "{reply_to}"
+            );
+            // The address verifies as this ticket's, so a reply to it lands there.
+            assert_eq!(
+                replies.check(reply_to),
+                ticket_mail::reply::ReplyTag::Signed(reference)
+            );
+        }
+    }
+);

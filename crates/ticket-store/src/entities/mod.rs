@@ -7,6 +7,8 @@ pub mod attachment;
 pub mod contact;
 pub mod external_erasure;
 pub mod idempotency_key;
+pub mod imap_mailbox;
+pub mod inbound_mail;
 pub mod legal_hold;
 pub mod organisation;
 pub mod outbox;

@@ -1,0 +1,701 @@
+//! Mail in (channel "e-mail"): each inbound mail is stored once (its Message-ID is unique), with its
+//! raw bytes and their SHA-256, in the same transaction as what it caused — a comment on a ticket,
+//! a new ticket, a bounced outbox mail marked failed — or as quarantined or ignored with the reason.
+//! The receiving crate (`ticket-inbox`) decides which; this module writes it.
+//!
+//! The IMAP fetchers' place in each mailbox (UIDVALIDITY and the last committed UID) is kept here
+//! too, so a restarted fetcher resumes where the database says, never where its memory did.
+
+use crate::chain;
+use crate::entities::{contact, imap_mailbox, inbound_mail, outbox, ticket};
+use crate::outbox::Status as OutboxStatus;
+use crate::tickets::{
+    Cursor, Page, after_cursor, allocate_reference, encode_cursor, from_row, insert_events,
+    normalise, prepare_events, sync_concerned, to_row, write_decision,
+};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use ticket_domain::event::MailReceipt;
+use ticket_domain::lifecycle::with_mail_received;
+use ticket_domain::values::Text;
+use ticket_domain::values::{OrganisationId, TicketId};
+use ticket_domain::{Actor, Command, NewTicket, Policy, Refusal};
+use uuid::Uuid;
+
+/// What became of an inbound mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboundStatus {
+    /// It became a comment on a ticket.
+    Landed,
+    /// It opened a ticket.
+    Opened,
+    /// Waiting for staff: unknown or unauthenticated sender, forged reply address, no ticket found.
+    Quarantined,
+    /// Kept, not turned into a comment: auto-reply, mailing list, our own mail, a flood.
+    Ignored,
+    /// A delivery-status notification: the outbox mail it reports was marked failed.
+    Bounce,
+    /// Staff attached it from the quarantine to a ticket.
+    Attached,
+    /// Staff dropped it from the quarantine.
+    Dropped,
+}
+
+impl InboundStatus {
+    pub const ALL: [InboundStatus; 7] = [
+        InboundStatus::Landed,
+        InboundStatus::Opened,
+        InboundStatus::Quarantined,
+        InboundStatus::Ignored,
+        InboundStatus::Bounce,
+        InboundStatus::Attached,
+        InboundStatus::Dropped,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            InboundStatus::Landed => "landed",
+            InboundStatus::Opened => "opened",
+            InboundStatus::Quarantined => "quarantined",
+            InboundStatus::Ignored => "ignored",
+            InboundStatus::Bounce => "bounce",
+            InboundStatus::Attached => "attached",
+            InboundStatus::Dropped => "dropped",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for InboundStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An inbound mail to store.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewInboundMail {
+    /// The Message-ID as written (with its angle brackets), or one derived from the hash.
+    pub message_id: String,
+    /// SHA-256 of `raw`, hex.
+    pub sha256: String,
+    /// Where it came from: `imap:<mailbox>`, `pipe`, `api`.
+    pub source: String,
+    /// The `From` address (personal data: stored, never logged).
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    pub raw: Vec<u8>,
+    /// The attachments as parsed (name, type, size), until they are stored as ticket attachments.
+    pub attachments: serde_json::Value,
+}
+
+impl fmt::Debug for NewInboundMail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewInboundMail")
+            .field("sha256", &self.sha256)
+            .field("source", &self.source)
+            .field("bytes", &self.raw.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the receiving side decided a mail does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Landing {
+    /// A comment of `actor` on the ticket (public unless `internal`).
+    Comment {
+        ticket: TicketId,
+        actor: Actor,
+        body: Text,
+        internal: bool,
+    },
+    /// A new ticket opened by `actor`.
+    Open { new: Box<NewTicket>, actor: Actor },
+    /// Waiting for staff, with the reason (no personal data) and the ticket it seemed to answer.
+    Quarantine {
+        reason: String,
+        ticket: Option<TicketId>,
+    },
+    /// Kept without effect, with the reason.
+    Ignore {
+        reason: String,
+        ticket: Option<TicketId>,
+    },
+    /// A delivery-status notification about the outbox mail sent as `original` (a Message-ID).
+    Bounce {
+        original: Option<String>,
+        reason: String,
+    },
+}
+
+/// An inbound mail as staff see it (without its raw bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InboundMail {
+    pub id: Uuid,
+    pub message_id: String,
+    pub sha256: String,
+    pub source: String,
+    pub status: InboundStatus,
+    pub reason: Option<String>,
+    pub ticket_id: Option<TicketId>,
+    pub sender: Option<String>,
+    pub subject: Option<String>,
+    pub attachments: serde_json::Value,
+    pub received_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by: Option<String>,
+}
+
+/// The result of storing a mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// A mail with this Message-ID is already stored: nothing was written.
+    Duplicate,
+    Stored(Box<InboundMail>),
+}
+
+fn mail_from_row(row: inbound_mail::Model) -> Result<InboundMail, StoreError> {
+    let status = InboundStatus::parse(&row.status)
+        .ok_or_else(|| StoreError::corrupt(format!("inbound mail {}: unknown status", row.id)))?;
+    Ok(InboundMail {
+        id: row.id,
+        message_id: row.message_id,
+        sha256: row.sha256,
+        source: row.source,
+        status,
+        reason: row.reason,
+        ticket_id: row.ticket_id.map(TicketId),
+        sender: row.sender,
+        subject: row.subject,
+        attachments: row.attachments,
+        received_at: row.received_at,
+        decided_at: row.decided_at,
+        decided_by: row.decided_by,
+    })
+}
+
+/// What a landing wrote, before the mail's own row.
+struct Outcome {
+    status: InboundStatus,
+    reason: Option<String>,
+    ticket: Option<TicketId>,
+}
+
+fn quarantined(reason: impl Into<String>, ticket: Option<TicketId>) -> Outcome {
+    Outcome {
+        status: InboundStatus::Quarantined,
+        reason: Some(reason.into()),
+        ticket,
+    }
+}
+
+async fn load_ticket(
+    txn: &DatabaseTransaction,
+    id: TicketId,
+) -> Result<crate::tickets::StoredTicket, StoreError> {
+    let row = ticket::Entity::find_by_id(id.0)
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("ticket"))?;
+    from_row(row)
+}
+
+/// A comment of `actor` with the mail's receipt, or the refusal that quarantines the mail.
+async fn comment(
+    txn: &DatabaseTransaction,
+    ticket: TicketId,
+    actor: &Actor,
+    command: Command,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<Result<(), Refusal>, StoreError> {
+    let stored = load_ticket(txn, ticket).await?;
+    let decision = match ticket_domain::decide(&stored.ticket, command, actor, now, policy) {
+        Ok(decision) => decision,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    write_decision(txn, &decision, stored.version, now, policy).await?;
+    Ok(Ok(()))
+}
+
+/// Opens a ticket from a mail, in the caller's transaction; the mail's receipt follows its creation.
+async fn open(
+    txn: &DatabaseTransaction,
+    mut new: NewTicket,
+    actor: &Actor,
+    receipt: MailReceipt,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<Result<TicketId, Refusal>, StoreError> {
+    new.reference_number = allocate_reference(txn, new.data.kind(), now).await?;
+    let decision = match ticket_domain::open(new, actor, now, policy) {
+        Ok(decision) => with_mail_received(decision, receipt, actor, now, policy),
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let id = decision.ticket.id;
+    let prepared = prepare_events(
+        id,
+        0,
+        chain::GENESIS.to_owned(),
+        &decision.records,
+        ticket_domain::privacy::seals_every_text(&decision.ticket),
+    )?;
+    let head = prepared
+        .last()
+        .map_or_else(|| chain::GENESIS.to_owned(), |p| p.hash.clone());
+    let count = prepared.len() as i64;
+    ticket::Entity::insert(to_row(&decision.ticket, 1, count, head, policy)?)
+        .exec_without_returning(txn)
+        .await?;
+    insert_events(txn, id, prepared, &decision.records, None, now).await?;
+    sync_concerned(txn, &decision.ticket).await?;
+    Ok(Ok(id))
+}
+
+/// Marks failed the outbox mails sent as `original`; returns the ticket they announced.
+async fn bounce(
+    txn: &DatabaseTransaction,
+    original: &str,
+    reason: &str,
+) -> Result<Option<TicketId>, StoreError> {
+    let rows = outbox::Entity::find()
+        .filter(outbox::Column::MessageId.eq(original))
+        .all(txn)
+        .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            Expr::value(OutboxStatus::Failed.name()),
+        )
+        .col_expr(
+            outbox::Column::LastError,
+            Expr::value(format!("bounced: {reason}")),
+        )
+        .col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(outbox::Column::MessageId.eq(original))
+        .filter(outbox::Column::Status.is_in([
+            OutboxStatus::Sent.name(),
+            OutboxStatus::Uncertain.name(),
+            OutboxStatus::Failed.name(),
+        ]))
+        .exec(txn)
+        .await?;
+    Ok(Some(TicketId(first.ticket_id)))
+}
+
+impl Store {
+    /// Whether a mail with this Message-ID is already stored.
+    pub async fn inbound_exists(&self, message_id: &str) -> Result<bool, StoreError> {
+        Ok(inbound_mail::Entity::find()
+            .filter(inbound_mail::Column::MessageId.eq(message_id))
+            .count(&self.db)
+            .await?
+            > 0)
+    }
+
+    /// The ticket of the first of `message_ids` that an outbox mail was sent with (a reply's
+    /// `In-Reply-To` and `References`).
+    pub async fn ticket_of_sent_message(
+        &self,
+        message_ids: &[String],
+    ) -> Result<Option<TicketId>, StoreError> {
+        if message_ids.is_empty() {
+            return Ok(None);
+        }
+        let rows: Vec<(String, Uuid)> = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::MessageId)
+            .column(outbox::Column::TicketId)
+            .filter(outbox::Column::MessageId.is_in(message_ids.iter().cloned()))
+            .into_tuple::<(Option<String>, Uuid)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter_map(|(id, ticket)| id.map(|id| (id, ticket)))
+            .collect();
+        // The order of the mail's own list wins: `In-Reply-To` first, then the newest reference.
+        Ok(message_ids.iter().find_map(|wanted| {
+            rows.iter()
+                .find(|(id, _)| id == wanted)
+                .map(|(_, ticket)| TicketId(*ticket))
+        }))
+    }
+
+    /// Whether a ticket with this id exists (a reply to a ticket's thread root).
+    pub async fn ticket_exists(&self, id: TicketId) -> Result<bool, StoreError> {
+        Ok(ticket::Entity::find_by_id(id.0).count(&self.db).await? > 0)
+    }
+
+    /// How many mails `sender` sent since `since` (flood detection).
+    pub async fn inbound_count_from(
+        &self,
+        sender: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        Ok(inbound_mail::Entity::find()
+            .filter(inbound_mail::Column::Sender.eq(sender))
+            .filter(inbound_mail::Column::ReceivedAt.gte(since))
+            .count(&self.db)
+            .await?)
+    }
+
+    /// The organisations of which `email` is a designated contact (case-insensitive).
+    pub async fn organisations_of_contact(
+        &self,
+        email: &str,
+    ) -> Result<Vec<OrganisationId>, StoreError> {
+        let mut ids: Vec<Uuid> = contact::Entity::find()
+            .select_only()
+            .column(contact::Column::OrganisationId)
+            .filter(
+                Expr::expr(Func::lower(Expr::col(contact::Column::Email))).eq(email.to_lowercase()),
+            )
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        ids.sort();
+        ids.dedup();
+        Ok(ids.into_iter().map(OrganisationId).collect())
+    }
+
+    /// Stores an inbound mail and what it does, in one transaction. A mail whose Message-ID is
+    /// already stored writes nothing ([`Received::Duplicate`]). A comment or an opening the domain
+    /// refuses (a closed ticket, a partner outside its scope…) quarantines the mail with the
+    /// refusal's words instead.
+    pub async fn receive_mail(
+        &self,
+        mail: NewInboundMail,
+        landing: Landing,
+        now: DateTime<Utc>,
+        policy: &Policy,
+    ) -> Result<Received, StoreError> {
+        const ATTEMPTS: usize = 5;
+        let now = normalise(now);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_receive(&mail, &landing, now, policy).await {
+                Err(StoreError::VersionConflict { .. }) if attempt < ATTEMPTS => continue,
+                Err(error) if error.is_unique_violation() => return Ok(Received::Duplicate),
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_receive(
+        &self,
+        mail: &NewInboundMail,
+        landing: &Landing,
+        now: DateTime<Utc>,
+        policy: &Policy,
+    ) -> Result<Received, StoreError> {
+        let txn = self.write_transaction().await?;
+        let seen = inbound_mail::Entity::find()
+            .filter(inbound_mail::Column::MessageId.eq(mail.message_id.as_str()))
+            .count(&txn)
+            .await?;
+        if seen > 0 {
+            txn.rollback().await?;
+            return Ok(Received::Duplicate);
+        }
+        let id = Uuid::now_v7();
+        let receipt = |opened| MailReceipt {
+            mail: id,
+            sha256: mail.sha256.clone(),
+            opened,
+        };
+        let outcome = match landing {
+            Landing::Comment {
+                ticket,
+                actor,
+                body,
+                internal,
+            } => {
+                let command = Command::ReceiveMail {
+                    body: body.clone(),
+                    internal: *internal,
+                    receipt: receipt(false),
+                };
+                match comment(&txn, *ticket, actor, command, now, policy).await? {
+                    Ok(()) => Outcome {
+                        status: InboundStatus::Landed,
+                        reason: None,
+                        ticket: Some(*ticket),
+                    },
+                    Err(refusal) => quarantined(
+                        format!("refused on the ticket: {}", refusal.detail),
+                        Some(*ticket),
+                    ),
+                }
+            }
+            Landing::Open { new, actor } => {
+                match open(&txn, (**new).clone(), actor, receipt(true), now, policy).await? {
+                    Ok(ticket) => Outcome {
+                        status: InboundStatus::Opened,
+                        reason: None,
+                        ticket: Some(ticket),
+                    },
+                    Err(refusal) => {
+                        quarantined(format!("no ticket opened: {}", refusal.detail), None)
+                    }
+                }
+            }
+            Landing::Quarantine { reason, ticket } => quarantined(reason.clone(), *ticket),
+            Landing::Ignore { reason, ticket } => Outcome {
+                status: InboundStatus::Ignored,
+                reason: Some(reason.clone()),
+                ticket: *ticket,
+            },
+            Landing::Bounce { original, reason } => {
+                let ticket = match original {
+                    Some(original) => bounce(&txn, original, reason).await?,
+                    None => None,
+                };
+                let reason = if ticket.is_some() {
+                    reason.clone()
+                } else {
+                    format!("{reason} (no mail of ours matches it)")
+                };
+                Outcome {
+                    status: InboundStatus::Bounce,
+                    reason: Some(reason),
+                    ticket,
+                }
+            }
+        };
+        let row = inbound_mail::Model {
+            id,
+            message_id: mail.message_id.clone(),
+            sha256: mail.sha256.clone(),
+            source: mail.source.clone(),
+            status: outcome.status.name().to_owned(),
+            reason: outcome.reason,
+            ticket_id: outcome.ticket.map(|t| t.0),
+            sender: mail.sender.clone(),
+            subject: mail.subject.clone(),
+            raw: Some(mail.raw.clone()),
+            attachments: mail.attachments.clone(),
+            received_at: now,
+            decided_at: None,
+            decided_by: None,
+        };
+        inbound_mail::Entity::insert(inbound_mail::ActiveModel::from(row.clone()))
+            .exec_without_returning(&txn)
+            .await?;
+        self.commit(txn).await?;
+        Ok(Received::Stored(Box::new(mail_from_row(row)?)))
+    }
+
+    /// One inbound mail; `NotFound("inbound mail")`.
+    pub async fn get_inbound(&self, id: Uuid) -> Result<InboundMail, StoreError> {
+        let row = inbound_mail::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound("inbound mail"))?;
+        mail_from_row(row)
+    }
+
+    /// The raw bytes of an inbound mail, as received (`None` once erased).
+    pub async fn inbound_raw(&self, id: Uuid) -> Result<Option<Vec<u8>>, StoreError> {
+        let raw: Option<Option<Vec<u8>>> = inbound_mail::Entity::find_by_id(id)
+            .select_only()
+            .column(inbound_mail::Column::Raw)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        raw.ok_or(StoreError::NotFound("inbound mail"))
+    }
+
+    /// A page of inbound mails, all or those with `status`, oldest first (keyset pagination).
+    pub async fn list_inbound(
+        &self,
+        status: Option<InboundStatus>,
+        ticket: Option<TicketId>,
+        limit: u64,
+        cursor: Option<&str>,
+    ) -> Result<Page<InboundMail>, StoreError> {
+        let mut condition = Condition::all();
+        if let Some(status) = status {
+            condition = condition.add(inbound_mail::Column::Status.eq(status.name()));
+        }
+        if let Some(ticket) = ticket {
+            condition = condition.add(inbound_mail::Column::TicketId.eq(ticket.0));
+        }
+        if let Some(text) = cursor {
+            condition = condition.add(after_cursor(
+                inbound_mail::Column::ReceivedAt,
+                inbound_mail::Column::Id,
+                text,
+            )?);
+        }
+        let rows = inbound_mail::Entity::find()
+            .filter(condition)
+            .order_by_asc(inbound_mail::Column::ReceivedAt)
+            .order_by_asc(inbound_mail::Column::Id)
+            .limit(limit.saturating_add(1))
+            .all(&self.db)
+            .await?;
+        let more = rows.len() as u64 > limit;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for row in rows
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        {
+            last = Some(Cursor {
+                created_at: row.received_at,
+                id: row.id,
+            });
+            items.push(mail_from_row(row)?);
+        }
+        Ok(Page {
+            items,
+            next_cursor: if more { last.map(encode_cursor) } else { None },
+        })
+    }
+
+    /// Staff decide on a quarantined mail: attach it to a ticket as an internal note of theirs
+    /// (the sender was not verified, so it speaks for nobody), open a ticket from it, or drop it.
+    /// `NotFound("inbound mail")`; a mail that is not quarantined is refused (`invalid-transition`).
+    pub async fn decide_quarantined(
+        &self,
+        id: Uuid,
+        decision: QuarantineDecision,
+        staff: &Actor,
+        now: DateTime<Utc>,
+        policy: &Policy,
+    ) -> Result<InboundMail, StoreError> {
+        let now = normalise(now);
+        let txn = self.write_transaction().await?;
+        let row = inbound_mail::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound("inbound mail"))?;
+        if row.status != InboundStatus::Quarantined.name() {
+            return Err(StoreError::Refused(Refusal::new(
+                ticket_domain::refusal::Rule::InvalidTransition,
+                format!(
+                    "only a quarantined mail can be attached, opened or dropped; this one is {}",
+                    row.status
+                ),
+            )));
+        }
+        let receipt = |opened| MailReceipt {
+            mail: id,
+            sha256: row.sha256.clone(),
+            opened,
+        };
+        let (status, ticket) = match decision {
+            QuarantineDecision::Attach { ticket, body } => {
+                let command = Command::ReceiveMail {
+                    body,
+                    internal: true,
+                    receipt: receipt(false),
+                };
+                comment(&txn, ticket, staff, command, now, policy)
+                    .await?
+                    .map_err(StoreError::Refused)?;
+                (InboundStatus::Attached, Some(ticket))
+            }
+            QuarantineDecision::Open { new } => {
+                let ticket = open(&txn, *new, staff, receipt(true), now, policy)
+                    .await?
+                    .map_err(StoreError::Refused)?;
+                (InboundStatus::Opened, Some(ticket))
+            }
+            QuarantineDecision::Drop => (InboundStatus::Dropped, row.ticket_id.map(TicketId)),
+        };
+        let handle = match staff {
+            Actor::Staff { handle, .. } => Some(handle.to_string()),
+            _ => None,
+        };
+        inbound_mail::Entity::update_many()
+            .col_expr(inbound_mail::Column::Status, Expr::value(status.name()))
+            .col_expr(
+                inbound_mail::Column::TicketId,
+                Expr::value(ticket.map(|t| t.0)),
+            )
+            .col_expr(inbound_mail::Column::DecidedAt, Expr::value(Some(now)))
+            .col_expr(inbound_mail::Column::DecidedBy, Expr::value(handle))
+            .filter(inbound_mail::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        self.commit(txn).await?;
+        self.get_inbound(id).await
+    }
+
+    /// Where the IMAP fetcher of mailbox `name` stands: `(uid_validity, last_uid)`.
+    pub async fn imap_position(&self, name: &str) -> Result<Option<(u32, u32)>, StoreError> {
+        let row = imap_mailbox::Entity::find_by_id(name.to_owned())
+            .one(&self.db)
+            .await?;
+        Ok(row.map(|r| {
+            (
+                u32::try_from(r.uid_validity).unwrap_or(0),
+                u32::try_from(r.last_uid).unwrap_or(0),
+            )
+        }))
+    }
+
+    /// Records that every message of mailbox `name` up to `last_uid` (under `uid_validity`) is
+    /// committed.
+    pub async fn set_imap_position(
+        &self,
+        name: &str,
+        uid_validity: u32,
+        last_uid: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        imap_mailbox::Entity::insert(imap_mailbox::ActiveModel {
+            name: Set(name.to_owned()),
+            uid_validity: Set(i64::from(uid_validity)),
+            last_uid: Set(i64::from(last_uid)),
+            updated_at: Set(normalise(now)),
+        })
+        .on_conflict(
+            OnConflict::column(imap_mailbox::Column::Name)
+                .update_columns([
+                    imap_mailbox::Column::UidValidity,
+                    imap_mailbox::Column::LastUid,
+                    imap_mailbox::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&self.db)
+        .await?;
+        Ok(())
+    }
+}
+
+/// What staff do with a quarantined mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QuarantineDecision {
+    /// An internal note of theirs on `ticket`, with the mail's text.
+    Attach {
+        ticket: TicketId,
+        body: Text,
+    },
+    /// A new ticket opened by them from the mail.
+    Open {
+        new: Box<NewTicket>,
+    },
+    Drop,
+}
