@@ -25,5 +25,5 @@ export function firstProblem(problem: Schemas["Problem"]): string {
 
 export type Acknowledge = operations["acknowledge"]["parameters"]["header"]["If-Match"];
 export type ListQuery = NonNullable<paths["/api/v1/tickets"]["get"]["parameters"]["query"]>;
-export const filter: ListQuery = { state: "waiting_reporter", limit: 20 };
+export const filter: ListQuery = { state: ["waiting_reporter"], limit: 20 };
 export const ifMatch: Acknowledge = '"3"';

@@ -131,7 +131,7 @@ def main():
     kinds = [e.type_ for e in events.items]
     assert kinds[0] == "created" and "resolved" in kinds and kinds[-1] == "closed", kinds
     assert check(list_events.sync_detailed(ticket.reference, client=other), 404, Problem)
-    listed = check(list_tickets.sync_detailed(client=partner, state=StateDto.CLOSED), 200, TicketPage)
+    listed = check(list_tickets.sync_detailed(client=partner, state=[StateDto.CLOSED]), 200, TicketPage)
     assert [t.id for t in listed.items] == [ticket.id], listed.items
     print(f"story: {ticket.reference} declared, acknowledged, resolved, confirmed and closed")
 

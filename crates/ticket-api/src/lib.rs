@@ -269,9 +269,7 @@ async fn guard_body<E: Endpoint>(
         .and_then(|v| v.parse::<usize>().ok());
     let limit = body_limit(&request);
     if announced.is_some_and(|length| length > limit) {
-        return Ok(
-            problem::problem_for(poem::http::StatusCode::PAYLOAD_TOO_LARGE, "").into_response(),
-        );
+        return Ok(too_large());
     }
     let shapes = request.data::<Arc<shape::Shapes>>().cloned();
     let method = request.method().as_str().to_owned();
@@ -292,12 +290,7 @@ async fn guard_body<E: Endpoint>(
     if json || chunked {
         let bytes = match request.take_body().into_bytes_limit(limit).await {
             Ok(bytes) => bytes,
-            Err(_) => {
-                return Ok(
-                    problem::problem_for(poem::http::StatusCode::PAYLOAD_TOO_LARGE, "")
-                        .into_response(),
-                );
-            }
+            Err(_) => return Ok(too_large()),
         };
         if json && let Some(shapes) = &shapes {
             errors.extend(shapes.check(&method, &path, &bytes));
@@ -320,6 +313,19 @@ async fn guard_body<E: Endpoint>(
 
 /// The body limit of a request: [`MAX_BODY_BYTES`], but for an upload of attachments as many
 /// files of the largest size as one upload may hold, plus room for the multipart framing.
+/// 413 for a body refused before it was read: `Connection: close`, as the rest of the body is
+/// never read (a client that reused the connection would see it closed under its next request).
+fn too_large() -> Response {
+    use poem::IntoResponse as _;
+    let mut response =
+        problem::problem_for(poem::http::StatusCode::PAYLOAD_TOO_LARGE, "").into_response();
+    response.headers_mut().insert(
+        poem::http::header::CONNECTION,
+        poem::http::HeaderValue::from_static("close"),
+    );
+    response
+}
+
 fn body_limit(request: &poem::Request) -> usize {
     let upload = request.method() == poem::http::Method::POST
         && request.uri().path().starts_with("/api/v1/tickets/")

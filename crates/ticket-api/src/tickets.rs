@@ -937,11 +937,12 @@ impl TicketsApi {
         state: Data<&ApiState>,
         auth: ApiKeyAuth,
         /// Only tickets in one of these states (repeat the parameter for several).
-        #[oai(name = "state")]
+        #[oai(name = "state", default)]
         state_filter: Query<Vec<StateDto>>,
         /// Only tickets of this kind.
         kind: Query<Option<KindDto>>,
         /// Only tickets of one of these effective priorities (repeat the parameter for several).
+        #[oai(default)]
         priority: Query<Vec<PriorityDto>>,
         /// Only tickets affecting this organisation (partners: always their own).
         organisation_id: Query<Option<Uuid>>,
