@@ -15,7 +15,8 @@ import { chromium } from 'playwright-core';
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const ticketd = process.env.TICKETD_BIN ?? join(root, 'target', 'debug', 'ticketd');
+const ticketd =
+  process.env.TICKETD_BIN ?? join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'debug', 'ticketd');
 const artifacts = join(root, 'test-artifacts', 'browser');
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
