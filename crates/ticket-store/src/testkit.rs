@@ -14,13 +14,51 @@ pub enum Backend {
     Postgres,
 }
 
-/// A database that lives as long as the test (the SQLite folder is removed on drop; PostgreSQL
-/// databases go with the throw-away cluster).
+/// A database that lives as long as the test: the SQLite folder is removed on drop, the PostgreSQL
+/// database dropped (a suite of hundreds of tests would otherwise fill the disk). A test that
+/// fails keeps its PostgreSQL database, to be looked at.
 #[derive(Debug)]
 pub struct TestDatabase {
     pub url: String,
     pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
+    /// On PostgreSQL: the server's admin URL and this database's name.
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        if std::thread::panicking() {
+            eprintln!("kept the failed test's database {name}");
+            return;
+        }
+        // Drop runs inside the test's runtime, which cannot block on a future: a thread of its
+        // own with a runtime of its own, waited for so the database is gone when the test ends.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(setup)?;
+            runtime.block_on(async {
+                let mut options = sea_orm::ConnectOptions::new(admin_url);
+                options.max_connections(1).sqlx_logging(false);
+                let admin = Database::connect(options).await.map_err(setup)?;
+                let dropped = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await
+                    .map_err(setup);
+                admin.close().await.map_err(setup)?;
+                dropped.map(drop)
+            })
+        })
+        .join();
+        if let Ok(Err(error)) = dropped {
+            eprintln!("the test database was not dropped: {error}");
+        }
+    }
 }
 
 /// Why a test database could not be made.
@@ -67,6 +105,7 @@ impl TestDatabase {
                     url: format!("sqlite://{}?mode=rwc", file.display()),
                     backend,
                     _dir: Some(dir),
+                    postgres: None,
                 }))
             }
             Backend::Postgres => {
@@ -104,6 +143,7 @@ impl TestDatabase {
                     url: database_url(&admin_url, &name),
                     backend,
                     _dir: None,
+                    postgres: Some((admin_url, name)),
                 }))
             }
         }

@@ -1,6 +1,5 @@
 //! What an operator sees and relies on: request log lines, `/metrics`, `/readyz` against the
 //! schema version, configuration refusals, and replicas on one PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

@@ -2,7 +2,6 @@
 //! accepted by `ticketd check-config` with the files' values, and images and ports agree between
 //! the container recipe, the compose file and the Kubernetes manifests. (The image itself is not
 //! built here.)
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,4 @@
 //! The daemon delivers the mail outbox in the background and stops it with the server.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 use ticket_domain::Policy;

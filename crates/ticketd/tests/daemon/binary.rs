@@ -1,5 +1,4 @@
 //! The compiled `ticketd` binary, started as an operator would start it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::net::TcpListener;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};

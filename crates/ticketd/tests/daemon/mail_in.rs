@@ -1,6 +1,5 @@
 //! `ticketd mail-in`, as Postfix's `pipe` runs it: a real message file on standard input, the exit
 //! status the MTA acts on (0 taken, 65 refused for good, 75 try again later).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::Utc;
 use std::io::Write as _;

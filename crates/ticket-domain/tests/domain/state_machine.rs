@@ -1,7 +1,6 @@
 //! Property tests of the lifecycle: random sequences of commands by random actors, with time moving
 //! and the sweeper running in between, never reach an inconsistent ticket, and a ticket is closed only
 //! with one of the four reasons and its proof.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;

@@ -1,5 +1,4 @@
 //! Rule "Personal data": need-to-know per reader and the anonymisation of a ticket.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ticket_domain::kind::{Qualification, UsurpationReporter};
 use ticket_domain::privacy::{

@@ -2,7 +2,6 @@
 //! across restarts and replicas. Time is a `ManualClock` the tests move; after each move they ask
 //! the running loop for a pass and wait for it. Each test runs on SQLite and on PostgreSQL, each on
 //! its own database.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::Arc;

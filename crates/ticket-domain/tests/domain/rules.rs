@@ -1,7 +1,6 @@
 //! One test per rule of the domain document, named after the rule it checks.
 //!
 //! Instants: November 2026 in Paris is UTC+1, so 10:00 Paris is 09:00Z; 2026-11-23 is a Monday.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::TimeDelta;
 use ticket_domain::clock::{ClockKind, Phase};
