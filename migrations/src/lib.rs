@@ -13,6 +13,7 @@ mod m20261202_010100_ticket_search;
 mod m20261202_020000_inbound_mail;
 mod m20261202_030000_attachments;
 mod m20261202_040000_privacy;
+mod m20261202_050000_queue_index;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_020000_inbound_mail::Migration),
             Box::new(m20261202_030000_attachments::Migration),
             Box::new(m20261202_040000_privacy::Migration),
+            Box::new(m20261202_050000_queue_index::Migration),
         ]
     }
 }

@@ -78,7 +78,7 @@ async fn seed(store: &Store, count: u32) {
                 timestamptz '2025-01-01' + ((i * 7919 % {count}) || ' minutes')::interval,
                 1, 1, '', (SELECT document FROM tickets LIMIT 1),
                 CASE WHEN i % 7 >= 5 THEN timestamptz '9999-12-31 23:59:59+00'
-                     ELSE timestamptz '2025-01-01' + ((i * 104729 % {count}) || ' minutes')::interval END,
+                     ELSE timestamptz '2025-01-01' + ((i::bigint * 104729 % {count}) || ' minutes')::interval END,
                 NULL
              FROM generate_series(1, {count}) AS i"
         ),

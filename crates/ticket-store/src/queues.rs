@@ -3,7 +3,8 @@
 use crate::entities::ticket;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, Func, SimpleExpr};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use ticket_domain::values::{OrganisationId, StaffHandle};
 use ticket_domain::{Priority, State};
 
@@ -29,63 +30,83 @@ fn open() -> Condition {
         .add(ticket::Column::State.is_not_in([State::Closed.name(), State::Cancelled.name()]))
 }
 
+/// One priority's counts: priority, open, new and unassigned, mine, breached, due today, waiting.
+type CountsRow = (i16, i64, i64, i64, i64, i64, i64);
+
+/// `1` for the rows where `condition` holds, else `0`: summed, a count.
+fn one_if(condition: Condition) -> SimpleExpr {
+    Func::sum(Expr::case(condition, 1).finally(0)).into()
+}
+
 impl Store {
-    /// Counts the standard queues, for one organisation's tickets (a partner) or all (staff).
+    /// Counts the standard queues, for one organisation's tickets (a partner) or all (staff): one
+    /// pass over the open tickets (every queue is a part of them), grouped by priority, read from
+    /// the `tickets_queues` index alone.
     pub async fn queue_counts(
         &self,
         organisation: Option<OrganisationId>,
         member: Option<&StaffHandle>,
         end_of_today: DateTime<Utc>,
     ) -> Result<QueueCounts, StoreError> {
-        let scope = |condition: Condition| match organisation {
-            Some(o) => condition.add(ticket::Column::OrganisationId.eq(o.0)),
-            None => condition,
-        };
-        let count = |condition: Condition| async move {
-            ticket::Entity::find()
-                .filter(scope(condition))
-                .count(&self.db)
-                .await
-        };
-        let new_unassigned = count(
-            Condition::all()
-                .add(ticket::Column::State.eq(State::New.name()))
-                .add(ticket::Column::Assignee.is_null()),
-        )
-        .await?;
+        let mut scope = open();
+        if let Some(o) = organisation {
+            scope = scope.add(ticket::Column::OrganisationId.eq(o.0));
+        }
         let mine = match member {
             Some(handle) => {
-                Some(count(open().add(ticket::Column::Assignee.eq(handle.as_str()))).await?)
+                one_if(Condition::all().add(ticket::Column::Assignee.eq(handle.as_str())))
             }
-            None => None,
+            None => Expr::val(0i64),
         };
-        let breached = count(open().add(ticket::Column::Breached.eq(true))).await?;
-        let due_today = count(open().add(ticket::Column::DeadlineAt.lt(end_of_today))).await?;
-        let waiting_reporter =
-            count(Condition::all().add(ticket::Column::State.eq(State::WaitingReporter.name())))
-                .await?;
-        let rows: Vec<(i16, i64)> = ticket::Entity::find()
+        let rows: Vec<CountsRow> = ticket::Entity::find()
             .select_only()
             .column(ticket::Column::Priority)
-            .column_as(ticket::Column::Id.count(), "n")
-            .filter(scope(open()))
+            // `COUNT(*)`, not of a column the index lacks (SQLite would read every row).
+            .column_as(Expr::cust("COUNT(*)"), "open")
+            .column_as(
+                one_if(
+                    Condition::all()
+                        .add(ticket::Column::State.eq(State::New.name()))
+                        .add(ticket::Column::Assignee.is_null()),
+                ),
+                "new_unassigned",
+            )
+            .column_as(mine, "mine")
+            .column_as(
+                one_if(Condition::all().add(ticket::Column::Breached.eq(true))),
+                "breached",
+            )
+            .column_as(
+                one_if(Condition::all().add(ticket::Column::DeadlineAt.lt(end_of_today))),
+                "due_today",
+            )
+            .column_as(
+                one_if(
+                    Condition::all().add(ticket::Column::State.eq(State::WaitingReporter.name())),
+                ),
+                "waiting_reporter",
+            )
+            .filter(scope)
             .group_by(ticket::Column::Priority)
             .into_tuple()
             .all(&self.db)
             .await?;
+        let total = |pick: fn(&CountsRow) -> i64| {
+            u64::try_from(rows.iter().map(pick).sum::<i64>()).unwrap_or(0)
+        };
         let by_priority = Priority::ALL.map(|p| {
             let n = rows
                 .iter()
-                .find(|(level, _)| *level == i16::from(p.level()))
-                .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0));
+                .find(|row| row.0 == i16::from(p.level()))
+                .map_or(0, |row| u64::try_from(row.1).unwrap_or(0));
             (p, n)
         });
         Ok(QueueCounts {
-            new_unassigned,
-            mine,
-            breached,
-            due_today,
-            waiting_reporter,
+            new_unassigned: total(|r| r.2),
+            mine: member.map(|_| total(|r| r.3)),
+            breached: total(|r| r.4),
+            due_today: total(|r| r.5),
+            waiting_reporter: total(|r| r.6),
             by_priority,
         })
     }

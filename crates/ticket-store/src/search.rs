@@ -165,6 +165,59 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// PostgreSQL's condition on `ticket_search` rows for `search` (the words as typed: PostgreSQL's
+/// parser reads them as it read the document — `INC-2026-000042`, a UUID, an email — and
+/// `plainto_tsquery` takes no operators), with the text to bind to `$1`.
+fn postgres_condition(search: &Search) -> (String, String) {
+    let tsquery = "(plainto_tsquery('french', $1) || plainto_tsquery('simple', $1))";
+    let mut parts = vec![format!("public_tsv @@ {tsquery}")];
+    if search.scope.internal_notes {
+        parts.push(format!("internal_tsv @@ {tsquery}"));
+    }
+    if search.scope.personal_data {
+        parts.push(format!("personal_tsv @@ {tsquery}"));
+    }
+    (parts.join(" OR "), search.text.trim().to_owned())
+}
+
+/// At most this many hits are looked up first and the page read among them; more hits are dense
+/// enough for the sort's index walk to meet a page of them quickly.
+const SPARSE_HITS: usize = 1000;
+
+/// On PostgreSQL, the hits of a search that has few (at most [`SPARSE_HITS`]), found first through
+/// the GIN indexes. Handed to the list query as a list of ids, they spare PostgreSQL's planner
+/// its bet that hits are spread evenly along the sort's index: it would otherwise walk the index
+/// and check each ticket — 0.4 to 0.9 s on 100,000 tickets for a rare word or one not found at
+/// all. `None` when there are more, on SQLite (FTS5 already finds the hits first), or without
+/// words.
+pub(crate) async fn sparse_hits<C: ConnectionTrait>(
+    db: &C,
+    search: &Search,
+) -> Result<Option<Vec<uuid::Uuid>>, StoreError> {
+    if db.get_database_backend() != DbBackend::Postgres || words(&search.text).is_empty() {
+        return Ok(None);
+    }
+    let (condition, text) = postgres_condition(search);
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!(
+                "SELECT ticket_id FROM ticket_search WHERE {condition} LIMIT {}",
+                SPARSE_HITS + 1
+            ),
+            [text.into()],
+        ))
+        .await?;
+    if rows.len() > SPARSE_HITS {
+        return Ok(None);
+    }
+    let ids = rows
+        .iter()
+        .map(|row| row.try_get_by_index::<uuid::Uuid>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(ids))
+}
+
 /// The condition "the ticket's id is among the search's hits", for `tickets.id`.
 pub(crate) fn matches(search: &Search, backend: DbBackend) -> SimpleExpr {
     let words = words(&search.text);
@@ -173,23 +226,12 @@ pub(crate) fn matches(search: &Search, backend: DbBackend) -> SimpleExpr {
     }
     match backend {
         DbBackend::Postgres => {
-            // The text as typed: PostgreSQL's parser reads it as it read the document
-            // (`INC-2026-000042`, a UUID, an email), and `plainto_tsquery` takes no operators.
-            let query = search.text.trim().to_owned();
-            let tsquery = "(plainto_tsquery('french', $1) || plainto_tsquery('simple', $1))";
-            let mut parts = vec![format!("public_tsv @@ {tsquery}")];
-            if search.scope.internal_notes {
-                parts.push(format!("internal_tsv @@ {tsquery}"));
-            }
-            if search.scope.personal_data {
-                parts.push(format!("personal_tsv @@ {tsquery}"));
-            }
+            let (condition, text) = postgres_condition(search);
             Expr::cust_with_values(
                 format!(
-                    "\"tickets\".\"id\" IN (SELECT ticket_id FROM ticket_search WHERE {})",
-                    parts.join(" OR ")
+                    "\"tickets\".\"id\" IN (SELECT ticket_id FROM ticket_search WHERE {condition})"
                 ),
-                [query],
+                [text],
             )
         }
         _ => {

@@ -638,9 +638,14 @@ impl Store {
         limit: u64,
         cursor: Option<&str>,
     ) -> Result<Page<StoredTicket>, StoreError> {
-        let rows = list_query(self.backend(), filter, sort, limit, cursor)?
-            .all(&self.db)
-            .await?;
+        let hits = match &filter.search {
+            Some(search) => crate::search::sparse_hits(&self.db, search).await?,
+            None => None,
+        };
+        let rows =
+            narrowed_list_query(self.backend(), filter, hits.as_deref(), sort, limit, cursor)?
+                .all(&self.db)
+                .await?;
         let more = rows.len() as u64 > limit;
         let mut items = Vec::with_capacity(rows.len());
         let mut last = None;
@@ -823,6 +828,19 @@ pub fn list_query(
     limit: u64,
     cursor: Option<&str>,
 ) -> Result<sea_orm::Select<ticket::Entity>, StoreError> {
+    narrowed_list_query(backend, filter, None, sort, limit, cursor)
+}
+
+/// [`list_query`], with the search's hits already found when they are few (see
+/// `search::sparse_hits`).
+fn narrowed_list_query(
+    backend: sea_orm::DbBackend,
+    filter: &TicketFilter,
+    hits: Option<&[Uuid]>,
+    sort: Sort,
+    limit: u64,
+    cursor: Option<&str>,
+) -> Result<sea_orm::Select<ticket::Entity>, StoreError> {
     let mut condition = Condition::all();
     if !filter.states.is_empty() {
         condition =
@@ -870,7 +888,10 @@ pub fn list_query(
         condition = condition.add(ticket::Column::DeadlineAt.lt(before));
     }
     if let Some(search) = &filter.search {
-        condition = condition.add(crate::search::matches(search, backend));
+        condition = condition.add(match hits {
+            Some(ids) => ticket::Column::Id.is_in(ids.iter().copied()),
+            None => crate::search::matches(search, backend),
+        });
     }
     if let Some(from) = filter.created_from {
         condition = condition.add(ticket::Column::CreatedAt.gte(from));

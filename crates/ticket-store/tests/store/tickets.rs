@@ -771,6 +771,91 @@ async fn the_list_query_uses_an_index_on_100k_tickets_on_postgresql() {
     }
 }
 
+/// A search on PostgreSQL finds rare words first (through the GIN indexes) and common ones along the
+/// sort's index: both give every hit once, in the sort's order, page after page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_pages_through_rare_and_common_words_on_postgresql() {
+    use ticket_store::search::{Search, SearchScope};
+    use ticket_store::testkit::{Backend, TestDatabase};
+    let Some(database) = TestDatabase::create(Backend::Postgres).await.unwrap() else {
+        return;
+    };
+    let store = database.store().await.unwrap();
+    store
+        .create_ticket(
+            incident(false, "2026-11-20T09:00:00Z"),
+            &partner(PARTNER),
+            monday(),
+            &Policy::default(),
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+    let db = store.connection();
+    // 1,500 copies of that ticket; every one says "panne", one in 300 "certificat".
+    db.execute_unprepared(
+        "INSERT INTO tickets (id, reference, kind, state, priority, tier, organisation_id, assignee,
+                title, title_search, session_id, breached, next_due_at, created_at, updated_at, version,
+                event_count, chain_head, document, deadline_at, service_id)
+         SELECT n.id, 'INC-2025-' || lpad(i::text, 6, '0'), 'incident', 'new',
+                1 + i % 5, 'agent', organisation_id, NULL, 'Panne ' || i, 'panne ' || i, NULL, false,
+                NULL, timestamptz '2025-01-01' + (i || ' minutes')::interval,
+                timestamptz '2025-01-01' + (i || ' minutes')::interval, 1, 1, '',
+                jsonb_set(document, '{id}', to_jsonb(n.id::text)),
+                timestamptz '2025-01-01' + (i || ' minutes')::interval, NULL
+         FROM generate_series(1, 1500) AS i,
+              LATERAL (SELECT ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid AS id) AS n,
+              (SELECT organisation_id, document FROM tickets LIMIT 1) AS t;
+         INSERT INTO ticket_search (ticket_id, ticket_text, public_comments, internal_notes, personal)
+         SELECT ('00000000-0000-0000-0000-' || lpad(i::text, 12, '0'))::uuid, 'Panne ' || i,
+                CASE WHEN i % 300 = 0 THEN 'certificat expiré' ELSE '' END, '', ''
+         FROM generate_series(1, 1500) AS i;
+         ANALYZE",
+    )
+    .await
+    .unwrap();
+    let search = |text: &str| TicketFilter {
+        search: Some(Search {
+            text: text.into(),
+            scope: SearchScope::default(),
+        }),
+        ..TicketFilter::default()
+    };
+    for (text, expected) in [("panne", 1500), ("certificat", 5), ("zorglubium", 0)] {
+        let filter = search(text);
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store
+                .list_tickets(&filter, Sort::default(), 50, cursor.as_deref())
+                .await
+                .unwrap();
+            // The copies' ids end with their number, which orders their creation.
+            seen.extend(
+                page.items
+                    .iter()
+                    .filter_map(|t| t.ticket.id.0.simple().to_string()[20..].parse::<u64>().ok()),
+            );
+            cursor = page.next_cursor;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), expected, "{text}");
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), expected, "{text}: each hit once");
+        if text == "certificat" {
+            assert!(seen.iter().all(|i| i % 300 == 0), "{seen:?}");
+        }
+        let descending = seen.windows(2).all(|w| w[0] >= w[1]);
+        let ascending = seen.windows(2).all(|w| w[0] <= w[1]);
+        assert!(descending || ascending, "{text}: in the sort's order");
+    }
+}
+
 store_test!(
     only_the_reporters_acknowledgement_carries_the_tracking_secret,
     |store| async move {
