@@ -1,7 +1,8 @@
 //! How many times a request goes to the database (statements, and the `BEGIN`/`COMMIT` of its
 //! transactions), counted by the store: the round trips issue 17 wants few of. Each bound is the
 //! count measured when it was written; a change that needs more must say why here. The search
-//! index (issue 11) added two to each write: its row is read, then upserted.
+//! index (issue 11) added two to each write: its row is read, then upserted. A key authenticated
+//! within the last two seconds costs none (`KEY_CACHE_TTL`), which took one off each request.
 
 use crate::e2e_test;
 use crate::helpers::*;
@@ -66,11 +67,11 @@ e2e_test!(
 
         eprintln!("round trips: create {create}, read {read}, list {list}, acknowledge {command}");
         assert!(
-            create <= 9,
+            create <= 8,
             "declaring an incident took {create} round trips"
         );
         assert!(read <= 3, "reading a ticket took {read} round trips");
-        assert!(list <= 2, "a page of the list took {list} round trips");
-        assert!(command <= 11, "acknowledging took {command} round trips");
+        assert!(list <= 1, "a page of the list took {list} round trips");
+        assert!(command <= 10, "acknowledging took {command} round trips");
     }
 );

@@ -28,6 +28,48 @@ pub const MAX_KEY_NAME: usize = 100;
 /// request.
 pub const LAST_USE_RESOLUTION: TimeDelta = TimeDelta::minutes(1);
 
+/// How long a replica trusts a key it authenticated without asking the database again: a key
+/// revoked through another replica stops working there within this time, and at once on the
+/// replica that revoked it. Within it, a request costs no database round trip to authenticate.
+pub const KEY_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Keys kept at most (by secret hash); beyond, the cache starts again empty.
+const KEY_CACHE_MAX: usize = 10_000;
+
+/// The keys this replica authenticated lately, by the SHA-256 of their secret (never the secret).
+#[derive(Debug, Default)]
+pub(crate) struct KeyCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (ApiKey, std::time::Instant)>>,
+}
+
+impl KeyCache {
+    /// The key of `hash` if it was authenticated within [`KEY_CACHE_TTL`] and its use at `now`
+    /// need not be recorded (see [`LAST_USE_RESOLUTION`]).
+    fn fresh(&self, hash: &str, now: DateTime<Utc>) -> Option<ApiKey> {
+        let entries = self.entries.lock().ok()?;
+        let (key, at) = entries.get(hash)?;
+        let recorded = key
+            .last_used_at
+            .is_some_and(|used| used > now - LAST_USE_RESOLUTION);
+        (at.elapsed() < KEY_CACHE_TTL && recorded).then(|| key.clone())
+    }
+
+    fn keep(&self, hash: String, key: &ApiKey) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= KEY_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(hash, (key.clone(), std::time::Instant::now()));
+        }
+    }
+
+    fn forget(&self, id: Uuid) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (key, _)| key.id != id);
+        }
+    }
+}
+
 /// What a key allows: a staff role, or acting for a partner organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -184,12 +226,16 @@ impl Store {
             return Ok(None);
         }
         let now = normalise(now);
+        let hash = secret_hash(secret);
+        if let Some(key) = self.keys.fresh(&hash, now) {
+            return Ok(Some(key));
+        }
         // The secret is compared through its SHA-256, by a lookup in the unique index on
         // `secret_hash`, never byte by byte: timing can tell at most how the hash of a guess
         // relates to stored hashes, which reveals nothing about any secret. So no constant-time
         // comparison is needed.
         let Some(row) = api_key::Entity::find()
-            .filter(api_key::Column::SecretHash.eq(secret_hash(secret)))
+            .filter(api_key::Column::SecretHash.eq(hash.clone()))
             .one(&self.db)
             .await?
         else {
@@ -217,6 +263,7 @@ impl Store {
                 key.last_used_at = Some(now);
             }
         }
+        self.keys.keep(hash, &key);
         Ok(Some(key))
     }
 
@@ -251,6 +298,7 @@ impl Store {
             .filter(api_key::Column::RevokedAt.is_null())
             .exec(&self.db)
             .await?;
+        self.keys.forget(id);
         self.get_api_key(id).await
     }
 }

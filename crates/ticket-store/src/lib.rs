@@ -90,6 +90,8 @@ pub struct Store {
     db: DatabaseConnection,
     health: Arc<WriteHealth>,
     round_trips: Arc<AtomicU64>,
+    /// Keys authenticated lately (`keys::KEY_CACHE_TTL`).
+    keys: Arc<keys::KeyCache>,
 }
 
 impl Store {
@@ -169,6 +171,7 @@ impl Store {
             db,
             health,
             round_trips,
+            keys: Arc::default(),
         })
     }
 

@@ -136,6 +136,29 @@ store_test!(
             )
             .await
             .unwrap();
+        // Authenticated first: the replica keeps the key a moment (KEY_CACHE_TTL), and its own
+        // revocation must still take effect at once, without a database round trip saved.
+        let used_at = at("2026-11-23T12:00:00Z");
+        assert!(
+            store
+                .authenticate(&secret, used_at)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let before = store.round_trips();
+        assert!(
+            store
+                .authenticate(&secret, used_at)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            store.round_trips(),
+            before,
+            "a key just authenticated is kept"
+        );
         let revoked_at = at("2026-11-23T12:00:00.5Z");
         let revoked = store.revoke_api_key(key.id, revoked_at).await.unwrap();
         assert_eq!(revoked.revoked_at, Some(revoked_at));
