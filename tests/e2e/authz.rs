@@ -70,10 +70,26 @@ enum Fixture {
     HeldTicket,
     /// A public file (`{attachment_id}`) the partner attached to an incident (`{id}`).
     Attachment,
+    /// A mail in quarantine (`{id}`), from an unknown sender, and an incident to attach it to
+    /// (`{ticket}` in the body).
+    QuarantinedMail,
 }
 
 /// The body of a row that uploads a file: `multipart/form-data` with a small text file.
 const MULTIPART: &str = "multipart";
+
+/// The body of a row that delivers a mail: `message/rfc822`, a new message each call.
+const RAW_MAIL: &str = "message/rfc822";
+
+fn raw_mail(n: usize) -> Vec<u8> {
+    format!(
+        "From: Inconnu <inconnu-{n}@ailleurs.example>\r\nTo: support.partenaires@ticketd.localhost\r\n\
+         Subject: Question {n}\r\nMessage-ID: <authz-{n}-{}@ailleurs.example>\r\n\
+         Date: Mon, 23 Nov 2026 10:00:00 +0100\r\n\r\nBonjour, une question.\r\n",
+        uuid::Uuid::new_v4().simple()
+    )
+    .into_bytes()
+}
 
 /// The kind and state of a ticket fixture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -603,6 +619,58 @@ const TABLE: &[Row] = &[
         Some(r#"{"email": "personne-{n}@example.fr"}"#),
         [403, 403, 403, 403, 200, 200, 403, 403, 401],
     ),
+    // Mail in: a gateway key delivers (and does nothing else, see
+    // `a_mail_gateway_key_only_delivers_mails`); staff read inbound mails; the triage desk
+    // (agent, security, supervisor) attaches, opens or drops a quarantined one.
+    row(
+        "POST",
+        "/api/v1/inbound-mails",
+        Nothing,
+        Some(RAW_MAIL),
+        [403, 403, 403, 403, 403, 403, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/inbound-mails",
+        Nothing,
+        None,
+        [200, 200, 200, 200, 200, 200, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/inbound-mails/{id}",
+        QuarantinedMail,
+        None,
+        [200, 200, 200, 200, 200, 200, 403, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/inbound-mails/{id}/raw",
+        QuarantinedMail,
+        None,
+        [200, 200, 200, 200, 200, 200, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/inbound-mails/{id}/attach",
+        QuarantinedMail,
+        Some(r#"{"ticket_id": "{ticket}"}"#),
+        [200, 403, 200, 200, 403, 403, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/inbound-mails/{id}/open",
+        QuarantinedMail,
+        Some(r#"{"kind": "support_request"}"#),
+        [200, 403, 200, 200, 403, 403, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/inbound-mails/{id}/drop",
+        QuarantinedMail,
+        None,
+        [200, 403, 200, 200, 403, 403, 403, 403, 401],
+    ),
     row(
         "POST",
         "/api/v1/data-subject-requests/erasure",
@@ -797,6 +865,35 @@ async fn prepare(app: &TestApp, fixture: Fixture, n: usize) -> Target {
             let attachment = body["items"][0]["id"].as_str().unwrap().to_owned();
             target(id, Some(attachment))
         }
+        QuarantinedMail => {
+            let ticket = ticket(app, Incident).await;
+            let raw = raw_mail(n);
+            let mail = ticket_store::inbound::NewInboundMail {
+                message_id: format!(
+                    "<authz-fixture-{n}-{}@ailleurs.example>",
+                    uuid::Uuid::new_v4()
+                ),
+                sha256: "0".repeat(64),
+                source: "pipe".to_owned(),
+                sender: Some(format!("inconnu-{n}@ailleurs.example")),
+                subject: Some(format!("Question {n}")),
+                raw,
+                attachments: json!([]),
+            };
+            let landing = ticket_store::inbound::Landing::Quarantine {
+                reason: "unknown sender".to_owned(),
+                ticket: None,
+            };
+            let received = app
+                .store
+                .receive_mail(mail, landing, start_instant(), &Default::default())
+                .await
+                .unwrap();
+            let ticket_store::inbound::Received::Stored(mail) = received else {
+                panic!("fixture: the mail was taken for a duplicate");
+            };
+            target(mail.id.to_string(), Some(ticket))
+        }
     }
 }
 
@@ -860,8 +957,11 @@ async fn call(app: &TestApp, row: &Row, target: &Target, key: Option<&str>, n: u
         let (content_type, body) =
             crate::attachments::multipart(&[("log.txt", b"login ok\n")], None);
         request = request.header("Content-Type", content_type).body(body);
+    } else if row.body == Some(RAW_MAIL) {
+        request = request.header("Content-Type", RAW_MAIL).body(raw_mail(n));
     } else if let Some(body) = row.body {
         let body = body
+            .replace("{ticket}", target.sub_id.as_deref().unwrap_or_default())
             .replace("{partner}", &app.partner.to_string())
             .replace("{identity_provider}", &app.identity_provider.to_string())
             .replace("{n}", &n.to_string());
@@ -940,6 +1040,41 @@ async fn every_operation_answers_every_caller_as_the_table_says() {
                 n += 1;
                 target = prepare(&app, row.fixture, n).await;
             }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A mail gateway key (role `mail_gateway`) delivers mails and may call nothing else: 403 on every
+/// operation that needs a key (public ones answer it as they answer anyone).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mail_gateway_key_only_delivers_mails() {
+    let app = spawn_app().await;
+    let (_, gateway) = app
+        .store
+        .create_api_key("mx", KeyScope::MailGateway, start_instant())
+        .await
+        .unwrap();
+    let mut n = 100_000;
+    let mut failures = Vec::new();
+    for row in TABLE {
+        n += 1;
+        let target = prepare(&app, row.fixture, n).await;
+        let no_key = row.expect[8];
+        let expected = if row.method == "POST" && row.path == "/api/v1/inbound-mails" {
+            201
+        } else if no_key == 401 {
+            403
+        } else {
+            no_key
+        };
+        n += 1;
+        let status = call(&app, row, &target, Some(&gateway), n).await;
+        if status != expected {
+            failures.push(format!(
+                "{} {} as mail_gateway: expected {expected}, got {status}",
+                row.method, row.path
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

@@ -8,6 +8,7 @@ mod contract;
 mod errors;
 mod health;
 mod helpers;
+mod inbound;
 mod keys;
 mod mail;
 mod openapi;

@@ -32,6 +32,9 @@ impl Principal {
                 organisation: *organisation,
                 key_name: key.name.clone(),
             },
+            // Never reaches an operation but mail delivery ([`check_key`]), which acts as no
+            // one: the inbox decides who a mail speaks for.
+            KeyScope::MailGateway => Actor::System,
         };
         Self { key, actor }
     }
@@ -68,6 +71,22 @@ impl Principal {
         }
     }
 
+    /// A receiving MTA's key (`mail_gateway`).
+    pub fn require_mail_gateway(&self) -> Result<(), ApiError> {
+        if self.is_mail_gateway() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "mail-gateway-key-required",
+                "Only a mail gateway key (role `mail_gateway`) may deliver mails.",
+            ))
+        }
+    }
+
+    pub fn is_mail_gateway(&self) -> bool {
+        self.key.scope == KeyScope::MailGateway
+    }
+
     /// Staff of any role (not partners).
     pub fn require_staff(&self) -> Result<(), ApiError> {
         if self.is_staff() {
@@ -96,6 +115,15 @@ async fn check_key(request: &Request, bearer: Bearer) -> poem::Result<Principal>
         .authenticate(&bearer.token, state.clock.now())
         .await
     {
+        Ok(Some(key)) if key.scope == KeyScope::MailGateway && !delivers_mail(request) => {
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "mail-gateway-key",
+                "Forbidden",
+                "A mail gateway key may only deliver mails (POST /api/v1/inbound-mails).",
+            )
+            .into())
+        }
         Ok(Some(key)) => Ok(Principal::new(key)),
         Ok(None) => Err(Problem::new(
             StatusCode::UNAUTHORIZED,
@@ -106,6 +134,12 @@ async fn check_key(request: &Request, bearer: Bearer) -> poem::Result<Principal>
         .into()),
         Err(error) => Err(poem::Error::from(problem_of(error))),
     }
+}
+
+/// Whether the request is the one a mail gateway key may make.
+fn delivers_mail(request: &Request) -> bool {
+    request.method() == poem::http::Method::POST
+        && request.uri().path() == crate::inbound::INBOUND_MAILS_PATH
 }
 
 fn problem_of(error: ticket_store::StoreError) -> Problem {

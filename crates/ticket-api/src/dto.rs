@@ -129,10 +129,51 @@ mirror_enum!(
     /// What was compromised or imitated in a partner usurpation.
     VectorDto <=> ticket_domain::kind::UsurpationVector { PhishingSite, LeakedClientSecret, LeakedAuthorizationCodes, ForgedTokens, Other }
 );
-mirror_enum!(
-    /// Role of a staff API key.
-    RoleDto <=> ticket_domain::Role { Agent, Engineer, Security, Supervisor, Admin, Dpo }
-);
+/// Role of an API key that is not a partner's: a staff role, or `mail_gateway` (a receiving
+/// MTA's key: it delivers raw mails to `POST /api/v1/inbound-mails` and can do nothing else).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum RoleDto {
+    Agent,
+    Engineer,
+    Security,
+    Supervisor,
+    Admin,
+    Dpo,
+    MailGateway,
+}
+
+impl From<ticket_domain::Role> for RoleDto {
+    fn from(role: ticket_domain::Role) -> Self {
+        use ticket_domain::Role;
+        match role {
+            Role::Agent => RoleDto::Agent,
+            Role::Engineer => RoleDto::Engineer,
+            Role::Security => RoleDto::Security,
+            Role::Supervisor => RoleDto::Supervisor,
+            Role::Admin => RoleDto::Admin,
+            Role::Dpo => RoleDto::Dpo,
+        }
+    }
+}
+
+impl RoleDto {
+    /// The scope of a key with this role.
+    pub fn scope(self) -> ticket_store::keys::KeyScope {
+        use ticket_domain::Role;
+        use ticket_store::keys::KeyScope;
+        let role = match self {
+            RoleDto::Agent => Role::Agent,
+            RoleDto::Engineer => Role::Engineer,
+            RoleDto::Security => Role::Security,
+            RoleDto::Supervisor => Role::Supervisor,
+            RoleDto::Admin => Role::Admin,
+            RoleDto::Dpo => Role::Dpo,
+            RoleDto::MailGateway => return KeyScope::MailGateway,
+        };
+        KeyScope::Staff { role }
+    }
+}
 mirror_enum!(
     /// What an organisation is in the trust sphere: `identity_provider` (identification and/or
     /// authentication operator), `service_provider` (service operator), `user_organisation`.

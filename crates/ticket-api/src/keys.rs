@@ -123,6 +123,7 @@ fn key_view(key: &ApiKey) -> ApiKeyView {
     let (role, organisation_id) = match key.scope {
         KeyScope::Staff { role } => (Some(role.into()), None),
         KeyScope::Partner { organisation } => (None, Some(organisation.0)),
+        KeyScope::MailGateway => (Some(RoleDto::MailGateway), None),
     };
     ApiKeyView {
         id: key.id,
@@ -153,6 +154,14 @@ async fn parse_new_key(
     let mut errors = Vec::new();
     let member = match (&body.staff_member, body.role) {
         (None, _) => None,
+        (Some(_), Some(RoleDto::MailGateway)) => {
+            errors.push(FieldError {
+                field: "staff_member".to_owned(),
+                rule: "staff_key".to_owned(),
+                message: "a mail gateway key belongs to no staff member".to_owned(),
+            });
+            None
+        }
         (Some(handle), Some(_)) => {
             let handle = StaffHandle::parse("staff_member", handle).ok();
             let known = match &handle {
@@ -178,14 +187,8 @@ async fn parse_new_key(
         }
     };
     let checked = match (body.role, body.organisation_id) {
-        (Some(role), None) => {
-            check(StaffHandle::parse("name", &body.name), &mut errors).map(|handle| {
-                (
-                    handle.as_str().to_owned(),
-                    KeyScope::Staff { role: role.into() },
-                )
-            })
-        }
+        (Some(role), None) => check(StaffHandle::parse("name", &body.name), &mut errors)
+            .map(|handle| (handle.as_str().to_owned(), role.scope())),
         (None, Some(organisation)) => {
             let name = check(Text::parse("name", &body.name, MAX_KEY_NAME), &mut errors);
             let organisation = OrganisationId(organisation);

@@ -16,6 +16,7 @@ pub mod dto;
 pub mod error;
 pub mod health;
 pub mod history;
+pub mod inbound;
 pub mod keys;
 pub mod mail;
 pub mod observe;
@@ -48,6 +49,8 @@ pub struct ApiState {
     pub public: Arc<public::PublicState>,
     /// Where attachments' bytes go, and the upload limits.
     pub attachments: Arc<ticket_store::attachments::Attachments>,
+    /// The receiving side of mail in, for mails a gateway delivers over HTTP.
+    pub inbox: ticket_inbox::Inbox,
 }
 
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
@@ -79,6 +82,8 @@ pub enum ApiTag {
     Staff,
     /// Personal data: the access journal, legal holds, data subjects' requests (dpo, admin).
     Privacy,
+    /// Mail in: mails a gateway delivers, the inbound mails and the quarantine staff triage.
+    InboundMail,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
@@ -94,7 +99,8 @@ pub type Api = (
     public::api::PublicApi,
     staff::StaffApi,
     queues::QueuesApi,
-    privacy::PrivacyApi,
+    // Tuples have `Default` up to 12 elements: the later groups nest.
+    (privacy::PrivacyApi, inbound::InboundApi),
 );
 
 /// The OpenAPI service: the operations and the document that describes them.
@@ -311,8 +317,6 @@ async fn guard_body<E: Endpoint>(
         .map(poem::IntoResponse::into_response)
 }
 
-/// The body limit of a request: [`MAX_BODY_BYTES`], but for an upload of attachments as many
-/// files of the largest size as one upload may hold, plus room for the multipart framing.
 /// 413 for a body refused before it was read: `Connection: close`, as the rest of the body is
 /// never read (a client that reused the connection would see it closed under its next request).
 fn too_large() -> Response {
@@ -326,7 +330,15 @@ fn too_large() -> Response {
     response
 }
 
+/// The body limit of a request: [`MAX_BODY_BYTES`], but for an upload of attachments as many
+/// files of the largest size as one upload may hold, plus room for the multipart framing, and for
+/// a mail delivered by a gateway the largest mail taken (`mail.inbound.max_bytes`).
 fn body_limit(request: &poem::Request) -> usize {
+    let delivery = request.method() == poem::http::Method::POST
+        && request.uri().path() == inbound::INBOUND_MAILS_PATH;
+    if delivery && let Some(state) = request.data::<ApiState>() {
+        return state.inbox.max_bytes().max(MAX_BODY_BYTES);
+    }
     let upload = request.method() == poem::http::Method::POST
         && request.uri().path().starts_with("/api/v1/tickets/")
         && request.uri().path().ends_with("/attachments");

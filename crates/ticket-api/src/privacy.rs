@@ -40,6 +40,8 @@ pub enum JournalActionDto {
     LegalHoldSet,
     /// A legal hold lifted.
     LegalHoldLifted,
+    /// The sender, subject or raw bytes of a victim's inbound mail read.
+    InboundMailRead,
 }
 
 impl From<JournalActionDto> for JournalAction {
@@ -53,6 +55,7 @@ impl From<JournalActionDto> for JournalAction {
             JournalActionDto::Anonymised => JournalAction::Anonymised,
             JournalActionDto::LegalHoldSet => JournalAction::LegalHoldSet,
             JournalActionDto::LegalHoldLifted => JournalAction::LegalHoldLifted,
+            JournalActionDto::InboundMailRead => JournalAction::InboundMailRead,
         }
     }
 }

@@ -26,6 +26,8 @@ pub mod trim;
 
 use chrono::TimeDelta;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use ticket_domain::kind::{IncidentData, KindData, SupportRequestData};
 use ticket_domain::notify::Language;
@@ -34,8 +36,9 @@ use ticket_domain::values::{EmailAddress, LONG_TEXT, SHORT_TEXT, Text, TicketId}
 use ticket_domain::{Actor, NewTicket, Policy, Ticket};
 use ticket_mail::config::{InboundConfig, Mailboxes};
 use ticket_mail::reply::{ReplyAddresses, ReplyTag};
+use ticket_store::attachments::{Attachments, Upload, check_uploads};
 use ticket_store::clock::Clock;
-use ticket_store::inbound::{InboundMail, Landing, NewInboundMail, Received};
+use ticket_store::inbound::{InboundMail, InboundStatus, Landing, NewInboundMail, Received};
 use ticket_store::tickets::TicketKey;
 use ticket_store::{Store, StoreError};
 use uuid::Uuid;
@@ -77,7 +80,8 @@ pub enum Source {
 }
 
 impl Source {
-    fn name(self) -> String {
+    /// As stored on the mail: `imap:<mailbox>`, `pipe`, `api`.
+    pub fn name(self) -> String {
         match self {
             Source::Imap(mailbox) => format!("imap:{}", mailbox.name()),
             Source::Pipe => "pipe".to_owned(),
@@ -86,9 +90,13 @@ impl Source {
     }
 }
 
-/// Finds the staff member behind an address (the staff directory of the triage desk). Until it is
-/// wired, no address is staff's.
-pub type StaffLookup = Arc<dyn Fn(&str) -> Option<Actor> + Send + Sync>;
+/// Finds the staff member behind an address (the staff directory of the triage desk): the actor
+/// they write as, or `None`. Without a lookup, no address is staff's.
+pub type StaffLookup = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = Result<Option<Actor>, StoreError>> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// Why a mail was not taken.
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +143,7 @@ pub struct Inbox {
     policy: Arc<Policy>,
     clock: Arc<dyn Clock>,
     staff: Option<StaffLookup>,
+    attachments: Option<Arc<Attachments>>,
 }
 
 impl fmt::Debug for Inbox {
@@ -171,7 +180,16 @@ impl Inbox {
             policy,
             clock,
             staff: None,
+            attachments: None,
         }
+    }
+
+    /// Files attached to a mail that lands on a ticket or opens one are stored as the ticket's
+    /// attachments, under the same limits and accepted types as uploads through the API.
+    #[must_use]
+    pub fn with_attachments(mut self, attachments: Arc<Attachments>) -> Self {
+        self.attachments = Some(attachments);
+        self
     }
 
     /// Addresses of staff act as staff (the triage desk's staff directory).
@@ -183,6 +201,11 @@ impl Inbox {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The largest message taken, in bytes (`mail.inbound.max_bytes`).
+    pub fn max_bytes(&self) -> usize {
+        self.config.max_bytes
     }
 
     /// Receives one raw message from `source`.
@@ -200,6 +223,10 @@ impl Inbox {
             });
         }
         let landing = self.classify(&parsed, source).await?;
+        let author = match &landing {
+            Landing::Comment { actor, .. } | Landing::Open { actor, .. } => Some(actor.clone()),
+            _ => None,
+        };
         let attachments = serde_json::Value::Array(
             parsed
                 .attachments
@@ -230,7 +257,10 @@ impl Inbox {
             Received::Duplicate => Delivery::Duplicate {
                 message_id: parsed.message_id,
             },
-            Received::Stored(mail) => {
+            Received::Stored(mut mail) => {
+                if let (Some(author), false) = (author, parsed.attachments.is_empty()) {
+                    self.store_attachments(&mut mail, raw, &author).await?;
+                }
                 tracing::info!(
                     mail = %mail.id, source = %mail.source, status = %mail.status,
                     ticket = ?mail.ticket_id.map(|t| t.0), reason = mail.reason.as_deref().unwrap_or(""),
@@ -239,6 +269,104 @@ impl Inbox {
                 Delivery::Stored(mail)
             }
         })
+    }
+
+    /// The mail's files attached to the ticket it landed on or opened, as `author`, in as many
+    /// uploads as the limits ask. A file the rules refuse (size, type, the ticket's count) is
+    /// recorded on the mail with the reason and the others go on; the mail itself stays landed.
+    /// A store that cannot write now is the caller's error, like the mail's own storing, but the
+    /// mail is already committed: its files are then recorded as not stored.
+    async fn store_attachments(
+        &self,
+        mail: &mut InboundMail,
+        raw: &[u8],
+        author: &Actor,
+    ) -> Result<(), StoreError> {
+        let (Some(attachments), Some(ticket), true) = (
+            &self.attachments,
+            mail.ticket_id,
+            matches!(mail.status, InboundStatus::Landed | InboundStatus::Opened),
+        ) else {
+            return Ok(());
+        };
+        let files = parse::attachment_files(raw).unwrap_or_default();
+        // What the mail's row lists (name, declared type, size), completed with each outcome.
+        let listed = mail.attachments.as_array().cloned().unwrap_or_default();
+        let mut outcomes: Vec<serde_json::Value> = Vec::with_capacity(files.len());
+        let mut accepted: Vec<(usize, Upload)> = Vec::new();
+        let files_count = files.len();
+        for (index, (name, bytes)) in files.into_iter().enumerate() {
+            let upload = Upload {
+                name: name
+                    .clone()
+                    .unwrap_or_else(|| format!("piece-jointe-{}", index + 1)),
+                bytes: bytes.into(),
+            };
+            let mut entry = listed
+                .get(index)
+                .filter(|_| listed.len() == files_count)
+                .cloned()
+                .unwrap_or_else(|| {
+                    serde_json::json!({
+                        "filename": name,
+                        "size": upload.bytes.len(),
+                    })
+                });
+            match check_uploads(std::slice::from_ref(&upload), &attachments.limits) {
+                Ok(()) => accepted.push((index, upload)),
+                Err(refusal) => entry["refused"] = refusal.to_string().into(),
+            }
+            outcomes.push(entry);
+        }
+        let per_upload = (attachments.limits.max_files_per_upload as usize).max(1);
+        while !accepted.is_empty() {
+            let rest = accepted.split_off(per_upload.min(accepted.len()));
+            let batch = std::mem::replace(&mut accepted, rest);
+            let (indexes, uploads): (Vec<usize>, Vec<Upload>) = batch.into_iter().unzip();
+            let result = self
+                .store
+                .attach_files(
+                    attachments,
+                    TicketKey::Id(ticket),
+                    None,
+                    uploads,
+                    false,
+                    author,
+                    self.clock.now(),
+                    &self.policy,
+                )
+                .await;
+            match result {
+                Ok(attached) => {
+                    for (index, stored) in indexes.iter().zip(attached.attachments) {
+                        outcomes[*index]["attachment_id"] = stored.id.to_string().into();
+                        outcomes[*index]["media_type"] = stored.media_type.into();
+                    }
+                }
+                Err(error @ (StoreError::Refused(_) | StoreError::Attachment(_))) => {
+                    let reason = match error {
+                        StoreError::Refused(refusal) => refusal.detail,
+                        other => other.to_string(),
+                    };
+                    for index in &indexes {
+                        outcomes[*index]["refused"] = reason.clone().into();
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(mail = %mail.id, %error, "the mail's files could not be stored");
+                    for index in &indexes {
+                        outcomes[*index]["refused"] =
+                            "not stored: the store could not write".into();
+                    }
+                }
+            }
+        }
+        let outcomes = serde_json::Value::Array(outcomes);
+        self.store
+            .set_inbound_attachments(mail.id, outcomes.clone())
+            .await?;
+        mail.attachments = outcomes;
+        Ok(())
     }
 
     /// What the mail does (see the crate's documentation for the order of the checks).
@@ -389,7 +517,9 @@ impl Inbox {
 
     /// Who the sender is on `ticket`: the reporter, a partner's contact within its scope, staff.
     async fn actor_on(&self, sender: &str, ticket: &Ticket) -> Result<Option<Actor>, StoreError> {
-        if let Some(actor) = self.staff.as_ref().and_then(|lookup| lookup(sender)) {
+        if let Some(lookup) = &self.staff
+            && let Some(actor) = lookup(sender.to_owned()).await?
+        {
             return Ok(Some(actor));
         }
         let reporter_address = ticket
@@ -500,22 +630,29 @@ impl Inbox {
 
     /// The comment: the new words of the text part, at most the length of a comment.
     fn body(&self, mail: &ParsedMail) -> Option<Text> {
-        let mut words = trim::new_words(&mail.text);
-        if words.is_empty() {
-            words = if mail.attachments.is_empty() {
-                "(message sans texte)".to_owned()
-            } else {
-                format!(
-                    "(message sans texte, {} pièce(s) jointe(s))",
-                    mail.attachments.len()
-                )
-            };
-        }
-        let clipped = clip(&words, LONG_TEXT);
-        Text::parse("body", &clipped, LONG_TEXT)
-            .or_else(|_| Text::parse("body", &clean(&clipped), LONG_TEXT))
-            .ok()
+        mail_text(mail)
     }
+}
+
+/// What a mail says, as a comment would carry it: the new words of its text part (quoted history
+/// and signature trimmed), at most the length of a comment; `None` when it cannot be read.
+/// Staff attaching or opening a quarantined mail use it too.
+pub fn mail_text(mail: &ParsedMail) -> Option<Text> {
+    let mut words = trim::new_words(&mail.text);
+    if words.is_empty() {
+        words = if mail.attachments.is_empty() {
+            "(message sans texte)".to_owned()
+        } else {
+            format!(
+                "(message sans texte, {} pièce(s) jointe(s))",
+                mail.attachments.len()
+            )
+        };
+    }
+    let clipped = clip(&words, LONG_TEXT);
+    Text::parse("body", &clipped, LONG_TEXT)
+        .or_else(|_| Text::parse("body", &clean(&clipped), LONG_TEXT))
+        .ok()
 }
 
 fn partner(organisation: ticket_domain::values::OrganisationId) -> Actor {

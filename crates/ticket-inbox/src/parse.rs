@@ -169,10 +169,21 @@ fn bounce(message: &Message<'_>) -> Option<Bounce> {
     })
 }
 
-/// Reads `raw`; `None` only for bytes that hold no message at all.
+/// Reads `raw`; `None` only for bytes that hold no message at all (none of the usual headers).
 pub fn parse(raw: &[u8]) -> Option<ParsedMail> {
     let sha256 = hex::encode(Sha256::digest(raw));
     let message = MessageParser::default().parse(raw)?;
+    // mail-parser reads any bytes as headers and a body: without one of the headers every mail
+    // has (RFC 5322's origination date and originator, or an identifier, recipient or subject)
+    // they are no mail.
+    let known = message.from().is_some()
+        || message.date().is_some()
+        || message.message_id().is_some()
+        || message.to().is_some()
+        || message.subject().is_some();
+    if !known {
+        return None;
+    }
     let message_id = message
         .message_id()
         .map(bracketed)
@@ -249,6 +260,24 @@ pub fn parse(raw: &[u8]) -> Option<ParsedMail> {
     })
 }
 
+/// The files attached to a mail, with the names their sender gave (the type is detected from the
+/// bytes when they are stored, never taken from the mail's headers). `None` when `raw` is not a
+/// mail.
+pub fn attachment_files(raw: &[u8]) -> Option<Vec<(Option<String>, Vec<u8>)>> {
+    let message = MessageParser::default().parse(raw)?;
+    Some(
+        message
+            .attachments()
+            .map(|part| {
+                (
+                    part.attachment_name().map(str::to_owned),
+                    part.contents().to_vec(),
+                )
+            })
+            .collect(),
+    )
+}
+
 /// Whether the trusted MTA (`authserv_id`) says DMARC passed for the `From` domain.
 ///
 /// Only the topmost `Authentication-Results` of that server counts (RFC 8601: it removes any of
@@ -319,5 +348,16 @@ Le service est revenu.\r\n";
             without_addresses("smtp; 550 5.1.1 <bob@example.org>: unknown"),
             "smtp; 550 5.1.1 …@example.org unknown"
         );
+    }
+}
+
+#[cfg(test)]
+mod no_mail {
+    #[test]
+    fn bytes_without_a_mails_headers_are_no_mail() {
+        for raw in [&b"\x00\x01\x02"[..], b"not a mail at all\r\n", b""] {
+            assert!(super::parse(raw).is_none(), "{raw:?}");
+        }
+        assert!(super::parse(b"Subject: hi\r\n\r\nbody\r\n").is_some());
     }
 }

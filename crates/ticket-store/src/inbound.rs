@@ -642,6 +642,24 @@ impl Store {
         self.get_inbound(id).await
     }
 
+    /// Records what became of an inbound mail's files (stored as which attachment, or refused
+    /// and why).
+    pub async fn set_inbound_attachments(
+        &self,
+        id: Uuid,
+        attachments: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let result = inbound_mail::Entity::update_many()
+            .col_expr(inbound_mail::Column::Attachments, Expr::value(attachments))
+            .filter(inbound_mail::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        if result.rows_affected != 1 {
+            return Err(StoreError::NotFound("inbound mail"));
+        }
+        Ok(())
+    }
+
     /// Where the IMAP fetcher of mailbox `name` stands: `(uid_validity, last_uid)`.
     pub async fn imap_position(&self, name: &str) -> Result<Option<(u32, u32)>, StoreError> {
         let row = imap_mailbox::Entity::find_by_id(name.to_owned())

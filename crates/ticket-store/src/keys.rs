@@ -70,13 +70,23 @@ impl KeyCache {
     }
 }
 
-/// What a key allows: a staff role, or acting for a partner organisation.
+/// What a key allows: a staff role, acting for a partner organisation, or delivering mails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KeyScope {
-    Staff { role: Role },
-    Partner { organisation: OrganisationId },
+    Staff {
+        role: Role,
+    },
+    Partner {
+        organisation: OrganisationId,
+    },
+    /// A receiving MTA's key: it delivers raw mails (`POST /api/v1/inbound-mails`) and can do
+    /// nothing else. Not a staff role: it reads nothing and acts on no ticket.
+    MailGateway,
 }
+
+/// How a mail gateway key's role is stored and named (`ticketd keys create --role mail_gateway`).
+pub const MAIL_GATEWAY_ROLE: &str = "mail_gateway";
 
 /// An API key as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,6 +107,7 @@ pub struct ApiKey {
 
 fn key_from_row(row: api_key::Model) -> Result<ApiKey, StoreError> {
     let scope = match (row.role.as_deref(), row.organisation_id) {
+        (Some(MAIL_GATEWAY_ROLE), None) => KeyScope::MailGateway,
         (Some(role), None) => KeyScope::Staff {
             role: Role::parse(role).ok_or_else(|| {
                 StoreError::corrupt(format!("api key {}: unknown role {role:?}", row.id))
@@ -177,6 +188,7 @@ impl Store {
         let (role, organisation_id) = match scope {
             KeyScope::Staff { role } => (Some(role.name().to_owned()), None),
             KeyScope::Partner { organisation } => (None, Some(organisation.0)),
+            KeyScope::MailGateway => (Some(MAIL_GATEWAY_ROLE.to_owned()), None),
         };
         let row = api_key::Model {
             id: Uuid::now_v7(),

@@ -58,10 +58,12 @@ pub enum JournalAction {
     LegalHoldSet,
     /// A legal hold lifted.
     LegalHoldLifted,
+    /// The raw bytes of an inbound mail of a victim's case read.
+    InboundMailRead,
 }
 
 impl JournalAction {
-    pub const ALL: [JournalAction; 8] = [
+    pub const ALL: [JournalAction; 9] = [
         JournalAction::TicketRead,
         JournalAction::EvidenceExport,
         JournalAction::AttachmentDownload,
@@ -70,6 +72,7 @@ impl JournalAction {
         JournalAction::Anonymised,
         JournalAction::LegalHoldSet,
         JournalAction::LegalHoldLifted,
+        JournalAction::InboundMailRead,
     ];
 
     pub fn name(self) -> &'static str {
@@ -82,6 +85,7 @@ impl JournalAction {
             JournalAction::Anonymised => "anonymised",
             JournalAction::LegalHoldSet => "legal_hold_set",
             JournalAction::LegalHoldLifted => "legal_hold_lifted",
+            JournalAction::InboundMailRead => "inbound_mail_read",
         }
     }
 

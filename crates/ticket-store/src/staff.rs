@@ -6,9 +6,21 @@ use crate::entities::{api_key, staff_member};
 use crate::tickets::normalise;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use ticket_domain::Role;
 use ticket_domain::values::{EmailAddress, StaffHandle};
+
+/// Which role a member writing by mail acts with, when their keys carry several: the one that
+/// may do the most on tickets first.
+const MAIL_ROLE_ORDER: [Role; 6] = [
+    Role::Security,
+    Role::Supervisor,
+    Role::Agent,
+    Role::Engineer,
+    Role::Admin,
+    Role::Dpo,
+];
 
 /// A member of the operator's staff.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +114,46 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("staff member"))?;
         from_row(row)
+    }
+
+    /// The member whose email is `email` (case-insensitive) and the role they act with by mail:
+    /// the role of their active keys, the one that handles the most when they hold several
+    /// (security, supervisor, agent, engineer, admin, dpo). `None` for an unknown address and for
+    /// a member without an active key (someone who left keeps no voice by mail).
+    pub async fn staff_by_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(StaffHandle, Role)>, StoreError> {
+        let rows = staff_member::Entity::find()
+            .filter(
+                Expr::expr(Func::lower(Expr::col(staff_member::Column::Email)))
+                    .eq(email.to_lowercase()),
+            )
+            .order_by_asc(staff_member::Column::Handle)
+            .all(&self.db)
+            .await?;
+        // Two members sharing an address: nobody can tell which one wrote.
+        let [row] = rows.as_slice() else {
+            return Ok(None);
+        };
+        let member = from_row(row.clone())?;
+        let roles: Vec<Option<String>> = api_key::Entity::find()
+            .select_only()
+            .column(api_key::Column::Role)
+            .filter(api_key::Column::StaffMember.eq(member.handle.as_str()))
+            .filter(api_key::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let held: Vec<Role> = roles
+            .iter()
+            .flatten()
+            .filter_map(|r| Role::parse(r))
+            .collect();
+        Ok(MAIL_ROLE_ORDER
+            .into_iter()
+            .find(|role| held.contains(role))
+            .map(|role| (member.handle, role)))
     }
 
     /// Removes a member. Refused (`InUse("active api keys")`) while an unrevoked key belongs to

@@ -82,7 +82,8 @@ pub enum KeysCommand {
         /// Who or what holds the key, e.g. `alice` or `partner-main`.
         #[arg(long)]
         name: String,
-        /// A staff role: agent, engineer, security, supervisor, admin, dpo.
+        /// A staff role: agent, engineer, security, supervisor, admin, dpo; or `mail_gateway`, a
+        /// receiving MTA's key that may only deliver mails (`POST /api/v1/inbound-mails`).
         #[arg(
             long,
             conflicts_with = "organisation",

@@ -9,10 +9,12 @@ use std::io::Read as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+use ticket_domain::Actor;
 use ticket_inbox::imap::ImapFetcher;
-use ticket_inbox::{Delivery, Inbox, InboxError, OperatorMailbox, Source};
+use ticket_inbox::{Delivery, Inbox, InboxError, OperatorMailbox, Source, StaffLookup};
 use ticket_mail::reply::ReplyAddresses;
 use ticket_store::Store;
+use ticket_store::attachments::Attachments;
 use ticket_store::clock::{Clock, SystemClock};
 
 /// The name under which replicas share the reply-tag key they generate when none is configured.
@@ -49,21 +51,35 @@ pub async fn reply_addresses(
     Ok(Some(ReplyAddresses::new(base, &secret)?))
 }
 
-/// The receiving side over `store`.
+/// The receiving side over `store`: a staff member's address acts as that member (the staff
+/// directory), and the files of a mail that lands on a ticket are stored like uploads.
 pub async fn inbox(
     config: &Config,
     store: &Store,
     clock: Arc<dyn Clock>,
     policy: Arc<ticket_domain::Policy>,
+    attachments: Arc<Attachments>,
 ) -> anyhow::Result<Inbox> {
     let replies = reply_addresses(config, store, clock.now()).await?;
-    Ok(Inbox::new(
-        store.clone(),
-        &config.mail,
-        replies,
-        policy,
-        clock,
-    ))
+    Ok(
+        Inbox::new(store.clone(), &config.mail, replies, policy, clock)
+            .with_staff_lookup(staff_lookup(store.clone()))
+            .with_attachments(attachments),
+    )
+}
+
+/// Finds the staff member who owns an address in the staff directory, acting with the role of
+/// their active keys (see [`Store::staff_by_email`]).
+pub fn staff_lookup(store: Store) -> StaffLookup {
+    Arc::new(move |address: String| {
+        let store = store.clone();
+        Box::pin(async move {
+            Ok(store
+                .staff_by_email(&address)
+                .await?
+                .map(|(handle, role)| Actor::staff(handle, role)))
+        })
+    })
 }
 
 /// One fetcher per configured IMAP account, when `mail.inbound.imap.enabled`.
@@ -111,7 +127,15 @@ pub fn mail_in(config: &Config) -> ExitCode {
         let inbox = async {
             let store = open_store(config).await?;
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-            inbox(config, &store, clock, Arc::new(config.policy.clone())).await
+            let attachments = Arc::new(config.attachments.open()?);
+            inbox(
+                config,
+                &store,
+                clock,
+                Arc::new(config.policy.clone()),
+                attachments,
+            )
+            .await
         };
         let inbox = match inbox.await {
             Ok(inbox) => inbox,

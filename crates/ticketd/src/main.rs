@@ -215,10 +215,14 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             member,
         } => {
             let scope = match (role, organisation) {
+                (Some(role), _) if role == ticket_store::keys::MAIL_GATEWAY_ROLE => {
+                    KeyScope::MailGateway
+                }
                 (Some(role), _) => KeyScope::Staff {
                     role: ticket_domain::Role::parse(&role).with_context(|| {
                         format!(
-                            "unknown role `{role}`: agent, engineer, security, supervisor, admin or dpo"
+                            "unknown role `{role}`: agent, engineer, security, supervisor, admin, \
+                             dpo or mail_gateway"
                         )
                     })?,
                 },
@@ -228,6 +232,9 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                 (None, None) => anyhow::bail!("give --role or --organisation"),
             };
             let (key, secret) = match (member, scope) {
+                (Some(_), KeyScope::MailGateway) => {
+                    anyhow::bail!("a mail gateway key belongs to no staff member: drop --member")
+                }
                 (Some(member), KeyScope::Staff { role }) => {
                     let member = ticket_domain::values::StaffHandle::parse("member", &member)
                         .map_err(|e| anyhow::anyhow!("--member: {}", e.message))?;
@@ -249,6 +256,9 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                 let scope = match key.scope {
                     KeyScope::Staff { role } => format!("role={role}"),
                     KeyScope::Partner { organisation } => format!("organisation={organisation}"),
+                    KeyScope::MailGateway => {
+                        format!("role={}", ticket_store::keys::MAIL_GATEWAY_ROLE)
+                    }
                 };
                 let state = key
                     .revoked_at

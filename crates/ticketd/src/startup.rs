@@ -62,13 +62,23 @@ impl Application {
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
         let public = public_state(&config, &store, clock.now()).await?;
-        let attachments = config.attachments.open()?;
+        let attachments = Arc::new(config.attachments.open()?);
+        let policy = Arc::new(config.policy.clone());
+        let inbox = crate::inbound::inbox(
+            &config,
+            &store,
+            Arc::clone(&clock),
+            Arc::clone(&policy),
+            Arc::clone(&attachments),
+        )
+        .await?;
         let state = http::ApiState {
             store,
-            policy: Arc::new(config.policy.clone()),
+            policy,
             clock,
             public: Arc::new(public),
-            attachments: Arc::new(attachments),
+            attachments,
+            inbox: inbox.clone(),
         };
         let sweeper = config.sweeper.enabled.then(|| {
             Sweeper::new(
@@ -82,13 +92,6 @@ impl Application {
             .anonymiser
             .enabled
             .then(|| anonymiser(&config, &state));
-        let inbox = crate::inbound::inbox(
-            &config,
-            &state.store,
-            Arc::clone(&state.clock),
-            Arc::clone(&state.policy),
-        )
-        .await?;
         let replies =
             crate::inbound::reply_addresses(&config, &state.store, state.clock.now()).await?;
         let fetchers = crate::inbound::fetchers(&config, &inbox);

@@ -177,3 +177,39 @@ fn config_file_is_read_and_environment_wins() {
     assert!(stdout.contains("listen = \"127.0.0.1:7000\""), "{stdout}");
     assert!(stdout.contains("log_format = \"text\""), "{stdout}");
 }
+
+/// `ticketd keys create --role mail_gateway` makes a receiving MTA's key, listed with its role; it
+/// belongs to no staff member.
+#[test]
+fn keys_create_makes_a_mail_gateway_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = ticketd(&dir)
+        .args(["keys", "create", "--role", "mail_gateway", "--name", "mx1"])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{created:?}");
+    let secret = String::from_utf8(created.stdout).unwrap();
+    assert!(secret.trim().starts_with("tkd_"), "{secret}");
+    let listed = ticketd(&dir).args(["keys", "list"]).output().unwrap();
+    assert!(listed.status.success(), "{listed:?}");
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        listed.contains("mx1\trole=mail_gateway\tactive"),
+        "{listed}"
+    );
+    let refused = ticketd(&dir)
+        .args([
+            "keys",
+            "create",
+            "--role",
+            "mail_gateway",
+            "--name",
+            "mx2",
+            "--member",
+            "alice",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success(), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("belongs to no staff member"));
+}
