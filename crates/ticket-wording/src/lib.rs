@@ -279,8 +279,7 @@ impl Words<'_> {
 
     /// The attribute `attribute` of message `id`, with its arguments.
     pub fn attribute(&self, id: &str, attribute: &str, args: &[(&str, Arg)]) -> String {
-        self.wording
-            .attribute(self.language, id, attribute, args)
+        self.wording.attribute(self.language, id, attribute, args)
     }
 }
 
@@ -313,14 +312,13 @@ mod tests {
     fn an_override_replaces_a_message_by_id_and_keeps_the_others() -> Result<(), WordingError> {
         let mut wording = Wording::shipped()?;
         let before = wording.text(Language::En, "page-submit");
-        wording.replace(
-            Language::Fr,
-            "page-submit = Transmettre\n",
-            "test override",
-        )?;
+        wording.replace(Language::Fr, "page-submit = Transmettre\n", "test override")?;
         assert_eq!(wording.text(Language::Fr, "page-submit"), "Transmettre");
         assert_eq!(wording.text(Language::En, "page-submit"), before);
-        assert_ne!(wording.text(Language::Fr, "page-form-title"), "page-form-title");
+        assert_ne!(
+            wording.text(Language::Fr, "page-form-title"),
+            "page-form-title"
+        );
         Ok(())
     }
 
