@@ -138,10 +138,7 @@ impl Dispatcher {
             wake: Arc::new(Notify::new()),
             policy: Arc::new(Policy::default()),
             replies: None,
-            wording: Arc::new(Wording::shipped().map_err(|error| MailConfigError {
-                key: "wording",
-                reason: error.to_string(),
-            })?),
+            wording: Arc::new(Wording::shipped()),
         })
     }
 

@@ -62,12 +62,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn instants_are_written_in_paris_time() -> Result<(), ticket_wording::WordingError> {
-        let wording = ticket_wording::Wording::shipped()?;
+    fn instants_are_written_in_paris_time() {
+        let wording = ticket_wording::Wording::shipped();
         let at = DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
             .map(|d| d.with_timezone(&Utc))
             .ok();
-        let Some(at) = at else { return Ok(()) };
+        let Some(at) = at else { return };
         assert_eq!(
             instant(wording.language(Language::Fr), at),
             "23/11/2026 à 10:00 (heure de Paris)"
@@ -76,6 +76,5 @@ mod tests {
             instant(wording.language(Language::En), at),
             "23 November 2026 at 10:00 (Paris time)"
         );
-        Ok(())
     }
 }

@@ -19,7 +19,7 @@ use uuid::Uuid;
 /// The shipped words, read once.
 fn words() -> &'static Wording {
     static WORDS: std::sync::OnceLock<Wording> = std::sync::OnceLock::new();
-    WORDS.get_or_init(|| Wording::shipped().expect("the shipped catalogue parses"))
+    WORDS.get_or_init(Wording::shipped)
 }
 
 const NOW: &str = "2026-11-23T09:00:00Z";
@@ -548,7 +548,7 @@ fn the_footer_says_replies_land_on_the_ticket_only_when_they_are_read() {
 /// part still escapes what users typed.
 #[test]
 fn every_mail_renders_from_an_operator_overridden_wording_file() {
-    let mut wording = Wording::shipped().unwrap();
+    let mut wording = Wording::shipped();
     wording
         .replace(
             Language::Fr,

@@ -421,3 +421,5 @@ mail-attachment = attachment
 mail-a-mail-arrived-on-the = A mail arrived on the ticket.
 mail-mail-received = mail received
 mail-this-message-is-sent-automatically-replies-read = This message is sent automatically. You can reply to it: your answer will be added to ticket { $reference }. Keep the reference in the subject.
+page-consent-short = Consent
+page-field-unnamed = Field

@@ -421,3 +421,5 @@ mail-attachment = pièce jointe
 mail-a-mail-arrived-on-the = Un courriel est arrivé sur le dossier.
 mail-mail-received = courriel reçu
 mail-this-message-is-sent-automatically-replies-read = Ce message est envoyé automatiquement. Vous pouvez y répondre : votre réponse sera ajoutée au dossier { $reference }. Gardez la référence dans l'objet.
+page-consent-short = Accord
+page-field-unnamed = Champ

@@ -49,11 +49,7 @@ pub struct RenderedMail {
 /// The reporter's private tracking page: `{public_url}/suivi/{secret}` or
 /// `{public_url}/en/tracking/{secret}`.
 pub fn tracking_link(public_url: &str, language: Language, secret: &str) -> String {
-    let base = public_url.trim_end_matches('/');
-    match language {
-        Language::Fr => format!("{base}/suivi/{secret}"),
-        Language::En => format!("{base}/en/tracking/{secret}"),
-    }
+    language.tracking_url(public_url, secret)
 }
 
 /// Renders `template` in `language`.
