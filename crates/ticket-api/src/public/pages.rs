@@ -169,3 +169,139 @@ pub fn files_hint(w: Words<'_>) -> String {
         &[("max", Arg::number(super::PUBLIC_MAX_FILES))],
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ticket_wording::Wording;
+
+    fn overridden() -> Wording {
+        let mut wording = Wording::shipped();
+        for (language, text) in [
+            (
+                Language::Fr,
+                "page-site = Guichet <b>Usurpation</b>\npage-submit = Transmettre\n",
+            ),
+            (
+                Language::En,
+                "page-site = Theft <b>desk</b>\npage-submit = Send it now\n",
+            ),
+        ] {
+            assert!(wording.replace(language, text, "test").is_ok());
+        }
+        wording
+    }
+
+    fn frame(w: Words<'_>, policy: &Policy) -> Frame {
+        let config = PublicConfig {
+            operator_name: "Opérateur <Test>".into(),
+            ..PublicConfig::default()
+        };
+        Frame::new(w, &config, policy, None)
+    }
+
+    /// Every public page, in both languages, from an operator-overridden wording file: the
+    /// operator's words appear, and what users typed (and the operator wrote) stays text.
+    #[test]
+    fn every_page_renders_the_operators_words_and_escapes_what_users_typed() {
+        let wording = overridden();
+        let policy = Policy {
+            connection_trace_months: 3,
+            personal_data_retention_months: 4,
+            ..Policy::default()
+        };
+        for (language, site) in [(Language::Fr, "Guichet"), (Language::En, "Theft")] {
+            let w = wording.language(language);
+            let values = FormValues {
+                birth_names: "<script>alert(1)</script>".into(),
+                ..FormValues::default()
+            };
+            let errors = vec![FieldError {
+                field: "connection_date".into(),
+                rule: "within_trace_retention".into(),
+                message: String::new(),
+            }];
+            let context = FormContext {
+                w,
+                policy: &policy,
+                frame: frame(w, &policy),
+                csrf: "token".into(),
+                identity_providers: Vec::new(),
+                service_providers: Vec::new(),
+                notice: String::new(),
+            };
+            let form = render(&FormPage::new(context, &values, &errors));
+            assert!(
+                form.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+                "{form}"
+            );
+            assert!(form.contains(if language == Language::Fr {
+                "Transmettre"
+            } else {
+                "Send it now"
+            }));
+            for months in ["3 derniers mois|last 3 months", "4 mois|4 months"] {
+                let (fr, en) = months.split_once('|').unwrap_or_default();
+                let wanted = if language == Language::Fr { fr } else { en };
+                assert!(form.contains(wanted), "the policy's numbers: {wanted}");
+            }
+            let confirmation = render(&Confirmation {
+                w,
+                frame: frame(w, &policy),
+                title: w.t("page-confirmation-title"),
+                reference: "USU-2026-000001".into(),
+                tracking_path: language.tracking_path("s3cret"),
+                tracking_url: language.tracking_url("https://example.fr", "s3cret"),
+                answer_expected: answer_expected(w, &policy),
+            });
+            assert!(confirmation.contains("pre-plainte-en-ligne.gouv.fr"));
+            let tracking = render(&TrackingPage {
+                w,
+                frame: frame(w, &policy),
+                title: w.t("page-tracking-title"),
+                reference: "USU-2026-000001".into(),
+                notice: String::new(),
+                error_title: String::new(),
+                errors: Vec::new(),
+                state: w.with("state", &[("state", Arg::name(&ticket_domain::State::New))]),
+                state_explained: String::new(),
+                closure: String::new(),
+                resolved: false,
+                open: true,
+                csrf: "token".into(),
+                version: 1,
+                action_base: language.tracking_path("s3cret"),
+                files: Vec::new(),
+                files_action: String::new(),
+                files_hint: files_hint(w),
+                files_error: String::new(),
+                history: vec![HistoryLine {
+                    at: "2026-11-23 10:00".into(),
+                    who: w.t("page-you"),
+                    text: "<img src=x onerror=alert(1)>".into(),
+                }],
+            });
+            assert!(
+                tracking.contains("&#60;img src=x onerror=alert(1)&#62;"),
+                "{tracking}"
+            );
+            let message = render(&MessagePage {
+                w,
+                frame: frame(w, &policy),
+                title: w.t("page-not-found-title"),
+                text: w.t("page-not-found"),
+                back: true,
+            });
+            for page in [&form, &confirmation, &tracking, &message] {
+                assert!(page.contains(&format!(r#"<html lang="{}">"#, language.code())));
+                assert!(page.contains(site), "the operator's words");
+                assert!(page.contains("Guichet &#60;b&#62;") || page.contains("Theft &#60;b&#62;"));
+                assert!(
+                    page.contains("Opérateur &#60;Test&#62;"),
+                    "the operator's name"
+                );
+                assert!(!page.contains("<script>") && !page.contains("<b>"));
+            }
+        }
+    }
+}
