@@ -79,6 +79,7 @@ async fn the_form_is_in_french_by_default_and_in_english_on_request() {
     assert!(
         french.contains("Signaler une usurpation d'identité")
             || french.contains("Signaler une usurpation d&#x27;identité")
+            || french.contains("Signaler une usurpation d&#39;identité")
     );
     let english = app.get("/en/report").await.text().await.unwrap();
     assert!(english.contains(r#"<html lang="en">"#));

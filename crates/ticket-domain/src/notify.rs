@@ -35,6 +35,32 @@ impl Language {
             _ => None,
         }
     }
+
+    /// Where the public report form is, in this language.
+    pub fn form_path(self) -> &'static str {
+        match self {
+            Language::Fr => "/signalement",
+            Language::En => "/en/report",
+        }
+    }
+
+    /// The reporter's private tracking page, in this language: `/suivi/{secret}` or
+    /// `/en/tracking/{secret}`. The one place this path is written.
+    pub fn tracking_path(self, secret: &str) -> String {
+        match self {
+            Language::Fr => format!("/suivi/{secret}"),
+            Language::En => format!("/en/tracking/{secret}"),
+        }
+    }
+
+    /// The tracking page's absolute address under `base_url` (the public address of the service).
+    pub fn tracking_url(self, base_url: &str, secret: &str) -> String {
+        format!(
+            "{}{}",
+            base_url.trim_end_matches('/'),
+            self.tracking_path(secret)
+        )
+    }
 }
 
 /// The operator's shared mailboxes (addresses are configuration).

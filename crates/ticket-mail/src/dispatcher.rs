@@ -33,6 +33,7 @@ use ticket_store::clock::Clock;
 use ticket_store::outbox::ClaimedMail;
 use ticket_store::tickets::TicketKey;
 use ticket_store::{Store, StoreError};
+use ticket_wording::Wording;
 use tokio::sync::Notify;
 
 /// What one pass over the outbox did.
@@ -79,6 +80,8 @@ pub struct Dispatcher {
     policy: Arc<Policy>,
     /// Signs each ticket's `Reply-To` (mail in), when configured.
     replies: Option<ReplyAddresses>,
+    /// The words of the mails.
+    wording: Arc<Wording>,
 }
 
 impl fmt::Debug for Dispatcher {
@@ -135,6 +138,7 @@ impl Dispatcher {
             wake: Arc::new(Notify::new()),
             policy: Arc::new(Policy::default()),
             replies: None,
+            wording: Arc::new(Wording::shipped()),
         })
     }
 
@@ -142,6 +146,13 @@ impl Dispatcher {
     #[must_use]
     pub fn with_policy(mut self, policy: Arc<Policy>) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// Writes the mails with `wording` (the operator's) instead of the shipped words.
+    #[must_use]
+    pub fn with_wording(mut self, wording: Arc<Wording>) -> Self {
+        self.wording = wording;
         self
     }
 
@@ -479,6 +490,8 @@ impl Dispatcher {
             pending_question,
             duplicate_of,
             security_address: &self.config.mailboxes.security,
+            words: &self.wording,
+            replies_read: self.replies.is_some(),
         };
         let rendered = templates::render(mail.template, mail.language, &context);
         let thread_root = message::thread_root(mail.ticket_id, &self.config.message_id_domain);

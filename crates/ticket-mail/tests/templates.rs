@@ -13,7 +13,14 @@ use ticket_domain::ticket::{Cancellation, Reference, State};
 use ticket_domain::values::{StaffHandle, TicketId};
 use ticket_domain::{ClosureReason, Role, Ticket, Tier};
 use ticket_mail::templates::{MailContext, render, tracking_link};
+use ticket_wording::Wording;
 use uuid::Uuid;
+
+/// The shipped words, read once.
+fn words() -> &'static Wording {
+    static WORDS: std::sync::OnceLock<Wording> = std::sync::OnceLock::new();
+    WORDS.get_or_init(Wording::shipped)
+}
 
 const NOW: &str = "2026-11-23T09:00:00Z";
 const LATER: &str = "2026-11-24T14:30:00Z";
@@ -354,6 +361,8 @@ fn rendered(template: Template, language: Language) -> ticket_mail::RenderedMail
         pending_question: (template == Template::ReporterReminder).then_some(&question),
         duplicate_of: Reference::parse("INC-2026-000007"),
         security_address: SECURITY,
+        words: words(),
+        replies_read: false,
     };
     render(template, language, &context)
 }
@@ -394,6 +403,8 @@ fn html_escapes_a_script_in_a_title_and_in_user_text() {
         pending_question: None,
         duplicate_of: None,
         security_address: SECURITY,
+        words: words(),
+        replies_read: false,
     };
     for language in [Language::Fr, Language::En] {
         let mail = render(Template::ReplyToReporter, language, &context);
@@ -438,6 +449,8 @@ fn the_acknowledgement_carries_the_tracking_link_only_when_there_is_one() {
             pending_question: None,
             duplicate_of: None,
             security_address: SECURITY,
+            words: words(),
+            replies_read: false,
         },
     );
     assert!(!without.text.contains("/suivi/"));
@@ -488,9 +501,99 @@ fn a_connection_day_given_without_a_time_stays_a_day() {
             pending_question: None,
             duplicate_of: None,
             security_address: SECURITY,
+            words: words(),
+            replies_read: false,
         };
         let mail = render(Template::VictimAdvice, language, &context);
         assert!(mail.text.contains(line), "{}", mail.text);
         assert!(!mail.text.contains("12:00"), "{}", mail.text);
+    }
+}
+
+#[test]
+fn the_footer_says_replies_land_on_the_ticket_only_when_they_are_read() {
+    let (ticket, event, recipient) = scenario(Template::ReplyToReporter);
+    for (language, unread, read) in [
+        (
+            Language::Fr,
+            "merci de ne pas y répondre",
+            "votre réponse sera ajoutée au dossier",
+        ),
+        (
+            Language::En,
+            "please do not reply",
+            "your answer will be added to ticket",
+        ),
+    ] {
+        for replies_read in [false, true] {
+            let context = MailContext {
+                ticket: &ticket,
+                event: &event,
+                recipient,
+                tracking_link: None,
+                pending_question: None,
+                duplicate_of: None,
+                security_address: SECURITY,
+                words: words(),
+                replies_read,
+            };
+            let mail = render(Template::ReplyToReporter, language, &context);
+            assert_eq!(mail.text.contains(read), replies_read, "{}", mail.text);
+            assert_eq!(mail.text.contains(unread), !replies_read, "{}", mail.text);
+        }
+    }
+}
+
+/// An operator's wording file replaces words in every mail, in both languages, and the HTML
+/// part still escapes what users typed.
+#[test]
+fn every_mail_renders_from_an_operator_overridden_wording_file() {
+    let mut wording = Wording::shipped();
+    wording
+        .replace(
+            Language::Fr,
+            "mail-hello = Bonjour <b>madame, monsieur</b>,\nmail-reference = Numéro de dossier\n",
+            "test fr",
+        )
+        .unwrap();
+    wording
+        .replace(
+            Language::En,
+            "mail-hello = Dear <b>user</b>,\nmail-reference = Case number\n",
+            "test en",
+        )
+        .unwrap();
+    for template in TEMPLATES {
+        let (mut ticket, event, recipient) = scenario(template);
+        ticket.title =
+            ticket_domain::values::Text::parse("title", "<script>alert(1)</script>", 200).unwrap();
+        let context = MailContext {
+            ticket: &ticket,
+            event: &event,
+            recipient,
+            tracking_link: None,
+            pending_question: None,
+            duplicate_of: None,
+            security_address: SECURITY,
+            words: &wording,
+            replies_read: false,
+        };
+        for (language, hello) in [(Language::Fr, "madame, monsieur"), (Language::En, "Dear")] {
+            let mail = render(template, language, &context);
+            assert!(
+                mail.text.contains(hello),
+                "{template:?} {language:?}: {}",
+                mail.text
+            );
+            assert!(
+                !mail.html.contains("<script>"),
+                "{template:?}: {}",
+                mail.html
+            );
+            assert!(
+                !mail.html.contains("<b>"),
+                "operator words are text, not HTML"
+            );
+        }
     }
 }

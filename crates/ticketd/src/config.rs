@@ -57,6 +57,10 @@ pub struct Config {
     /// Attachments: storage (folder or S3-compatible) and upload limits.
     #[serde(default)]
     pub attachments: crate::attachments::AttachmentsConfig,
+    /// The operator's replacements for the words of the pages and mails: a Fluent file per
+    /// language whose messages replace the shipped ones by id.
+    #[serde(default)]
+    pub wording: ticket_wording::WordingConfig,
 }
 
 impl Default for Config {
@@ -73,6 +77,7 @@ impl Default for Config {
             mail: ticket_mail::MailConfig::default(),
             metrics: crate::metrics::MetricsConfig::default(),
             anonymiser: crate::anonymiser::AnonymiserConfig::default(),
+            wording: ticket_wording::WordingConfig::default(),
             attachments: crate::attachments::AttachmentsConfig::default(),
         }
     }

@@ -61,7 +61,13 @@ impl Application {
     /// [`Application::build`] with another time source (tests move time).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
-        let public = public_state(&config, &store, clock.now()).await?;
+        let wording = Arc::new(
+            ticket_wording::Wording::load(&config.wording)
+                .context("cannot read the operator's wording (`wording`)")?,
+        );
+        let public = public_state(&config, &store, clock.now())
+            .await?
+            .with_wording(Arc::clone(&wording));
         let attachments = Arc::new(config.attachments.open()?);
         let policy = Arc::new(config.policy.clone());
         let inbox = crate::inbound::inbox(
@@ -109,7 +115,8 @@ impl Application {
                     Arc::clone(&state.clock),
                 )
                 .with_context(|| "cannot start the mail dispatcher (`mail`)")?
-                .with_policy(Arc::clone(&state.policy)),
+                .with_policy(Arc::clone(&state.policy))
+                .with_wording(wording),
             )
             .map(|mailer| match replies {
                 Some(replies) => mailer.with_reply_addresses(replies),

@@ -170,15 +170,13 @@ impl PublicApi {
                 true,
             )
             .await?;
-        let path = match report.language {
-            ticket_domain::Language::Fr => "/suivi",
-            ticket_domain::Language::En => "/en/tracking",
-        };
         Ok(PublicReportResponse::Created(Json(PublicReportCreated {
             reference: created.ticket.ticket.reference.to_string(),
-            tracking_url: created
-                .tracking_secret
-                .map(|secret| format!("{}{path}/{secret}", public.base_url())),
+            tracking_url: created.tracking_secret.map(|secret| {
+                report
+                    .language
+                    .tracking_url(&public.config.base_url, &secret)
+            }),
             created_at: created.ticket.ticket.created_at.into(),
         })))
     }

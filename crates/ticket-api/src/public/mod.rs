@@ -6,30 +6,34 @@
 //! limits per IP address and per email address (configurable), answered 429 with a readable page.
 
 pub mod api;
-pub mod copy;
 pub mod csrf;
 pub mod pages;
 pub mod rate;
 pub mod report;
+mod tracking;
 
 use crate::ApiState;
 use chrono::{DateTime, Utc};
-use copy::{Copy, copy};
 use csrf::{CSRF_NAME, Csrf, CsrfError};
-use pages::{Choice, FormValues, HistoryLine, Tracking};
+use pages::{Choice, FormValues};
 use poem::http::{StatusCode, header};
-use poem::web::{Data, Path, Query};
+use poem::web::Data;
 use poem::{Body, Request, Response, Route, get, handler};
 use rate::{Limit, RateLimiter};
 use report::PublicReport;
 use serde::{Deserialize, Serialize};
-use ticket_domain::event::Visibility;
-use ticket_domain::values::{LONG_TEXT, OrganisationId, Text};
-use ticket_domain::{Actor, Command, EventData, Language};
+use std::sync::Arc;
+use ticket_domain::values::OrganisationId;
+use ticket_domain::{Actor, Language};
 use ticket_store::StoreError;
 use ticket_store::attachments::{AttachmentLimits, AttachmentRefusal, Upload, check_uploads};
 use ticket_store::registry::OrganisationRole;
-use ticket_store::tickets::{StoredTicket, TicketKey};
+use ticket_store::tickets::TicketKey;
+use ticket_wording::{Arg, Wording, Words};
+use tracking::{
+    confirmation_en, confirmation_fr, download_en, download_fr, files_en, files_fr, information_en,
+    information_fr, resolution_en, resolution_fr, tracking_en, tracking_fr,
+};
 
 /// The largest form body accepted.
 pub const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -53,6 +57,16 @@ pub struct PublicConfig {
     /// client address is the entry that many places from the right, the last one no trusted
     /// proxy added (entries further left are the client's own and never trusted).
     pub trusted_proxy_hops: usize,
+    /// Who runs the service, named at the foot of every public page.
+    pub operator_name: String,
+    /// The operator's postal address, shown under its name (none when empty).
+    pub operator_address: String,
+    /// The operator's privacy notice, linked from every public page.
+    pub privacy_url: String,
+    /// The online pre-complaint service, linked from the confirmation page.
+    pub pre_complaint_url: String,
+    /// The THESEE online complaint service for internet scams, linked from the confirmation page.
+    pub thesee_url: String,
 }
 
 impl Default for PublicConfig {
@@ -70,6 +84,13 @@ impl Default for PublicConfig {
             },
             trust_forwarded_for: false,
             trusted_proxy_hops: 1,
+            operator_name: "l'opérateur de la fédération d'identité".to_owned(),
+            operator_address: String::new(),
+            privacy_url:
+                "https://www.cnil.fr/fr/les-droits-pour-maitriser-vos-donnees-personnelles"
+                    .to_owned(),
+            pre_complaint_url: "https://www.pre-plainte-en-ligne.gouv.fr/".to_owned(),
+            thesee_url: "https://www.service-public.fr/particuliers/vosdroits/R63156".to_owned(),
         }
     }
 }
@@ -81,6 +102,8 @@ pub struct PublicState {
     pub csrf: Csrf,
     pub per_ip: RateLimiter,
     pub per_email: RateLimiter,
+    /// The words of the pages (the shipped catalogue, or the operator's).
+    pub wording: Arc<Wording>,
 }
 
 impl PublicState {
@@ -90,6 +113,7 @@ impl PublicState {
             csrf: Csrf::new(config.csrf_key.as_deref().map(str::as_bytes)),
             per_ip: RateLimiter::new(config.per_ip),
             per_email: RateLimiter::new(config.per_email),
+            wording: Arc::new(Wording::shipped()),
             config,
         }
     }
@@ -101,12 +125,20 @@ impl PublicState {
             csrf: Csrf::new(config.csrf_key.as_deref().map(str::as_bytes)),
             per_ip: RateLimiter::shared(config.per_ip, store.clone(), "ip", key),
             per_email: RateLimiter::shared(config.per_email, store.clone(), "email", key),
+            wording: Arc::new(Wording::shipped()),
             config,
         }
     }
 
-    fn base_url(&self) -> &str {
-        self.config.base_url.trim_end_matches('/')
+    /// Writes the pages with `wording` (the operator's) instead of the shipped words.
+    #[must_use]
+    pub fn with_wording(mut self, wording: Arc<Wording>) -> Self {
+        self.wording = wording;
+        self
+    }
+
+    fn words(&self, language: Language) -> Words<'_> {
+        self.wording.language(language)
     }
 
     fn secure_cookie(&self) -> bool {
@@ -177,24 +209,49 @@ fn redirect(location: &str) -> Response {
         .finish()
 }
 
+/// A page that only says something: `title` and `text` are catalogue ids.
 fn message(
+    state: &ApiState,
+    language: Language,
+    status: StatusCode,
+    (title, text): (&str, &str),
+    back: bool,
+) -> Response {
+    let w = state.public.words(language);
+    message_text(state, language, status, title, w.t(text), back)
+}
+
+fn message_text(
+    state: &ApiState,
     language: Language,
     status: StatusCode,
     title: &str,
-    text: &str,
+    text: String,
     back: bool,
 ) -> Response {
-    html(status, pages::message_page(language, title, text, back))
+    let w = state.public.words(language);
+    let page = pages::MessagePage {
+        w,
+        frame: pages::Frame::new(w, &state.public.config, &state.policy, None),
+        title: w.t(title),
+        text,
+        back,
+    };
+    html(status, pages::render(&page))
 }
 
-fn too_many(language: Language, retry_after: u64) -> Response {
-    let c = copy(language);
-    let minutes = retry_after.div_ceil(60).max(1).to_string();
-    let mut response = message(
+fn too_many(state: &ApiState, language: Language, retry_after: u64) -> Response {
+    let minutes = u32::try_from(retry_after.div_ceil(60).max(1)).unwrap_or(u32::MAX);
+    let text = state
+        .public
+        .words(language)
+        .with("page-too-many", &[("minutes", Arg::number(minutes))]);
+    let mut response = message_text(
+        state,
         language,
         StatusCode::TOO_MANY_REQUESTS,
-        c.too_many_title,
-        &c.too_many.replace("{minutes}", &minutes),
+        "page-too-many-title",
+        text,
         false,
     );
     if let Ok(value) = retry_after.to_string().parse() {
@@ -203,14 +260,13 @@ fn too_many(language: Language, retry_after: u64) -> Response {
     response
 }
 
-fn unavailable(language: Language, error: &StoreError) -> Response {
+fn unavailable(state: &ApiState, language: Language, error: &StoreError) -> Response {
     tracing::error!(error = %error, "public page failed");
-    let c = copy(language);
     let mut response = message(
+        state,
         language,
         StatusCode::SERVICE_UNAVAILABLE,
-        c.unavailable_title,
-        c.unavailable,
+        ("page-unavailable-title", "page-unavailable"),
         true,
     );
     response
@@ -297,15 +353,23 @@ fn with_token(
     response
 }
 
-async fn choices(state: &ApiState) -> Result<(Vec<Choice>, Vec<Choice>), StoreError> {
+async fn choices(
+    state: &ApiState,
+    values: &FormValues,
+) -> Result<(Vec<Choice>, Vec<Choice>), StoreError> {
     let organisations = state.store.list_organisations().await?;
     let pick = |role: OrganisationRole| {
         organisations
             .iter()
             .filter(|o| o.roles.contains(&role))
-            .map(|o| Choice {
-                id: o.id.to_string(),
-                name: o.name.clone(),
+            .map(|o| {
+                let id = o.id.to_string();
+                Choice {
+                    chosen: values.identity_provider == id
+                        || values.service_providers.contains(&id),
+                    id,
+                    name: o.name.clone(),
+                }
             })
             .collect::<Vec<_>>()
     };
@@ -323,23 +387,25 @@ async fn show_form(
     errors: &[crate::problem::FieldError],
     notice: Option<&str>,
 ) -> Response {
-    let (identity_providers, service_providers) = match choices(state).await {
+    let (identity_providers, service_providers) = match choices(state, values).await {
         Ok(choices) => choices,
-        Err(error) => return unavailable(language, &error),
+        Err(error) => return unavailable(state, language, &error),
     };
     let public = &state.public;
+    let w = public.words(language);
     with_token(public, state.clock.now(), |token| {
+        let context = pages::FormContext {
+            w,
+            policy: &state.policy,
+            frame: pages::Frame::new(w, &public.config, &state.policy, None),
+            csrf: token.to_owned(),
+            identity_providers,
+            service_providers,
+            notice: notice.map(|id| w.t(id)).unwrap_or_default(),
+        };
         html(
             status,
-            pages::form_page(
-                language,
-                values,
-                errors,
-                token,
-                &identity_providers,
-                &service_providers,
-                notice,
-            ),
+            pages::render(&pages::FormPage::new(context, values, errors)),
         )
     })
 }
@@ -466,39 +532,37 @@ async fn read_form(body: Body) -> Option<FormBody> {
     ))
 }
 
-fn csrf_refusal(language: Language, error: CsrfError) -> Response {
+fn csrf_refusal(state: &ApiState, language: Language, error: CsrfError) -> Response {
     tracing::warn!(?error, "public form refused: CSRF token");
-    let c = copy(language);
     message(
+        state,
         language,
         StatusCode::BAD_REQUEST,
-        c.refused_title,
-        c.refused,
+        ("page-refused-title", "page-refused"),
         true,
     )
 }
 
 async fn submit(state: &ApiState, request: &Request, body: Body, language: Language) -> Response {
-    let c: &Copy = copy(language);
     let public = &state.public;
     let now = state.clock.now();
     let limits = public_limits(state);
     let Some((form, files)) = read_submission(request, body, &limits).await else {
         return message(
+            state,
             language,
             StatusCode::PAYLOAD_TOO_LARGE,
-            c.too_large_title,
-            c.too_large,
+            ("page-too-large-title", "page-too-large"),
             true,
         );
     };
     if form.get("website").is_some_and(|v| !v.is_empty()) {
         tracing::warn!("public form refused: honeypot field filled");
         return message(
+            state,
             language,
             StatusCode::BAD_REQUEST,
-            c.refused_title,
-            c.refused,
+            ("page-refused-title", "page-refused"),
             true,
         );
     }
@@ -529,15 +593,15 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
                 StatusCode::BAD_REQUEST,
                 &values,
                 &[],
-                Some(c.expired),
+                Some("page-expired"),
             )
             .await;
         }
-        Err(error) => return csrf_refusal(language, error),
+        Err(error) => return csrf_refusal(state, language, error),
     }
     if let Err(wait) = public.per_ip.check(&client_ip(request, public), now).await {
         tracing::warn!("public form refused: rate limit per address");
-        return too_many(language, wait);
+        return too_many(state, language, wait);
     }
     let (report, mut errors) = parse_values(&values, language);
     if let Err(refusal) = check_uploads(&files, &limits)
@@ -550,7 +614,7 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
             .into_iter()
             .map(|o| o.id)
             .collect::<Vec<OrganisationId>>(),
-        Err(error) => return unavailable(language, &error),
+        Err(error) => return unavailable(state, language, &error),
     };
     let new = match report.validate(now, &state.policy, &known) {
         Ok(new) if errors.is_empty() => new,
@@ -591,7 +655,7 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
         .await
     {
         tracing::warn!("public form refused: rate limit per email address");
-        return too_many(language, wait);
+        return too_many(state, language, wait);
     }
     match state
         .store
@@ -620,7 +684,7 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
                 }
             }
             let secret = created.tracking_secret.unwrap_or_default();
-            redirect(&format!("{}/{secret}/confirmation", c.tracking_path))
+            redirect(&format!("{}/confirmation", language.tracking_path(&secret)))
         }
         Err(StoreError::Refused(refusal)) => {
             let errors = refusal
@@ -646,7 +710,7 @@ async fn submit(state: &ApiState, request: &Request, body: Body, language: Langu
             )
             .await
         }
-        Err(error) => unavailable(language, &error),
+        Err(error) => unavailable(state, language, &error),
     }
 }
 
@@ -739,622 +803,6 @@ async fn submit_fr(state: Data<&ApiState>, request: &Request, body: Body) -> Res
 #[handler]
 async fn submit_en(state: Data<&ApiState>, request: &Request, body: Body) -> Response {
     submit(&state, request, body, Language::En).await
-}
-
-/// The ticket a tracking secret opens, or the reporter's 404 page.
-async fn tracked(
-    state: &ApiState,
-    secret: &str,
-    language: Language,
-) -> Result<StoredTicket, Response> {
-    let c = copy(language);
-    let not_found = || {
-        message(
-            language,
-            StatusCode::NOT_FOUND,
-            c.not_found_title,
-            c.not_found,
-            false,
-        )
-    };
-    if secret.len() < 32 || secret.len() > 64 {
-        return Err(not_found());
-    }
-    match state.store.ticket_by_tracking_secret(secret).await {
-        Ok(stored) => Ok(stored),
-        Err(StoreError::NotFound(_)) => Err(not_found()),
-        Err(error) => Err(unavailable(language, &error)),
-    }
-}
-
-async fn confirmation(state: &ApiState, secret: &str, language: Language) -> Response {
-    let stored = match tracked(state, secret, language).await {
-        Ok(stored) => stored,
-        Err(response) => return response,
-    };
-    let c = copy(language);
-    let path = format!("{}/{secret}", c.tracking_path);
-    let url = format!("{}{path}", state.public.base_url());
-    html(
-        StatusCode::OK,
-        pages::confirmation_page(language, &stored.ticket.reference.to_string(), &url, &path),
-    )
-}
-
-#[handler]
-async fn confirmation_fr(state: Data<&ApiState>, Path(secret): Path<String>) -> Response {
-    confirmation(&state, &secret, Language::Fr).await
-}
-
-#[handler]
-async fn confirmation_en(state: Data<&ApiState>, Path(secret): Path<String>) -> Response {
-    confirmation(&state, &secret, Language::En).await
-}
-
-fn history_line(language: Language, event: &ticket_domain::Event) -> Option<HistoryLine> {
-    let fr = language == Language::Fr;
-    let c = copy(language);
-    if event.visibility != Visibility::Public {
-        return None;
-    }
-    let who = match event.actor {
-        Actor::PublicReporter => c.you.to_owned(),
-        _ => c.team.to_owned(),
-    };
-    let text = match &event.data {
-        EventData::Created { .. } => if fr {
-            "Signalement reçu."
-        } else {
-            "Report received."
-        }
-        .to_owned(),
-        EventData::Acknowledged { .. } => if fr {
-            "Signalement pris en charge par l'équipe sécurité."
-        } else {
-            "Report taken in hand by the security team."
-        }
-        .to_owned(),
-        EventData::Commented { body } | EventData::ReporterAnswered { body } => {
-            body.as_str().to_owned()
-        }
-        EventData::WaitingForReporter { question } => format!(
-            "{} {}",
-            if fr { "Question :" } else { "Question:" },
-            question.as_str()
-        ),
-        EventData::Resolved { summary } => format!(
-            "{} {}",
-            if fr {
-                "Résolution proposée :"
-            } else {
-                "Proposed resolution:"
-            },
-            summary.as_str()
-        ),
-        EventData::Qualified { qualification } => match qualification {
-            ticket_domain::kind::Qualification::Confirmed => if fr {
-                "Usurpation confirmée : les organismes concernés ont été prévenus."
-            } else {
-                "Identity theft confirmed: the organisations concerned were told."
-            }
-            .to_owned(),
-            ticket_domain::kind::Qualification::Unfounded { explanation } => format!(
-                "{} {}",
-                if fr {
-                    "Signalement non fondé :"
-                } else {
-                    "Report found unfounded:"
-                },
-                explanation.as_str()
-            ),
-        },
-        EventData::ResolutionConfirmed => if fr {
-            "Résolution confirmée."
-        } else {
-            "Resolution confirmed."
-        }
-        .to_owned(),
-        EventData::ResolutionRejected { reason } => format!(
-            "{} {}",
-            if fr { "Non résolu :" } else { "Not resolved:" },
-            reason.as_str()
-        ),
-        EventData::Closed { .. } => if fr { "Dossier clos." } else { "Case closed." }.to_owned(),
-        EventData::Reopened { .. } => if fr {
-            "Dossier rouvert."
-        } else {
-            "Case reopened."
-        }
-        .to_owned(),
-        EventData::ReminderSent { .. } => if fr {
-            "Rappel envoyé : nous attendons votre réponse."
-        } else {
-            "Reminder sent: we are waiting for your answer."
-        }
-        .to_owned(),
-        EventData::Cancelled { .. } => if fr {
-            "Dossier annulé."
-        } else {
-            "Case cancelled."
-        }
-        .to_owned(),
-        EventData::FilesAttached { files } => {
-            if fr {
-                format!("Fichier(s) joint(s) : {}.", files.len())
-            } else {
-                format!("File(s) attached: {}.", files.len())
-            }
-        }
-        _ => return None,
-    };
-    let paris = event.at.with_timezone(&chrono_tz::Europe::Paris);
-    Some(HistoryLine {
-        at: paris.format("%Y-%m-%d %H:%M").to_string(),
-        who,
-        text,
-    })
-}
-
-fn closure_words(language: Language, stored: &StoredTicket) -> Option<String> {
-    use ticket_domain::ClosureReason::*;
-    let fr = language == Language::Fr;
-    let reason = stored.ticket.closure.as_ref()?.reason;
-    Some(
-        match (reason, fr) {
-            (ResolvedConfirmed, true) => "Motif : vous avez confirmé la résolution.",
-            (ResolvedConfirmed, false) => "Reason: you confirmed the resolution.",
-            (MutualAgreement, true) => "Motif : clôture d'un commun accord.",
-            (MutualAgreement, false) => "Reason: closed by mutual agreement.",
-            (ReporterUnresponsive, true) => {
-                "Motif : sans réponse de votre part malgré notre relance."
-            }
-            (ReporterUnresponsive, false) => "Reason: no answer from you despite our reminder.",
-            (ResolvedByOperator, true) => "Motif : résolu par l'équipe, qui vous en a informé.",
-            (ResolvedByOperator, false) => "Reason: resolved by the team, who told you.",
-        }
-        .to_owned(),
-    )
-}
-
-#[derive(Debug, Deserialize)]
-struct NoticeQuery {
-    notice: Option<String>,
-}
-
-async fn tracking(
-    state: &ApiState,
-    secret: &str,
-    language: Language,
-    notice: Option<&str>,
-    status: StatusCode,
-    errors: Vec<crate::problem::FieldError>,
-) -> Response {
-    let stored = match tracked(state, secret, language).await {
-        Ok(stored) => stored,
-        Err(response) => return response,
-    };
-    let events = match state.store.events(stored.ticket.id).await {
-        Ok(events) => events,
-        Err(error) => return unavailable(language, &error),
-    };
-    let c = copy(language);
-    let notice = notice.and_then(|n| match n {
-        "added" => Some(c.notice_added),
-        "confirmed" => Some(c.notice_confirmed),
-        "rejected" => Some(c.notice_rejected),
-        "conflict" => Some(c.notice_conflict),
-        "files" => Some(match language {
-            Language::Fr => "Vos fichiers ont été joints au dossier.",
-            Language::En => "Your files were attached to the case.",
-        }),
-        _ => None,
-    });
-    let history: Vec<HistoryLine> = events
-        .iter()
-        .rev()
-        .filter_map(|e| history_line(language, &e.event))
-        .collect();
-    let action_base = format!("{}/{secret}", c.tracking_path);
-    let other = match language {
-        Language::Fr => format!("/en/tracking/{secret}"),
-        Language::En => format!("/suivi/{secret}"),
-    };
-    let attachments = match state.store.attachments(stored.ticket.id.0).await {
-        Ok(attachments) => attachments,
-        Err(error) => return unavailable(language, &error),
-    };
-    let files_segment = match language {
-        Language::Fr => "fichiers",
-        Language::En => "files",
-    };
-    let files = attachments
-        .into_iter()
-        .filter(|a| a.visibility == Visibility::Public && a.erased_at.is_none())
-        .map(|a| pages::TrackedFile {
-            name: a.display_name(),
-            size: a.size,
-            href: format!("{action_base}/{files_segment}/{}", a.id),
-        })
-        .collect();
-    let reference = stored.ticket.reference.to_string();
-    let closure = closure_words(language, &stored);
-    with_token(&state.public, state.clock.now(), |token| {
-        html(
-            status,
-            pages::tracking_page(
-                language,
-                &Tracking {
-                    reference: &reference,
-                    state: stored.ticket.state,
-                    closure_words: closure,
-                    history,
-                    files,
-                    files_action: &format!("{action_base}/{files_segment}"),
-                    version: stored.version,
-                    csrf: token,
-                    action_base: &action_base,
-                    other_language_href: &other,
-                    notice,
-                    errors,
-                },
-            ),
-        )
-    })
-}
-
-#[handler]
-async fn tracking_fr(
-    state: Data<&ApiState>,
-    Path(secret): Path<String>,
-    Query(query): Query<NoticeQuery>,
-) -> Response {
-    tracking(
-        &state,
-        &secret,
-        Language::Fr,
-        query.notice.as_deref(),
-        StatusCode::OK,
-        Vec::new(),
-    )
-    .await
-}
-
-#[handler]
-async fn tracking_en(
-    state: Data<&ApiState>,
-    Path(secret): Path<String>,
-    Query(query): Query<NoticeQuery>,
-) -> Response {
-    tracking(
-        &state,
-        &secret,
-        Language::En,
-        query.notice.as_deref(),
-        StatusCode::OK,
-        Vec::new(),
-    )
-    .await
-}
-
-/// What the reporter does from the tracking page.
-enum Action {
-    Information,
-    Resolution,
-    Files,
-}
-
-async fn act(
-    state: &ApiState,
-    request: &Request,
-    body: Body,
-    secret: &str,
-    language: Language,
-    action: Action,
-) -> Response {
-    let c = copy(language);
-    let limits = public_limits(state);
-    let Some((form, files)) = read_submission(request, body, &limits).await else {
-        return message(
-            language,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            c.too_large_title,
-            c.too_large,
-            false,
-        );
-    };
-    let now = state.clock.now();
-    if let Err(error) = state.public.csrf.check(
-        form.get(CSRF_NAME),
-        cookie_value(request, CSRF_NAME).as_deref(),
-        now,
-    ) {
-        return csrf_refusal(language, error);
-    }
-    let stored = match tracked(state, secret, language).await {
-        Ok(stored) => stored,
-        Err(response) => return response,
-    };
-    let version = form
-        .get("version")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(stored.version);
-    let base = format!("{}/{secret}", c.tracking_path);
-    let field_error = |field: &str| {
-        vec![crate::problem::FieldError {
-            field: field.to_owned(),
-            rule: "required".to_owned(),
-            message: "must not be empty".to_owned(),
-        }]
-    };
-    let (command, done) = match action {
-        Action::Files => {
-            let refused = match check_uploads(&files, &limits) {
-                Err(refusal) => Some(files_error(&refusal)),
-                Ok(()) => None,
-            };
-            if let Some(error) = refused {
-                return tracking(
-                    state,
-                    secret,
-                    language,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    vec![error],
-                )
-                .await;
-            }
-            return match state
-                .store
-                .attach_files(
-                    &state.attachments,
-                    TicketKey::Id(stored.ticket.id),
-                    None,
-                    files,
-                    false,
-                    &Actor::PublicReporter,
-                    now,
-                    &state.policy,
-                )
-                .await
-            {
-                Ok(_) => redirect(&format!("{base}?notice=files")),
-                Err(StoreError::Refused(_)) => redirect(&format!("{base}?notice=conflict")),
-                Err(StoreError::Attachment(refusal)) => {
-                    tracking(
-                        state,
-                        secret,
-                        language,
-                        None,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        vec![files_error(&refusal)],
-                    )
-                    .await
-                }
-                Err(error) => unavailable(language, &error),
-            };
-        }
-        Action::Information => match Text::parse("message", &form.text("message"), LONG_TEXT) {
-            Ok(body) => (
-                Command::Comment {
-                    body,
-                    internal: false,
-                },
-                "added",
-            ),
-            Err(_) => {
-                return tracking(
-                    state,
-                    secret,
-                    language,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    field_error("message"),
-                )
-                .await;
-            }
-        },
-        Action::Resolution => match form.get("answer") {
-            Some("confirm") => (Command::ConfirmResolution, "confirmed"),
-            Some("reject") => match Text::parse("reason", &form.text("reason"), LONG_TEXT) {
-                Ok(reason) => (Command::RejectResolution { reason }, "rejected"),
-                Err(_) => {
-                    return tracking(
-                        state,
-                        secret,
-                        language,
-                        None,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        field_error("reason"),
-                    )
-                    .await;
-                }
-            },
-            _ => {
-                return message(
-                    language,
-                    StatusCode::BAD_REQUEST,
-                    c.refused_title,
-                    c.refused,
-                    false,
-                );
-            }
-        },
-    };
-    match state
-        .store
-        .execute(
-            TicketKey::Id(stored.ticket.id),
-            version,
-            command,
-            &Actor::PublicReporter,
-            now,
-            &state.policy,
-        )
-        .await
-    {
-        Ok(_) => redirect(&format!("{base}?notice={done}")),
-        Err(StoreError::VersionConflict { .. } | StoreError::Refused(_)) => {
-            redirect(&format!("{base}?notice=conflict"))
-        }
-        Err(error) => unavailable(language, &error),
-    }
-}
-
-#[handler]
-async fn files_fr(
-    state: Data<&ApiState>,
-    request: &Request,
-    Path(secret): Path<String>,
-    body: Body,
-) -> Response {
-    act(&state, request, body, &secret, Language::Fr, Action::Files).await
-}
-
-#[handler]
-async fn files_en(
-    state: Data<&ApiState>,
-    request: &Request,
-    Path(secret): Path<String>,
-    body: Body,
-) -> Response {
-    act(&state, request, body, &secret, Language::En, Action::Files).await
-}
-
-/// A public file of the ticket, downloaded by its reporter: the API's download headers, and the
-/// tracking page's (no referrer).
-async fn download(state: &ApiState, secret: &str, id: &str, language: Language) -> Response {
-    let stored = match tracked(state, secret, language).await {
-        Ok(stored) => stored,
-        Err(response) => return response,
-    };
-    let c = copy(language);
-    let not_found = || {
-        message(
-            language,
-            StatusCode::NOT_FOUND,
-            c.not_found_title,
-            c.not_found,
-            false,
-        )
-    };
-    let Ok(id) = uuid::Uuid::parse_str(id) else {
-        return not_found();
-    };
-    let attachment = match state.store.attachment(stored.ticket.id.0, id).await {
-        Ok(a) if a.visibility == Visibility::Public && a.erased_at.is_none() => a,
-        Ok(_) | Err(StoreError::NotFound(_)) => return not_found(),
-        Err(error) => return unavailable(language, &error),
-    };
-    match state
-        .store
-        .attachment_bytes(&state.attachments.blobs, &attachment)
-        .await
-    {
-        Ok(bytes) => Response::builder()
-            .status(StatusCode::OK)
-            .content_type("application/octet-stream")
-            .header(
-                header::CONTENT_DISPOSITION,
-                crate::attachments::content_disposition(&attachment.display_name()),
-            )
-            .header(
-                header::CONTENT_SECURITY_POLICY,
-                crate::attachments::DOWNLOAD_CSP,
-            )
-            .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
-            .header(header::REFERRER_POLICY, "no-referrer")
-            .header(header::CACHE_CONTROL, "no-store")
-            .body(bytes.to_vec()),
-        Err(error) => unavailable(language, &error),
-    }
-}
-
-#[handler]
-async fn download_fr(
-    state: Data<&ApiState>,
-    Path((secret, id)): Path<(String, String)>,
-) -> Response {
-    download(&state, &secret, &id, Language::Fr).await
-}
-
-#[handler]
-async fn download_en(
-    state: Data<&ApiState>,
-    Path((secret, id)): Path<(String, String)>,
-) -> Response {
-    download(&state, &secret, &id, Language::En).await
-}
-
-#[handler]
-async fn information_fr(
-    state: Data<&ApiState>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        Language::Fr,
-        Action::Information,
-    )
-    .await
-}
-
-#[handler]
-async fn information_en(
-    state: Data<&ApiState>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        Language::En,
-        Action::Information,
-    )
-    .await
-}
-
-#[handler]
-async fn resolution_fr(
-    state: Data<&ApiState>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        Language::Fr,
-        Action::Resolution,
-    )
-    .await
-}
-
-#[handler]
-async fn resolution_en(
-    state: Data<&ApiState>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        Language::En,
-        Action::Resolution,
-    )
-    .await
 }
 
 /// Used by the JSON endpoint too.
