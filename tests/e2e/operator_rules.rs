@@ -355,7 +355,7 @@ mail_test!(
         app.clock.advance(TimeDelta::minutes(2));
         let copy = mail_to(&server, PARTNER_SUPPORT, "Nouveau signalement").await;
         assert!(copy.subject.contains("priorité 1"), "{}", copy.subject);
-        assert!(copy.text.contains("État : nouveau"), "{}", copy.text);
-        assert!(!copy.text.contains("pris en compte"), "{}", copy.text);
+        assert!(copy.text.contains("État : Reçu"), "{}", copy.text);
+        assert!(!copy.text.contains("Pris en charge"), "{}", copy.text);
     }
 );
