@@ -39,8 +39,11 @@ use ticket_domain::{Actor, State};
 use uuid::Uuid;
 
 /// What an entry of the access journal records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JournalAction {
     /// A ticket read (or a command's answer) showing personal data in full.
     TicketRead,
@@ -73,20 +76,11 @@ impl JournalAction {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            JournalAction::TicketRead => "ticket_read",
-            JournalAction::EvidenceExport => "evidence_export",
-            JournalAction::AttachmentDownload => "attachment_download",
-            JournalAction::SubjectAccess => "subject_access",
-            JournalAction::SubjectErasure => "subject_erasure",
-            JournalAction::Anonymised => "anonymised",
-            JournalAction::LegalHoldSet => "legal_hold_set",
-            JournalAction::LegalHoldLifted => "legal_hold_lifted",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.name() == name)
+        name.parse().ok()
     }
 }
 

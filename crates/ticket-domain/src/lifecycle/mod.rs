@@ -50,8 +50,9 @@ pub struct Decision {
 }
 
 /// A command on an existing ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(tag = "command", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Command {
     Acknowledge {
         note: Option<Text>,
@@ -155,32 +156,9 @@ pub enum Command {
 }
 
 impl Command {
+    /// The command's name, as in its serialised form.
     pub fn name(&self) -> &'static str {
-        match self {
-            Command::Acknowledge { .. } => "acknowledge",
-            Command::Assign { .. } => "assign",
-            Command::SetPriority { .. } => "set_priority",
-            Command::Comment { .. } => "comment",
-            Command::Escalate { .. } => "escalate",
-            Command::WaitForReporter { .. } => "wait_for_reporter",
-            Command::Resolve { .. } => "resolve",
-            Command::ConfirmResolution => "confirm_resolution",
-            Command::RejectResolution { .. } => "reject_resolution",
-            Command::Qualify { .. } => "qualify",
-            Command::RecordOrganisationNotified { .. } => "record_organisation_notified",
-            Command::AddConcernedOrganisation { .. } => "add_concerned_organisation",
-            Command::RecordReporterAnswered { .. } => "record_reporter_answered",
-            Command::RecordNotFixed { .. } => "record_not_fixed",
-            Command::RecordMailDelivered { .. } => "record_mail_delivered",
-            Command::RecordCredentialsRevoked { .. } => "record_credentials_revoked",
-            Command::WaiveRevocation { .. } => "waive_revocation",
-            Command::Close { .. } => "close",
-            Command::Reopen { .. } => "reopen",
-            Command::Cancel { .. } => "cancel",
-            Command::Link { .. } => "link",
-            Command::Attach { .. } => "attach",
-            Command::ReceiveMail { .. } => "receive_mail",
-        }
+        self.into()
     }
 }
 

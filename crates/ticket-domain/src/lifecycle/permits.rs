@@ -15,8 +15,21 @@ use serde::{Deserialize, Serialize};
 
 /// A command without its body: what the table of permissions ([`PERMITS`]) has one row for, and
 /// what a ticket read by a caller lists in `allowed_actions`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Action {
     Acknowledge,
     Assign,
@@ -46,30 +59,7 @@ pub enum Action {
 
 impl Action {
     pub fn name(self) -> &'static str {
-        match self {
-            Action::Acknowledge => "acknowledge",
-            Action::Assign => "assign",
-            Action::SetPriority => "set_priority",
-            Action::Comment => "comment",
-            Action::InternalNote => "internal_note",
-            Action::Escalate => "escalate",
-            Action::WaitForReporter => "wait_for_reporter",
-            Action::Resolve => "resolve",
-            Action::ConfirmResolution => "confirm_resolution",
-            Action::RejectResolution => "reject_resolution",
-            Action::Qualify => "qualify",
-            Action::RecordOrganisationNotified => "record_organisation_notified",
-            Action::AddConcernedOrganisation => "add_concerned_organisation",
-            Action::RecordReporterAnswered => "record_reporter_answered",
-            Action::RecordNotFixed => "record_not_fixed",
-            Action::RecordMailDelivered => "record_mail_delivered",
-            Action::RecordCredentialsRevoked => "record_credentials_revoked",
-            Action::WaiveRevocation => "waive_revocation",
-            Action::Close => "close",
-            Action::Reopen => "reopen",
-            Action::Cancel => "cancel",
-            Action::Link => "link",
-        }
+        self.into()
     }
 }
 
