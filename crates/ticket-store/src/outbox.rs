@@ -23,7 +23,8 @@
 //! to prevent. So a crash leaves at most the dispatcher's concurrency of mails uncertain.
 
 use crate::entities::{outbox, ticket, ticket_event};
-use crate::tickets::{Cursor, Page, encode_cursor, normalise};
+use crate::page::{Cursor, Page, after_cursor, encode_cursor, fetch_limit};
+use crate::tickets::normalise;
 use crate::{Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ActiveValue::Set;
@@ -674,7 +675,7 @@ impl Store {
             condition = condition.add(outbox::Column::Status.eq(status.name()));
         }
         if let Some(text) = cursor {
-            condition = condition.add(crate::tickets::after_cursor(
+            condition = condition.add(after_cursor(
                 outbox::Column::CreatedAt,
                 outbox::Column::Id,
                 text,
@@ -684,26 +685,20 @@ impl Store {
             .filter(condition)
             .order_by_asc(outbox::Column::CreatedAt)
             .order_by_asc(outbox::Column::Id)
-            .limit(limit.saturating_add(1))
+            .limit(fetch_limit(limit))
             .all(&self.db)
             .await?;
-        let more = rows.len() as u64 > limit;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut last = None;
-        for row in rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        {
-            last = Some(Cursor {
-                created_at: row.created_at,
-                id: row.id,
-            });
-            items.push(mail_from_row(row)?.mail);
-        }
-        Ok(Page {
-            items,
-            next_cursor: if more { last.map(encode_cursor) } else { None },
-        })
+        Page::from_rows(
+            rows,
+            limit,
+            |row| {
+                encode_cursor(Cursor {
+                    created_at: row.created_at,
+                    id: row.id,
+                })
+            },
+            |row| Ok(mail_from_row(row)?.mail),
+        )
     }
 
     /// How many mails are in each status (every status present, zero included): for monitoring.
