@@ -48,6 +48,9 @@ pub struct ApiState {
     pub public: Arc<public::PublicState>,
     /// Where attachments' bytes go, and the upload limits.
     pub attachments: Arc<ticket_store::attachments::Attachments>,
+    /// Told after a command that may have queued mail committed, so that the mail dispatcher
+    /// (which waits on the same signal) delivers it now rather than at its next poll.
+    pub mail_queued: Arc<tokio::sync::Notify>,
 }
 
 pub use problem::{FieldError, PROBLEM_JSON, Problem};

@@ -161,6 +161,14 @@ impl Dispatcher {
         &self.transport
     }
 
+    /// Wakes on `signal` as well as on its [`waker`](Self::waker): the API notifies it after a
+    /// command that may have queued mail committed.
+    #[must_use]
+    pub fn woken_by(mut self, signal: Arc<Notify>) -> Self {
+        self.wake = signal;
+        self
+    }
+
     pub fn waker(&self) -> DispatcherWaker {
         DispatcherWaker(Arc::clone(&self.wake))
     }

@@ -69,6 +69,7 @@ impl Application {
             clock,
             public: Arc::new(public),
             attachments: Arc::new(attachments),
+            mail_queued: Arc::new(tokio::sync::Notify::new()),
         };
         let sweeper = config.sweeper.enabled.then(|| {
             Sweeper::new(
@@ -106,7 +107,8 @@ impl Application {
                     Arc::clone(&state.clock),
                 )
                 .with_context(|| "cannot start the mail dispatcher (`mail`)")?
-                .with_policy(Arc::clone(&state.policy)),
+                .with_policy(Arc::clone(&state.policy))
+                .woken_by(Arc::clone(&state.mail_queued)),
             )
             .map(|mailer| match replies {
                 Some(replies) => mailer.with_reply_addresses(replies),

@@ -60,6 +60,7 @@ pub(crate) async fn run(
             &state.policy,
         )
         .await?;
+    state.mail_queued.notify_one();
     view(state, &updated, principal).await
 }
 

@@ -119,6 +119,7 @@ pub(crate) async fn create(
             false,
         )
         .await?;
+    state.mail_queued.notify_one();
     let stored = created.ticket;
     Ok(CreatedResponse::Created(
         Json(read_view(state, &stored, principal).await?),
