@@ -917,7 +917,13 @@ pub async fn failed_mail(app: &TestApp) -> uuid::Uuid {
     let mail = claimed[0].mail.id;
     assert!(
         app.store
-            .mark_outbox_failed(mail, "test-worker", "550 mailbox unavailable")
+            .settle_outbox(
+                mail,
+                "test-worker",
+                ticket_store::outbox::Settlement::Failed {
+                    error: "550 mailbox unavailable"
+                }
+            )
             .await
             .unwrap()
     );

@@ -347,12 +347,14 @@ e2e_test!(
             .unwrap();
         assert!(
             app.store
-                .mark_outbox_sent(
+                .settle_outbox(
                     resolution.mail.id,
                     "w",
-                    "<m@d>",
-                    app.clock.now(),
-                    &ticket_domain::Policy::default()
+                    ticket_store::outbox::Settlement::Sent {
+                        message_id: "<m@d>",
+                        at: app.clock.now(),
+                        policy: &ticket_domain::Policy::default()
+                    }
                 )
                 .await
                 .unwrap()

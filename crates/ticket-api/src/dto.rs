@@ -546,8 +546,9 @@ pub struct TicketView {
 }
 
 /// A command a caller may run on a ticket: the `operation_id` of its operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, strum::EnumString)]
 #[oai(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ActionDto {
     /// `POST /api/v1/tickets/{id}/acknowledge`
     Acknowledge,
@@ -592,33 +593,10 @@ pub enum ActionDto {
 }
 
 impl ActionDto {
-    /// The API's name of a domain action; `None` for what only the service does (recording a
-    /// delivered mail, linking tickets).
+    /// The API's name of a domain action (the same name); `None` for what only the service does
+    /// (recording a delivered mail, linking tickets).
     pub fn of(action: ticket_domain::Action) -> Option<Self> {
-        use ticket_domain::Action as A;
-        Some(match action {
-            A::Acknowledge => Self::Acknowledge,
-            A::Assign => Self::Assign,
-            A::SetPriority => Self::SetPriority,
-            A::Comment => Self::Comment,
-            A::InternalNote => Self::InternalNote,
-            A::Escalate => Self::Escalate,
-            A::WaitForReporter => Self::WaitForReporter,
-            A::Resolve => Self::Resolve,
-            A::ConfirmResolution => Self::ConfirmResolution,
-            A::RejectResolution => Self::RejectResolution,
-            A::Qualify => Self::Qualify,
-            A::RecordOrganisationNotified => Self::RecordOrganisationNotified,
-            A::AddConcernedOrganisation => Self::AddConcernedOrganisation,
-            A::RecordReporterAnswered => Self::RecordReporterAnswered,
-            A::RecordNotFixed => Self::RecordNotFixed,
-            A::RecordCredentialsRevoked => Self::RecordCredentialsRevoked,
-            A::WaiveRevocation => Self::WaiveRevocation,
-            A::Close => Self::Close,
-            A::Reopen => Self::Reopen,
-            A::Cancel => Self::Cancel,
-            A::RecordMailDelivered | A::Link => return None,
-        })
+        action.name().parse().ok()
     }
 }
 

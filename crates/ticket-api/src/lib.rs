@@ -51,6 +51,9 @@ pub struct ApiState {
     pub attachments: Arc<ticket_store::attachments::Attachments>,
     /// The receiving side of mail in, for mails a gateway delivers over HTTP.
     pub inbox: ticket_inbox::Inbox,
+    /// Told after a command that may have queued mail committed, so that the mail dispatcher
+    /// (which waits on the same signal) delivers it now rather than at its next poll.
+    pub mail_queued: Arc<tokio::sync::Notify>,
 }
 
 pub use problem::{FieldError, PROBLEM_JSON, Problem};

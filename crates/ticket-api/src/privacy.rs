@@ -416,7 +416,7 @@ impl PrivacyApi {
         body: Json<LegalHoldRequest>,
     ) -> Result<LegalHoldResponse> {
         hold_keepers(&auth.0)?;
-        let reason = crate::tickets::text_or_invalid("reason", &body.0.reason, SHORT_TEXT)?;
+        let reason = crate::commands::text_or_invalid("reason", &body.0.reason, SHORT_TEXT)?;
         let ticket = crate::tickets::visible_ticket(&state, &auth.0, &id.0)
             .await?
             .ticket

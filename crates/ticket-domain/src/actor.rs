@@ -5,8 +5,20 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Roles of the federation operator's staff.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     /// Level-2 support: triage, acknowledge, answer, resolve, close.
     Agent,
@@ -34,18 +46,11 @@ impl Role {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            Role::Agent => "agent",
-            Role::Engineer => "engineer",
-            Role::Security => "security",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
-            Role::Dpo => "dpo",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Role> {
-        Self::ALL.into_iter().find(|r| r.name() == name)
+        name.parse().ok()
     }
 }
 

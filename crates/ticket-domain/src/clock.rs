@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 /// The two clocks of a ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ClockKind {
     /// From creation to acknowledgement.
     Acknowledgement,
@@ -21,10 +22,7 @@ pub enum ClockKind {
 
 impl ClockKind {
     pub fn name(self) -> &'static str {
-        match self {
-            ClockKind::Acknowledgement => "acknowledgement",
-            ClockKind::Handling => "handling",
-        }
+        self.into()
     }
 }
 

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Why a ticket is closed. A ticket may be closed only with one of these.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ClosureReason {
     /// 1: resolved, and the reporter confirmed it (in writing, or verbally as recorded in a note).
     ResolvedConfirmed,
@@ -33,12 +34,7 @@ impl ClosureReason {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            ClosureReason::ResolvedConfirmed => "resolved_confirmed",
-            ClosureReason::MutualAgreement => "mutual_agreement",
-            ClosureReason::ReporterUnresponsive => "reporter_unresponsive",
-            ClosureReason::ResolvedByOperator => "resolved_by_operator",
-        }
+        self.into()
     }
 }
 

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Who currently handles a ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Tier {
     /// Level-2 support.
     Agent,
@@ -51,12 +52,7 @@ impl Tier {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Tier::Agent => "agent",
-            Tier::Engineer => "engineer",
-            Tier::Security => "security",
-            Tier::Supervisor => "supervisor",
-        }
+        self.into()
     }
 }
 

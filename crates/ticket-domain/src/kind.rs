@@ -8,8 +8,20 @@ use std::fmt;
 use uuid::Uuid;
 
 /// The four kinds of ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TicketKind {
     /// A malfunction or security problem on a service.
     Incident,
@@ -40,16 +52,11 @@ impl TicketKind {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            TicketKind::Incident => "incident",
-            TicketKind::PartnerUsurpation => "partner_usurpation",
-            TicketKind::UserUsurpation => "user_usurpation",
-            TicketKind::SupportRequest => "support_request",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == name)
+        name.parse().ok()
     }
 }
 

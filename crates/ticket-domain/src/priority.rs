@@ -7,8 +7,22 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A ticket's priority; 1 is the most urgent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Priority {
     /// 1: service down and cannot be restarted without a full fix, or any security problem.
     Critique,
@@ -48,17 +62,11 @@ impl Priority {
 
     /// The name used on the wire and in the annex.
     pub fn name(self) -> &'static str {
-        match self {
-            Priority::Critique => "critique",
-            Priority::Majeure => "majeure",
-            Priority::Normale => "normale",
-            Priority::Mineure => "mineure",
-            Priority::Info => "info",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.name() == name)
+        name.parse().ok()
     }
 
     /// Whether `self` is less urgent than `other`.

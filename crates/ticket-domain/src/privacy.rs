@@ -20,8 +20,22 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A piece of a victim's personal data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum PersonalField {
     BirthNames,
     FirstNames,
@@ -48,20 +62,11 @@ impl PersonalField {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            PersonalField::BirthNames => "birth_names",
-            PersonalField::FirstNames => "first_names",
-            PersonalField::BirthDate => "birth_date",
-            PersonalField::BirthPlace => "birth_place",
-            PersonalField::Email => "email",
-            PersonalField::Phone => "phone",
-            PersonalField::OwnWords => "own_words",
-            PersonalField::Attachments => "attachments",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|f| f.name() == name)
+        name.parse().ok()
     }
 
     /// What the identity provider concerned needs to find the account.

@@ -13,8 +13,20 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Lifecycle states (rule "Lifecycle").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum State {
     New,
     Acknowledged,
@@ -42,19 +54,11 @@ impl State {
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            State::New => "new",
-            State::Acknowledged => "acknowledged",
-            State::InProgress => "in_progress",
-            State::WaitingReporter => "waiting_reporter",
-            State::Resolved => "resolved",
-            State::Closed => "closed",
-            State::Cancelled => "cancelled",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<State> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
+        name.parse().ok()
     }
 }
 

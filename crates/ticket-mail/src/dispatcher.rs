@@ -30,7 +30,7 @@ use ticket_domain::Policy;
 use ticket_domain::event::EventData;
 use ticket_domain::ticket::Cancellation;
 use ticket_store::clock::Clock;
-use ticket_store::outbox::ClaimedMail;
+use ticket_store::outbox::{ClaimedMail, Settlement};
 use ticket_store::tickets::TicketKey;
 use ticket_store::{Store, StoreError};
 use ticket_wording::Wording;
@@ -170,6 +170,14 @@ impl Dispatcher {
 
     pub fn transport(&self) -> &Transport {
         &self.transport
+    }
+
+    /// Wakes on `signal` as well as on its [`waker`](Self::waker): the API notifies it after a
+    /// command that may have queued mail committed.
+    #[must_use]
+    pub fn woken_by(mut self, signal: Arc<Notify>) -> Self {
+        self.wake = signal;
+        self
     }
 
     pub fn waker(&self) -> DispatcherWaker {
@@ -314,12 +322,14 @@ impl Dispatcher {
                 (
                     Outcome::Sent,
                     self.record(|| {
-                        self.store.mark_outbox_sent(
+                        self.store.settle_outbox(
                             mail.id,
                             &self.worker,
-                            &message_id,
-                            now,
-                            &self.policy,
+                            Settlement::Sent {
+                                message_id: &message_id,
+                                at: now,
+                                policy: &self.policy,
+                            },
                         )
                     })
                     .await,
@@ -338,8 +348,14 @@ impl Dispatcher {
                 (
                     Outcome::Retried,
                     self.record(|| {
-                        self.store
-                            .mark_outbox_retry(mail.id, &self.worker, &error, next)
+                        self.store.settle_outbox(
+                            mail.id,
+                            &self.worker,
+                            Settlement::Retry {
+                                error: &error,
+                                next_attempt_at: next,
+                            },
+                        )
                     })
                     .await,
                 )
@@ -349,16 +365,28 @@ impl Dispatcher {
                 tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
                 (
                     Outcome::Failed,
-                    self.record(|| self.store.mark_outbox_failed(mail.id, &self.worker, &error))
-                        .await,
+                    self.record(|| {
+                        self.store.settle_outbox(
+                            mail.id,
+                            &self.worker,
+                            Settlement::Failed { error: &error },
+                        )
+                    })
+                    .await,
                 )
             }
             Err(SendError::Permanent(error)) => {
                 tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
                 (
                     Outcome::Failed,
-                    self.record(|| self.store.mark_outbox_failed(mail.id, &self.worker, &error))
-                        .await,
+                    self.record(|| {
+                        self.store.settle_outbox(
+                            mail.id,
+                            &self.worker,
+                            Settlement::Failed { error: &error },
+                        )
+                    })
+                    .await,
                 )
             }
             Err(SendError::Uncertain(error)) => {
@@ -369,12 +397,14 @@ impl Dispatcher {
                 (
                     Outcome::Uncertain,
                     self.record(|| {
-                        self.store.mark_outbox_uncertain(
+                        self.store.settle_outbox(
                             mail.id,
                             &self.worker,
-                            &error,
-                            &message_id,
-                            now,
+                            Settlement::Uncertain {
+                                error: &error,
+                                message_id: &message_id,
+                                at: now,
+                            },
                         )
                     })
                     .await,

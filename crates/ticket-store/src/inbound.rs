@@ -8,7 +8,7 @@
 
 use crate::chain;
 use crate::entities::{contact, imap_mailbox, inbound_mail, outbox, ticket};
-use crate::outbox::Status as OutboxStatus;
+use crate::outbox::Settlement;
 use crate::tickets::{
     Cursor, Page, after_cursor, allocate_reference, encode_cursor, from_row, insert_events,
     normalise, prepare_events, sync_concerned, to_row, write_decision,
@@ -277,26 +277,8 @@ async fn bounce(
     let Some(first) = rows.first() else {
         return Ok(None);
     };
-    outbox::Entity::update_many()
-        .col_expr(
-            outbox::Column::Status,
-            Expr::value(OutboxStatus::Failed.name()),
-        )
-        .col_expr(
-            outbox::Column::LastError,
-            Expr::value(format!("bounced: {reason}")),
-        )
-        .col_expr(
-            outbox::Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .filter(outbox::Column::MessageId.eq(original))
-        .filter(outbox::Column::Status.is_in([
-            OutboxStatus::Sent.name(),
-            OutboxStatus::Uncertain.name(),
-            OutboxStatus::Failed.name(),
-        ]))
-        .exec(txn)
+    Settlement::Bounced { reason }
+        .apply_to_handed_over(txn, original)
         .await?;
     Ok(Some(TicketId(first.ticket_id)))
 }

@@ -13,6 +13,7 @@ mod error;
 pub mod inbound;
 pub mod keys;
 pub mod outbox;
+pub mod page;
 pub mod privacy;
 pub mod queues;
 pub mod registry;

@@ -23,7 +23,8 @@
 //! to prevent. So a crash leaves at most the dispatcher's concurrency of mails uncertain.
 
 use crate::entities::{outbox, ticket, ticket_event};
-use crate::tickets::{Cursor, Page, encode_cursor, normalise};
+use crate::page::{Cursor, Page, after_cursor, encode_cursor, fetch_limit};
+use crate::tickets::normalise;
 use crate::{Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ActiveValue::Set;
@@ -41,8 +42,20 @@ use ticket_domain::{Actor, Command, Policy};
 use uuid::Uuid;
 
 /// Where a row is in its delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     Pending,
     Sending,
@@ -63,17 +76,11 @@ impl Status {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Sending => "sending",
-            Status::Sent => "sent",
-            Status::Failed => "failed",
-            Status::Uncertain => "uncertain",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.name() == name)
+        name.parse().ok()
     }
 }
 
@@ -251,36 +258,108 @@ fn sent_again(now: DateTime<Utc>) -> sea_orm::UpdateMany<outbox::Entity> {
         )
 }
 
-/// The update that ends a held row's delivery as `status` (`sent` or `failed`): unclaimed, and the
-/// tracking secret erased (the database keeps only its hash from now on).
-fn settled(id: Uuid, worker: &str, status: Status) -> sea_orm::UpdateMany<outbox::Entity> {
-    outbox::Entity::update_many()
-        .col_expr(outbox::Column::Status, Expr::value(status.name()))
-        .col_expr(
-            outbox::Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(
-            outbox::Column::TrackingSecret,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(held_by(id, worker))
+/// How an attempt to deliver a mail ended: what [`Store::settle_outbox`] records on its row.
+#[derive(Debug, Clone, Copy)]
+pub enum Settlement<'a> {
+    /// The mail server accepted the mail at `at`. Erases the tracking secret (the database keeps
+    /// only its hash from now on), and records on the ticket what the delivery proves, under
+    /// `policy`.
+    Sent {
+        message_id: &'a str,
+        at: DateTime<Utc>,
+        policy: &'a Policy,
+    },
+    /// A temporary failure: back in the queue, due at `next_attempt_at`.
+    Retry {
+        error: &'a str,
+        next_attempt_at: DateTime<Utc>,
+    },
+    /// Given up: a permanent failure, no address to write to, or too many attempts. Erases the
+    /// tracking secret.
+    Failed { error: &'a str },
+    /// The connection dropped after the message was handed over: it may have been delivered. The
+    /// row waits for staff (see [`Store::retry_outbox`]); `message_id` lets them search the
+    /// recipient's logs for it.
+    Uncertain {
+        error: &'a str,
+        message_id: &'a str,
+        at: DateTime<Utc>,
+    },
+    /// A bounce came back for a mail already handed over (sent, uncertain or failed).
+    Bounced { reason: &'a str },
 }
 
-/// Marks a held row `sent`; `false` if the worker no longer holds it.
-async fn mark_sent(
-    txn: &DatabaseTransaction,
-    id: Uuid,
-    worker: &str,
-    message_id: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let result = settled(id, worker, Status::Sent)
-        .col_expr(outbox::Column::MessageId, Expr::value(message_id))
-        .col_expr(outbox::Column::SentAt, Expr::value(now))
-        .exec(txn)
-        .await?;
-    Ok(result.rows_affected == 1)
+impl Settlement<'_> {
+    /// The update that records the settlement (on the rows the caller then filters).
+    fn update(&self) -> sea_orm::UpdateMany<outbox::Entity> {
+        let unclaimed = outbox::Entity::update_many().col_expr(
+            outbox::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        );
+        let status = |update: sea_orm::UpdateMany<outbox::Entity>, status: Status| {
+            update.col_expr(outbox::Column::Status, Expr::value(status.name()))
+        };
+        let secret_erased = |update: sea_orm::UpdateMany<outbox::Entity>| {
+            update.col_expr(
+                outbox::Column::TrackingSecret,
+                Expr::value(Option::<String>::None),
+            )
+        };
+        match *self {
+            Settlement::Sent { message_id, at, .. } => {
+                secret_erased(status(unclaimed, Status::Sent))
+                    .col_expr(outbox::Column::MessageId, Expr::value(message_id))
+                    .col_expr(outbox::Column::SentAt, Expr::value(normalise(at)))
+            }
+            Settlement::Retry {
+                error,
+                next_attempt_at,
+            } => status(unclaimed, Status::Pending)
+                .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
+                .col_expr(
+                    outbox::Column::HandoverStartedAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(
+                    outbox::Column::NextAttemptAt,
+                    Expr::value(normalise(next_attempt_at)),
+                ),
+            Settlement::Failed { error } => secret_erased(status(unclaimed, Status::Failed))
+                .col_expr(outbox::Column::LastError, Expr::value(bounded(error))),
+            Settlement::Uncertain {
+                error,
+                message_id,
+                at,
+            } => status(unclaimed, Status::Uncertain)
+                // Uncertain since: the resend policy counts its delay from here.
+                .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(at)))
+                .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
+                .col_expr(outbox::Column::MessageId, Expr::value(message_id)),
+            Settlement::Bounced { reason } => status(unclaimed, Status::Failed).col_expr(
+                outbox::Column::LastError,
+                Expr::value(format!("bounced: {reason}")),
+            ),
+        }
+    }
+
+    /// Records the settlement on the rows sent as `message_id` that were handed over (a bounce).
+    pub(crate) async fn apply_to_handed_over(
+        &self,
+        txn: &DatabaseTransaction,
+        message_id: &str,
+    ) -> Result<u64, StoreError> {
+        let result = self
+            .update()
+            .filter(outbox::Column::MessageId.eq(message_id))
+            .filter(outbox::Column::Status.is_in([
+                Status::Sent.name(),
+                Status::Uncertain.name(),
+                Status::Failed.name(),
+            ]))
+            .exec(txn)
+            .await?;
+        Ok(result.rows_affected)
+    }
 }
 
 /// Applies what a sent mail proves to its ticket (the domain decides: `RecordMailDelivered`).
@@ -534,27 +613,38 @@ impl Store {
         Ok(result.rows_affected)
     }
 
-    /// The mail was accepted by the transport. Erases the tracking secret: the database keeps only
-    /// its hash from now on. `false` if `worker` no longer holds the row.
+    /// Ends the attempt of `worker` on a held row as `settlement` says; `false` if `worker` no
+    /// longer holds the row.
     ///
-    /// In the same transaction, what the delivery proves is recorded on the ticket (the reporter
-    /// told of the resolution, an organisation concerned notified: "notified" means accepted by the
-    /// mail server), so a sent mail and the condition it meets are never apart.
-    pub async fn mark_outbox_sent(
+    /// A sent mail is recorded in the same transaction as what its delivery proves on the ticket
+    /// (the reporter told of the resolution, an organisation concerned notified: "notified" means
+    /// accepted by the mail server), so a sent mail and the condition it meets are never apart.
+    pub async fn settle_outbox(
         &self,
         id: Uuid,
         worker: &str,
-        message_id: &str,
-        now: DateTime<Utc>,
-        policy: &Policy,
+        settlement: Settlement<'_>,
     ) -> Result<bool, StoreError> {
+        let Settlement::Sent { at, policy, .. } = settlement else {
+            let result = settlement
+                .update()
+                .filter(held_by(id, worker))
+                .exec(&self.db)
+                .await?;
+            return Ok(result.rows_affected == 1);
+        };
         const ATTEMPTS: usize = 5;
-        let now = normalise(now);
+        let now = normalise(at);
         let mut attempt = 0;
         loop {
             attempt += 1;
             let txn = self.write_transaction().await?;
-            if !mark_sent(&txn, id, worker, message_id, now).await? {
+            let marked = settlement
+                .update()
+                .filter(held_by(id, worker))
+                .exec(&txn)
+                .await?;
+            if marked.rows_affected != 1 {
                 txn.rollback().await?;
                 return Ok(false);
             }
@@ -570,80 +660,6 @@ impl Store {
                 Err(error) => return Err(error),
             }
         }
-    }
-
-    /// A temporary failure: back to `pending`, not claimed again before `next_attempt_at`.
-    pub async fn mark_outbox_retry(
-        &self,
-        id: Uuid,
-        worker: &str,
-        error: &str,
-        next_attempt_at: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let result = outbox::Entity::update_many()
-            .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
-            .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
-            .col_expr(
-                outbox::Column::HandoverStartedAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .col_expr(
-                outbox::Column::NextAttemptAt,
-                Expr::value(normalise(next_attempt_at)),
-            )
-            .col_expr(
-                outbox::Column::ClaimedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .filter(held_by(id, worker))
-            .exec(&self.db)
-            .await?;
-        Ok(result.rows_affected == 1)
-    }
-
-    /// Given up: a permanent failure, no address to write to, or too many attempts. Erases the
-    /// tracking secret.
-    pub async fn mark_outbox_failed(
-        &self,
-        id: Uuid,
-        worker: &str,
-        error: &str,
-    ) -> Result<bool, StoreError> {
-        let result = settled(id, worker, Status::Failed)
-            .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
-            .exec(&self.db)
-            .await?;
-        Ok(result.rows_affected == 1)
-    }
-
-    /// The connection dropped after the message was handed over: it may have been delivered. The
-    /// row waits for staff (see [`Store::retry_outbox`]); `message_id` lets them search the
-    /// recipient's logs for it.
-    pub async fn mark_outbox_uncertain(
-        &self,
-        id: Uuid,
-        worker: &str,
-        error: &str,
-        message_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let result = outbox::Entity::update_many()
-            // Uncertain since: the resend policy counts its delay from here.
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(now)))
-            .col_expr(
-                outbox::Column::Status,
-                Expr::value(Status::Uncertain.name()),
-            )
-            .col_expr(outbox::Column::LastError, Expr::value(bounded(error)))
-            .col_expr(outbox::Column::MessageId, Expr::value(message_id))
-            .col_expr(
-                outbox::Column::ClaimedUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .filter(held_by(id, worker))
-            .exec(&self.db)
-            .await?;
-        Ok(result.rows_affected == 1)
     }
 
     /// One outbox mail; `NotFound("mail")`.
@@ -668,7 +684,7 @@ impl Store {
             condition = condition.add(outbox::Column::Status.eq(status.name()));
         }
         if let Some(text) = cursor {
-            condition = condition.add(crate::tickets::after_cursor(
+            condition = condition.add(after_cursor(
                 outbox::Column::CreatedAt,
                 outbox::Column::Id,
                 text,
@@ -678,26 +694,20 @@ impl Store {
             .filter(condition)
             .order_by_asc(outbox::Column::CreatedAt)
             .order_by_asc(outbox::Column::Id)
-            .limit(limit.saturating_add(1))
+            .limit(fetch_limit(limit))
             .all(&self.db)
             .await?;
-        let more = rows.len() as u64 > limit;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut last = None;
-        for row in rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        {
-            last = Some(Cursor {
-                created_at: row.created_at,
-                id: row.id,
-            });
-            items.push(mail_from_row(row)?.mail);
-        }
-        Ok(Page {
-            items,
-            next_cursor: if more { last.map(encode_cursor) } else { None },
-        })
+        Page::from_rows(
+            rows,
+            limit,
+            |row| {
+                encode_cursor(Cursor {
+                    created_at: row.created_at,
+                    id: row.id,
+                })
+            },
+            |row| Ok(mail_from_row(row)?.mail),
+        )
     }
 
     /// How many mails are in each status (every status present, zero included): for monitoring.

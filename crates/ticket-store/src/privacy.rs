@@ -19,10 +19,9 @@ use crate::entities::{
     access_journal, access_journal_head, external_erasure, idempotency_key, legal_hold, outbox,
     sealed_text, ticket, tracking_secret,
 };
+use crate::page::{Page, decode_opaque, encode_opaque, fetch_limit};
 use crate::tickets::{TicketKey, from_row, normalise};
 use crate::{Store, StoreError};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, LockType, Query};
@@ -39,8 +38,11 @@ use ticket_domain::{Actor, State};
 use uuid::Uuid;
 
 /// What an entry of the access journal records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, strum::IntoStaticStr, strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JournalAction {
     /// A ticket read (or a command's answer) showing personal data in full.
     TicketRead,
@@ -76,21 +78,11 @@ impl JournalAction {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            JournalAction::TicketRead => "ticket_read",
-            JournalAction::EvidenceExport => "evidence_export",
-            JournalAction::AttachmentDownload => "attachment_download",
-            JournalAction::SubjectAccess => "subject_access",
-            JournalAction::SubjectErasure => "subject_erasure",
-            JournalAction::Anonymised => "anonymised",
-            JournalAction::LegalHoldSet => "legal_hold_set",
-            JournalAction::LegalHoldLifted => "legal_hold_lifted",
-            JournalAction::InboundMailRead => "inbound_mail_read",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.name() == name)
+        name.parse().ok()
     }
 }
 
@@ -452,12 +444,11 @@ pub struct PersonExport {
 
 /// Cursors of the journal are opaque: base64url of the last sequence number.
 fn encode_seq(seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("j{seq}"))
+    encode_opaque(&format!("j{seq}"))
 }
 
 fn decode_seq(text: &str) -> Option<i64> {
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
-    raw.strip_prefix('j')?.parse().ok()
+    decode_opaque(text)?.strip_prefix('j')?.parse().ok()
 }
 
 impl Store {
@@ -480,7 +471,7 @@ impl Store {
         filter: &JournalFilter,
         limit: u64,
         cursor: Option<&str>,
-    ) -> Result<crate::tickets::Page<JournalEntry>, StoreError> {
+    ) -> Result<Page<JournalEntry>, StoreError> {
         let mut condition = Condition::all();
         if let Some(ticket) = filter.ticket {
             condition = condition.add(access_journal::Column::TicketId.eq(ticket.0));
@@ -507,19 +498,10 @@ impl Store {
         let rows = access_journal::Entity::find()
             .filter(condition)
             .order_by_asc(access_journal::Column::Seq)
-            .limit(limit.saturating_add(1))
+            .limit(fetch_limit(limit))
             .all(&self.db)
             .await?;
-        let more = rows.len() as u64 > limit;
-        let items: Vec<JournalEntry> = rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-            .map(Into::into)
-            .collect();
-        let next_cursor = more
-            .then(|| items.last().map(|e| encode_seq(e.seq)))
-            .flatten();
-        Ok(crate::tickets::Page { items, next_cursor })
+        Page::from_rows(rows, limit, |row| encode_seq(row.seq), |row| Ok(row.into()))
     }
 
     /// Recomputes the journal's chain: sequence without gaps, each entry's canonical text equal to

@@ -29,8 +29,22 @@ use ticket_domain::values::{
 use uuid::Uuid;
 
 /// What an organisation is in the trust sphere (it may be several).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum OrganisationRole {
     /// Identification and/or authentication operator.
     IdentityProvider,
@@ -47,21 +61,31 @@ impl OrganisationRole {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            OrganisationRole::IdentityProvider => "identity_provider",
-            OrganisationRole::ServiceProvider => "service_provider",
-            OrganisationRole::UserOrganisation => "user_organisation",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.name() == name)
+        name.parse().ok()
     }
 }
 
 /// Minimum identification/authentication level a service requires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AssuranceLevel {
     None,
     EidasLow,
@@ -78,16 +102,11 @@ impl AssuranceLevel {
     ];
 
     pub fn name(self) -> &'static str {
-        match self {
-            AssuranceLevel::None => "none",
-            AssuranceLevel::EidasLow => "eidas_low",
-            AssuranceLevel::Substantial => "substantial",
-            AssuranceLevel::High => "high",
-        }
+        self.into()
     }
 
     pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.name() == name)
+        name.parse().ok()
     }
 }
 

@@ -6,19 +6,20 @@ use crate::entities::{
     idempotency_key, ticket, ticket_event, ticket_organisation, tracking_secret,
 };
 use crate::outbox;
+pub use crate::page::Page;
+// Kept under their former path for the modules that import them from here.
+pub(crate) use crate::page::{Cursor, after_cursor, encode_cursor};
+use crate::page::{decode_opaque, encode_opaque, fetch_limit};
 use crate::seal::{self, SealedText};
 use crate::search::{self, Search};
 use crate::secrets::{new_secret, secret_hash};
 use crate::{Store, StoreError};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use ticket_domain::escalation::Tier;
 use ticket_domain::kind::KindData;
@@ -211,7 +212,7 @@ impl TicketCursor {
             SortValue::Instant(at) => at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         };
         let direction = if self.sort.descending { "-" } else { "+" };
-        URL_SAFE_NO_PAD.encode(format!(
+        encode_opaque(&format!(
             "t1|{}{direction}|{value}|{}",
             self.sort.key.tag(),
             self.id
@@ -219,7 +220,7 @@ impl TicketCursor {
     }
 
     fn decode(text: &str, sort: Sort) -> Option<Self> {
-        let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
+        let raw = decode_opaque(text)?;
         let mut parts = raw.splitn(4, '|');
         let (version, which, value, id) =
             (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
@@ -241,35 +242,6 @@ impl TicketCursor {
             id: Uuid::parse_str(id).ok()?,
         })
     }
-}
-
-/// A page of a list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Opaque; `None` on the last page.
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Cursor {
-    pub(crate) created_at: DateTime<Utc>,
-    pub(crate) id: Uuid,
-}
-
-/// Cursors are opaque to clients: base64url of the last row's sort key.
-pub(crate) fn encode_cursor(cursor: Cursor) -> String {
-    let raw = format!("{}|{}", cursor.created_at.to_rfc3339(), cursor.id);
-    URL_SAFE_NO_PAD.encode(raw)
-}
-
-pub(crate) fn decode_cursor(text: &str) -> Option<Cursor> {
-    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(text).ok()?).ok()?;
-    let (at, id) = raw.split_once('|')?;
-    Some(Cursor {
-        created_at: DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc),
-        id: Uuid::parse_str(id).ok()?,
-    })
 }
 
 /// Instants are kept to the microsecond: what PostgreSQL stores, so a ticket read back equals the
@@ -646,20 +618,12 @@ impl Store {
             narrowed_list_query(self.backend(), filter, hits.as_deref(), sort, limit, cursor)?
                 .all(&self.db)
                 .await?;
-        let more = rows.len() as u64 > limit;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut last = None;
-        for row in rows
-            .into_iter()
-            .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        {
-            last = Some(TicketCursor::of(sort, &row));
-            items.push(from_row(row)?);
-        }
-        Ok(Page {
-            items,
-            next_cursor: if more { last.map(|c| c.encode()) } else { None },
-        })
+        Page::from_rows(
+            rows,
+            limit,
+            |row| TicketCursor::of(sort, row).encode(),
+            from_row,
+        )
     }
 
     /// Fills the triage columns (next deadline, service) and the search text of tickets written
@@ -802,23 +766,6 @@ impl Store {
     }
 }
 
-/// Rows after a cursor in (created_at, id) order. A row-value comparison, so that the database
-/// seeks the index to the cursor instead of filtering every row before it (PostgreSQL and SQLite
-/// both support it).
-pub(crate) fn after_cursor(
-    created_at: impl sea_orm::ColumnTrait,
-    id: impl sea_orm::ColumnTrait,
-    cursor: &str,
-) -> Result<sea_orm::sea_query::SimpleExpr, StoreError> {
-    let after = decode_cursor(cursor).ok_or(StoreError::InvalidCursor)?;
-    Ok(
-        Expr::tuple([Expr::col(created_at), Expr::col(id)]).gt(Expr::tuple([
-            Expr::val(after.created_at),
-            Expr::val(after.id),
-        ])),
-    )
-}
-
 /// The list query: filters, then keyset pagination on (sort key, id), one row more than the page
 /// to know whether another page follows. Public so that tests and the benchmark can check its plan.
 pub fn list_query(
@@ -934,7 +881,7 @@ fn narrowed_list_query(
         .filter(condition)
         .order_by(column, order.clone())
         .order_by(ticket::Column::Id, order)
-        .limit(limit.saturating_add(1)))
+        .limit(fetch_limit(limit)))
 }
 
 /// Next number of a kind's reference for the year: one atomic upsert, so two concurrent creations

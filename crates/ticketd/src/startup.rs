@@ -85,6 +85,7 @@ impl Application {
             public: Arc::new(public),
             attachments,
             inbox: inbox.clone(),
+            mail_queued: Arc::new(tokio::sync::Notify::new()),
         };
         let sweeper = config.sweeper.enabled.then(|| {
             Sweeper::new(
@@ -116,7 +117,8 @@ impl Application {
                 )
                 .with_context(|| "cannot start the mail dispatcher (`mail`)")?
                 .with_policy(Arc::clone(&state.policy))
-                .with_wording(wording),
+                .with_wording(wording)
+                .woken_by(Arc::clone(&state.mail_queued)),
             )
             .map(|mailer| match replies {
                 Some(replies) => mailer.with_reply_addresses(replies),

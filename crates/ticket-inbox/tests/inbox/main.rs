@@ -107,7 +107,15 @@ pub async fn send_outbox(store: &Store) {
             "ticketd.localhost",
         );
         store
-            .mark_outbox_sent(c.mail.id, "test", &id, now, &Policy::default())
+            .settle_outbox(
+                c.mail.id,
+                "test",
+                ticket_store::outbox::Settlement::Sent {
+                    message_id: &id,
+                    at: now,
+                    policy: &Policy::default(),
+                },
+            )
             .await
             .unwrap();
     }

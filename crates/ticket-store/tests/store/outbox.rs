@@ -7,7 +7,7 @@ use ticket_domain::notify::{Mailbox, Recipient, Template};
 use ticket_domain::testkit::*;
 use ticket_domain::values::TicketId;
 use ticket_domain::{Actor, Policy};
-use ticket_store::outbox::Status;
+use ticket_store::outbox::{Settlement, Status};
 use ticket_store::{Store, StoreError, store_test};
 use uuid::Uuid;
 
@@ -177,12 +177,14 @@ store_test!(
         // Only the worker holding the row may mark it.
         assert!(
             !store
-                .mark_outbox_sent(
+                .settle_outbox(
                     ack.mail.id,
                     "another",
-                    "<x@y>",
-                    monday(),
-                    &Policy::default()
+                    Settlement::Sent {
+                        message_id: "<x@y>",
+                        at: monday(),
+                        policy: &Policy::default()
+                    }
                 )
                 .await
                 .unwrap()
@@ -190,12 +192,14 @@ store_test!(
         let later = monday() + TimeDelta::seconds(5);
         assert!(
             store
-                .mark_outbox_sent(
+                .settle_outbox(
                     ack.mail.id,
                     "w",
-                    "<t.1.abc@ticketd.localhost>",
-                    later,
-                    &Policy::default()
+                    Settlement::Sent {
+                        message_id: "<t.1.abc@ticketd.localhost>",
+                        at: later,
+                        policy: &Policy::default()
+                    }
                 )
                 .await
                 .unwrap()
@@ -227,7 +231,14 @@ store_test!(
         let next = monday() + TimeDelta::seconds(90);
         assert!(
             store
-                .mark_outbox_retry(id, "w", "connection refused", next)
+                .settle_outbox(
+                    id,
+                    "w",
+                    Settlement::Retry {
+                        error: "connection refused",
+                        next_attempt_at: next
+                    }
+                )
                 .await
                 .unwrap()
         );
@@ -261,7 +272,13 @@ store_test!(
         for row in &claimed {
             assert!(
                 store
-                    .mark_outbox_failed(row.mail.id, "w", "no address for the reporter")
+                    .settle_outbox(
+                        row.mail.id,
+                        "w",
+                        Settlement::Failed {
+                            error: "no address for the reporter"
+                        }
+                    )
                     .await
                     .unwrap()
             );
@@ -339,7 +356,15 @@ store_test!(
         // The crashed worker's late success is still recorded.
         assert!(
             store
-                .mark_outbox_sent(handed, "crashed", "<m@d>", after, &Policy::default())
+                .settle_outbox(
+                    handed,
+                    "crashed",
+                    Settlement::Sent {
+                        message_id: "<m@d>",
+                        at: after,
+                        policy: &Policy::default()
+                    }
+                )
                 .await
                 .unwrap()
         );
@@ -356,7 +381,15 @@ store_test!(
         for id in [first, second] {
             assert!(
                 store
-                    .mark_outbox_uncertain(id, "w", "dropped after DATA", "<m@d>", monday())
+                    .settle_outbox(
+                        id,
+                        "w",
+                        Settlement::Uncertain {
+                            error: "dropped after DATA",
+                            message_id: "<m@d>",
+                            at: monday()
+                        }
+                    )
                     .await
                     .unwrap()
             );
@@ -393,7 +426,15 @@ store_test!(
         assert_eq!(again.len(), 2);
         for mail in &again {
             store
-                .mark_outbox_uncertain(mail.mail.id, "w", "dropped", "<m@d>", late)
+                .settle_outbox(
+                    mail.mail.id,
+                    "w",
+                    Settlement::Uncertain {
+                        error: "dropped",
+                        message_id: "<m@d>",
+                        at: late,
+                    },
+                )
                 .await
                 .unwrap();
         }
@@ -413,12 +454,14 @@ store_test!(
         let id = claimed[0].mail.id;
         assert!(
             store
-                .mark_outbox_uncertain(
+                .settle_outbox(
                     id,
                     "w",
-                    "connection closed after DATA",
-                    "<m.1.a@d>",
-                    monday()
+                    Settlement::Uncertain {
+                        error: "connection closed after DATA",
+                        message_id: "<m.1.a@d>",
+                        at: monday()
+                    }
                 )
                 .await
                 .unwrap()
@@ -444,11 +487,25 @@ store_test!(
         let claimed = store.claim_outbox("w", monday(), lease(), 2).await.unwrap();
         let (failed, uncertain) = (claimed[0].mail.id, claimed[1].mail.id);
         store
-            .mark_outbox_failed(failed, "w", "550 no such user")
+            .settle_outbox(
+                failed,
+                "w",
+                Settlement::Failed {
+                    error: "550 no such user",
+                },
+            )
             .await
             .unwrap();
         store
-            .mark_outbox_uncertain(uncertain, "w", "dropped", "<m@d>", monday())
+            .settle_outbox(
+                uncertain,
+                "w",
+                Settlement::Uncertain {
+                    error: "dropped",
+                    message_id: "<m@d>",
+                    at: monday(),
+                },
+            )
             .await
             .unwrap();
         let later = monday() + TimeDelta::hours(2);
@@ -468,7 +525,15 @@ store_test!(
         let claimed = store.claim_outbox("w", later, lease(), 10).await.unwrap();
         assert_eq!(claimed.len(), 2);
         store
-            .mark_outbox_sent(failed, "w", "<m@d>", later, &Policy::default())
+            .settle_outbox(
+                failed,
+                "w",
+                Settlement::Sent {
+                    message_id: "<m@d>",
+                    at: later,
+                    policy: &Policy::default(),
+                },
+            )
             .await
             .unwrap();
         assert!(matches!(
@@ -495,7 +560,7 @@ store_test!(
         let mut failed: Vec<Uuid> = Vec::new();
         for row in claimed.iter().take(7) {
             store
-                .mark_outbox_failed(row.mail.id, "w", "boom")
+                .settle_outbox(row.mail.id, "w", Settlement::Failed { error: "boom" })
                 .await
                 .unwrap();
             failed.push(row.mail.id);
@@ -610,7 +675,13 @@ store_test!(
             .id;
         assert!(
             store
-                .mark_outbox_failed(resolution, "w", "550 no such user")
+                .settle_outbox(
+                    resolution,
+                    "w",
+                    Settlement::Failed {
+                        error: "550 no such user"
+                    }
+                )
                 .await
                 .unwrap()
         );
@@ -627,7 +698,15 @@ store_test!(
         assert_eq!(again.len(), 1);
         assert!(
             store
-                .mark_outbox_sent(resolution, "w", "<m@d>", later, &Policy::default())
+                .settle_outbox(
+                    resolution,
+                    "w",
+                    Settlement::Sent {
+                        message_id: "<m@d>",
+                        at: later,
+                        policy: &Policy::default()
+                    }
+                )
                 .await
                 .unwrap()
         );

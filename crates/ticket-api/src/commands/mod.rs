@@ -1,15 +1,28 @@
 //! `POST /api/v1/tickets/{id}/{command}`: every command of the lifecycle. Each needs `If-Match`
 //! with the ticket's ETag and answers the updated ticket with its new ETag.
 
+mod bodies;
+pub(crate) mod run;
+
+pub(crate) use run::text_or_invalid;
+
 use crate::ApiState;
 use crate::ApiTag;
 use crate::auth::ApiKeyAuth;
 use crate::error::ApiError;
-use crate::tickets::*;
+use crate::tickets::{TicketResponse, ticket_id_of};
+use bodies::{
+    AssignBody, CancelBody, CancelReason, CloseBody, CommentBody, ConcernedOrganisationBody,
+    NoteBody, OrganisationNotifiedBody, PriorityBody, QualifyBody, QuestionBody, ReasonBody,
+    RequiredNoteBody, ResolveBody,
+};
 use poem::web::Data;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path};
 use poem_openapi::payload::Json;
+use run::{
+    closure, optional_text_or_invalid, qualification, require_member, run, staff_handle_or_invalid,
+};
 use ticket_domain::Command;
 use ticket_domain::ticket::Cancellation;
 use ticket_domain::values::{LONG_TEXT, OrganisationId};

@@ -1,0 +1,107 @@
+//! The order of a ticket list.
+
+use super::requests::field;
+use crate::ApiState;
+use crate::auth::Principal;
+use crate::commands::run::{require_member, staff_handle_or_invalid};
+use crate::error::ApiError;
+use chrono::{DateTime, Utc};
+use ticket_store::tickets::AssigneeFilter;
+use ticket_store::tickets::{Sort, SortKey};
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+/// The order of a ticket list: a key, ascending, or descending with a leading `-`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+pub enum TicketSort {
+    /// Oldest first (the default).
+    #[oai(rename = "created_at")]
+    CreatedAt,
+    /// Newest first.
+    #[oai(rename = "-created_at")]
+    CreatedAtDesc,
+    /// Least recently changed first.
+    #[oai(rename = "updated_at")]
+    UpdatedAt,
+    /// Most recently changed first.
+    #[oai(rename = "-updated_at")]
+    UpdatedAtDesc,
+    /// Priority 1 (`critique`) first.
+    #[oai(rename = "priority")]
+    Priority,
+    /// Priority 5 (`info`) first.
+    #[oai(rename = "-priority")]
+    PriorityDesc,
+    /// The nearest next deadline first; tickets without a running deadline last.
+    #[oai(rename = "deadline")]
+    Deadline,
+    /// Tickets without a running deadline first, then the furthest deadline.
+    #[oai(rename = "-deadline")]
+    DeadlineDesc,
+}
+
+impl From<TicketSort> for Sort {
+    fn from(sort: TicketSort) -> Self {
+        let (key, descending) = match sort {
+            TicketSort::CreatedAt => (SortKey::Created, false),
+            TicketSort::CreatedAtDesc => (SortKey::Created, true),
+            TicketSort::UpdatedAt => (SortKey::Updated, false),
+            TicketSort::UpdatedAtDesc => (SortKey::Updated, true),
+            TicketSort::Priority => (SortKey::Priority, false),
+            TicketSort::PriorityDesc => (SortKey::Priority, true),
+            TicketSort::Deadline => (SortKey::Deadline, false),
+            TicketSort::DeadlineDesc => (SortKey::Deadline, true),
+        };
+        Sort { key, descending }
+    }
+}
+
+pub(crate) fn default_limit() -> u64 {
+    50
+}
+
+/// 400 naming each instant filter outside the years 1 to 9999 (what the database can store).
+pub(crate) fn check_instants(instants: &[(&str, Option<DateTime<Utc>>)]) -> Result<()> {
+    let mut out_of_range = Vec::new();
+    for &(name, instant) in instants {
+        if instant.is_some_and(|i| !(1..=9999).contains(&chrono::Datelike::year(&i))) {
+            out_of_range.push(field(
+                name,
+                "instant_range",
+                "must be an instant between the years 1 and 9999",
+            ));
+        }
+    }
+    if out_of_range.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::malformed(out_of_range))
+    }
+}
+
+/// The `assignee` filter: a member's handle, `me` (the caller's member) or `none`.
+pub(crate) async fn assignee_filter(
+    state: &ApiState,
+    principal: &Principal,
+    assignee: Option<&str>,
+) -> Result<Option<AssigneeFilter>> {
+    Ok(match assignee.map(str::trim) {
+        None => None,
+        Some("none") => Some(AssigneeFilter::Unassigned),
+        Some("me") => match principal.member() {
+            Some(member) => Some(AssigneeFilter::Member(member)),
+            None => {
+                return Err(ApiError::invalid(vec![field(
+                    "assignee",
+                    "caller_is_member",
+                    "`me` is the staff member your key belongs to, and this key belongs to none",
+                )]));
+            }
+        },
+        Some(handle) => {
+            let handle = staff_handle_or_invalid("assignee", handle)?;
+            require_member(state, "assignee", &handle).await?;
+            Some(AssigneeFilter::Member(handle))
+        }
+    })
+}
