@@ -78,8 +78,8 @@ enum Fixture {
 /// The body of a row that uploads a file: `multipart/form-data` with a small text file.
 const MULTIPART: &str = "multipart";
 
-/// The body of a row that delivers a mail: `message/rfc822`, a new message each call.
-const RAW_MAIL: &str = "message/rfc822";
+/// The body of a row that delivers a mail: an RFC 5322 message as `application/octet-stream`, a new one each call.
+const RAW_MAIL: &str = "application/octet-stream";
 
 fn raw_mail(n: usize) -> Vec<u8> {
     format!(

@@ -99,7 +99,7 @@ impl World {
             .client
             .post(self.app.url("/api/v1/inbound-mails"))
             .bearer_auth(key)
-            .header("Content-Type", "message/rfc822")
+            .header("Content-Type", "application/octet-stream")
             .body(raw.to_vec())
             .send()
             .await
@@ -224,7 +224,7 @@ async fn a_gateway_key_only_delivers_and_only_it_delivers(w: World) {
         .app
         .client
         .post(w.app.url("/api/v1/inbound-mails"))
-        .header("Content-Type", "message/rfc822")
+        .header("Content-Type", "application/octet-stream")
         .body(raw.clone())
         .send()
         .await
@@ -386,7 +386,7 @@ async fn staff_triage_the_quarantine(w: World) {
     // The raw message, as received.
     let raw = w.app.get_as(&w.app.keys.agent, &path(&third, "raw")).await;
     assert_eq!(raw.status(), 200);
-    assert_eq!(raw.headers()["content-type"], "message/rfc822");
+    assert_eq!(raw.headers()["content-type"], "application/octet-stream");
     assert_eq!(raw.headers()["x-content-type-options"], "nosniff");
     assert!(
         raw.headers()["content-disposition"]

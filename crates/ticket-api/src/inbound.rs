@@ -222,7 +222,7 @@ pub struct OpenFromMailBody {
 #[derive(Debug, ApiRequest)]
 pub enum RawMail {
     /// One RFC 5322 message, at most the configured size (`mail.inbound.max_bytes`).
-    #[oai(content_type = "message/rfc822")]
+    #[oai(content_type = "application/octet-stream")]
     Mail(Binary<Vec<u8>>),
 }
 
@@ -269,7 +269,7 @@ pub enum InboundMailResponse {
 #[derive(Debug, ApiResponse)]
 pub enum RawMailResponse {
     /// The message exactly as received (its SHA-256 is the mail's `sha256`).
-    #[oai(status = 200, content_type = "message/rfc822")]
+    #[oai(status = 200, content_type = "application/octet-stream")]
     Ok(
         Binary<Vec<u8>>,
         /// `attachment; filename="<id>.eml"`.
@@ -414,7 +414,8 @@ impl InboundApi {
     /// Deliver a mail
     ///
     /// For a receiving MTA, with a `mail_gateway` key (the only operation such a key may call):
-    /// one raw RFC 5322 message as `message/rfc822`, received like `ticketd mail-in` receives it
+    /// one raw RFC 5322 message, sent as `application/octet-stream` (the type generated clients
+    /// send bytes as), received like `ticketd mail-in` receives it
     /// (threading, sender checks, loops, bounces). 201 with what it did; 200 for a mail already
     /// received (same `Message-ID`: nothing written); 413 over the configured size; 422 when the
     /// body is not a mail; 503 when the database cannot take it now (the MTA keeps the mail and
@@ -555,7 +556,8 @@ impl InboundApi {
 
     /// Download an inbound mail as received
     ///
-    /// Staff only: the raw message (`message/rfc822`, `Content-Disposition: attachment`,
+    /// Staff only: the raw message (`application/octet-stream`, named `<id>.eml` by
+    /// `Content-Disposition: attachment`,
     /// `nosniff`, a sandboxing Content-Security-Policy). A victim's mail only for `security` and
     /// `supervisor`, each download journalled (403 for other staff). 404 once its content was
     /// erased (retention).
