@@ -181,6 +181,11 @@ async fn a_wrong_media_type_is_a_415_problem() {
     )
     .await;
     assert_eq!(problem.problem_type, "/problems/unsupported-media-type");
+    assert_eq!(
+        problem.detail,
+        "The body was sent with `Content-Type: text/plain`; this operation takes \
+         `application/json; charset=utf-8`."
+    );
 }
 
 #[tokio::test]

@@ -256,7 +256,12 @@ async fn a_gateway_key_only_delivers_and_only_it_delivers(w: World) {
         .send()
         .await
         .unwrap();
-    assert_problem(response, 415).await;
+    let problem = assert_problem(response, 415).await;
+    assert_eq!(
+        problem.detail,
+        "The body was sent with `Content-Type: text/plain`; this operation takes \
+         `application/octet-stream`."
+    );
     let huge = mail(CONTACT, "Gros", &"x".repeat(300_000));
     assert_problem(w.deliver_as(&w.gateway, &huge).await, 413).await;
     // A key made with the role `mail_gateway` is listed with it.

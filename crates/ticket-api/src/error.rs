@@ -50,7 +50,8 @@ pub enum ApiError {
     /// The body is larger than accepted. Problem type `/problems/payload-too-large`.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
-    /// The body is not `application/json`. Problem type `/problems/unsupported-media-type`.
+    /// The body is not of a media type the operation takes (its `requestBody`); the detail names
+    /// them. Problem type `/problems/unsupported-media-type`.
     #[oai(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(Json<Problem>),
     /// Valid JSON breaking a rule; `errors` names each field and rule. Problem type

@@ -369,6 +369,29 @@ fn security_required() -> ApiError {
     )
 }
 
+/// Records the triage desk's decision on a quarantined mail and answers the mail as the caller
+/// may now read it.
+async fn decide(
+    state: &ApiState,
+    principal: &Principal,
+    mail: Uuid,
+    decision: QuarantineDecision,
+) -> Result<InboundMailResponse> {
+    let decided = state
+        .store
+        .decide_quarantined(
+            mail,
+            decision,
+            &principal.actor,
+            state.clock.now(),
+            &state.policy,
+        )
+        .await?;
+    Ok(InboundMailResponse::Ok(Json(
+        read_view(state, principal, decided).await?,
+    )))
+}
+
 /// A quarantined mail the caller may triage: 404, or 403 on a restricted mail.
 async fn triageable(state: &ApiState, principal: &Principal, id: Uuid) -> Result<InboundMail> {
     require_triage(principal)?;
@@ -634,22 +657,16 @@ impl InboundApi {
                 }])
             })?;
         let text = words(&parsed(&state, mail.id).await?)?;
-        let decided = state
-            .store
-            .decide_quarantined(
-                mail.id,
-                QuarantineDecision::Attach {
-                    ticket: ticket.ticket.id,
-                    body: text,
-                },
-                &auth.0.actor,
-                state.clock.now(),
-                &state.policy,
-            )
-            .await?;
-        Ok(InboundMailResponse::Ok(Json(
-            read_view(&state, &auth.0, decided).await?,
-        )))
+        decide(
+            &state,
+            &auth.0,
+            mail.id,
+            QuarantineDecision::Attach {
+                ticket: ticket.ticket.id,
+                body: text,
+            },
+        )
+        .await
     }
 
     /// Open a ticket from a quarantined mail
@@ -721,19 +738,13 @@ impl InboundApi {
             follow_up_of: None,
             same_session_as: Vec::new(),
         };
-        let decided = state
-            .store
-            .decide_quarantined(
-                mail.id,
-                QuarantineDecision::Open { new: Box::new(new) },
-                &auth.0.actor,
-                state.clock.now(),
-                &state.policy,
-            )
-            .await?;
-        Ok(InboundMailResponse::Ok(Json(
-            read_view(&state, &auth.0, decided).await?,
-        )))
+        decide(
+            &state,
+            &auth.0,
+            mail.id,
+            QuarantineDecision::Open { new: Box::new(new) },
+        )
+        .await
     }
 
     /// Drop a quarantined mail
@@ -754,19 +765,7 @@ impl InboundApi {
         id: Path<Uuid>,
     ) -> Result<InboundMailResponse> {
         let mail = triageable(&state, &auth.0, id.0).await?;
-        let decided = state
-            .store
-            .decide_quarantined(
-                mail.id,
-                QuarantineDecision::Drop,
-                &auth.0.actor,
-                state.clock.now(),
-                &state.policy,
-            )
-            .await?;
-        Ok(InboundMailResponse::Ok(Json(
-            read_view(&state, &auth.0, decided).await?,
-        )))
+        decide(&state, &auth.0, mail.id, QuarantineDecision::Drop).await
     }
 }
 

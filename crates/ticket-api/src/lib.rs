@@ -191,10 +191,16 @@ async fn common_headers<E: Endpoint>(
     use poem::IntoResponse as _;
     use poem::http::{HeaderValue, StatusCode, header};
     let path = request.uri().path().to_owned();
+    let method = request.method().as_str().to_owned();
+    let sent_type = request.content_type().map(str::to_owned);
     let mut response = match endpoint.call(request).await {
         Ok(response) => response.into_response(),
         Err(error) => problem::problem_response(error).await,
     };
+    let accepted = shapes.media_types(&method, &path);
+    if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE && !accepted.is_empty() {
+        response = problem::unsupported_media_type(sent_type.as_deref(), accepted).into_response();
+    }
     let headers = response.headers_mut();
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

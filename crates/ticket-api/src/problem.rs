@@ -160,6 +160,26 @@ pub async fn problem_response(error: poem::Error) -> Response {
     problem_for(status, &message).into_response()
 }
 
+/// 415 for a body sent as `sent` (the request's `Content-Type`, if any) to an operation that takes
+/// the `accepted` media types.
+pub fn unsupported_media_type(sent: Option<&str>, accepted: &[String]) -> Problem {
+    let accepted = accepted
+        .iter()
+        .map(|media| format!("`{media}`"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let sent = sent.map_or_else(
+        || "no `Content-Type`".to_owned(),
+        |media| format!("`Content-Type: {media}`"),
+    );
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+        "Unsupported media type",
+        format!("The body was sent with {sent}; this operation takes {accepted}."),
+    )
+}
+
 /// The problem that stands for an error poem reports with `status` and `message`.
 pub fn problem_for(status: StatusCode, message: &str) -> Problem {
     match status {

@@ -26,6 +26,8 @@ struct Operation {
     segments: Vec<String>,
     /// The JSON body's schema, if it takes one.
     body: Option<Value>,
+    /// The media types of the request bodies it takes.
+    media_types: Vec<String>,
     /// The names of its query parameters.
     query: Vec<String>,
     /// Whether it needs an API key.
@@ -64,6 +66,11 @@ impl Shapes {
                         })
                         .and_then(|(_, media)| media.get("schema"))
                         .cloned();
+                    let media_types = operation
+                        .pointer("/requestBody/content")
+                        .and_then(Value::as_object)
+                        .map(|content| content.keys().cloned().collect())
+                        .unwrap_or_default();
                     let query = operation
                         .get("parameters")
                         .and_then(Value::as_array)
@@ -84,6 +91,7 @@ impl Shapes {
                         method: method.to_uppercase(),
                         segments: path.split('/').map(str::to_owned).collect(),
                         body,
+                        media_types,
                         query,
                         secured,
                     });
@@ -108,6 +116,13 @@ impl Shapes {
     /// Whether `method` `path` is an operation of the API.
     pub fn knows(&self, method: &str, path: &str) -> bool {
         self.operation(method, path).is_some()
+    }
+
+    /// The media types of the bodies the operation at `method` `path` takes (empty if it takes
+    /// none, or is no operation of the API).
+    pub fn media_types(&self, method: &str, path: &str) -> &[String] {
+        self.operation(method, path)
+            .map_or(&[][..], |o| o.media_types.as_slice())
     }
 
     /// Whether the operation at `method` `path` needs an API key.

@@ -114,19 +114,14 @@ pub(crate) async fn reindex_anonymised<C: ConnectionTrait>(
 
 /// Writes the search row of `ticket` after `events` were appended to it (all its events for a
 /// new ticket): its own fields and personal data as they now are, comments added to the ones
-/// indexed before.
+/// indexed before. One statement: the comments are appended by the database (no read first).
 pub(crate) async fn index<C: ConnectionTrait>(
     txn: &C,
     ticket: &Ticket,
     events: &[&Event],
 ) -> Result<(), StoreError> {
     let (own, personal) = ticket_texts(ticket);
-    let previous = ticket_search::Entity::find_by_id(ticket.id.0)
-        .one(txn)
-        .await?;
-    let (mut public, mut internal) = previous
-        .map(|row| (row.public_comments, row.internal_notes))
-        .unwrap_or_default();
+    let (mut public, mut internal) = (String::new(), String::new());
     for (visibility, text) in events.iter().filter_map(|e| event_text(e)) {
         match visibility {
             Visibility::Public => push(&mut public, text),
@@ -145,15 +140,32 @@ pub(crate) async fn index<C: ConnectionTrait>(
             OnConflict::column(ticket_search::Column::TicketId)
                 .update_columns([
                     ticket_search::Column::TicketText,
-                    ticket_search::Column::PublicComments,
-                    ticket_search::Column::InternalNotes,
                     ticket_search::Column::Personal,
                 ])
+                .value(
+                    ticket_search::Column::PublicComments,
+                    appended("public_comments"),
+                )
+                .value(
+                    ticket_search::Column::InternalNotes,
+                    appended("internal_notes"),
+                )
                 .to_owned(),
         )
         .exec_without_returning(txn)
         .await?;
     Ok(())
+}
+
+/// On an upsert's conflict, `column`'s indexed text followed by the new words (a line between
+/// them, as [`push`] joins them; the string literal holds the line break itself), in SQL both
+/// databases read alike.
+fn appended(column: &str) -> SimpleExpr {
+    Expr::cust(format!(
+        "CASE WHEN excluded.{column} = '' THEN ticket_search.{column} \
+         WHEN ticket_search.{column} = '' THEN excluded.{column} \
+         ELSE ticket_search.{column} || '\n' || excluded.{column} END"
+    ))
 }
 
 /// The words of a search, without anything a query language could read as an operator.
