@@ -14,7 +14,7 @@ use ticket_store::Store;
 use ticket_store::outbox::Status;
 use ticket_store::testkit::{Backend, TestDatabase};
 
-const TICKETS: usize = 500; // two mails each
+const TICKETS: usize = 250; // two mails each
 
 async fn drain(backend: Backend, dispatchers: usize) {
     let Some(database) = TestDatabase::create(backend).await.unwrap() else {
@@ -84,11 +84,11 @@ async fn drain(backend: Backend, dispatchers: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_dispatchers_on_one_postgres_database_deliver_1000_mails_exactly_once() {
+async fn two_dispatchers_on_one_postgres_database_deliver_500_mails_exactly_once() {
     drain(Backend::Postgres, 2).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn one_dispatcher_on_sqlite_delivers_1000_mails_exactly_once() {
+async fn one_dispatcher_on_sqlite_delivers_500_mails_exactly_once() {
     drain(Backend::Sqlite, 1).await;
 }
