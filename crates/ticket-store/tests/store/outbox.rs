@@ -1,6 +1,7 @@
 //! The mail outbox: claims, leases and outcomes, as the dispatcher and staff use them.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use secrecy::ExposeSecret as _;
 use std::collections::HashSet;
 use ticket_domain::kind::UsurpationReporter;
 use ticket_domain::notify::{Mailbox, Recipient, Template};
@@ -165,7 +166,7 @@ store_test!(
             .find(|r| r.mail.template == Template::AcknowledgementOfReceipt)
             .unwrap();
         assert_eq!(
-            ack.tracking_secret.as_ref().map(|s| s.expose()),
+            ack.tracking_secret.as_ref().map(|s| s.expose_secret()),
             Some(secret.as_str())
         );
         assert!(
