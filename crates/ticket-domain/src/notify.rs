@@ -218,7 +218,7 @@ struct Router<'a> {
 
 impl Router<'_> {
     /// The reporter, in their language, unless they cannot be written to or caused the event.
-    fn to_reporter(&mut self, template: Template) {
+    fn tell_reporter(&mut self, template: Template) {
         let reporter = &self.ticket.reporter;
         if reporter.can_be_notified() && !reporter.is(&self.event.actor) {
             self.out
@@ -238,7 +238,9 @@ impl Router<'_> {
             // At 100 % the owners are told in every case, escalation or not (top tier).
             EventData::SlaBreached { .. } => self.owners(Template::SlaBreach),
             EventData::Escalated { to, cause, .. } => self.escalated(*to, cause),
-            EventData::WaitingForReporter { .. } => self.to_reporter(Template::QuestionToReporter),
+            EventData::WaitingForReporter { .. } => {
+                self.tell_reporter(Template::QuestionToReporter)
+            }
             // "A reporter answered your ticket": the assignee is told when the reporter themselves
             // writes (not when staff record an answer given by phone).
             EventData::Commented { .. }
@@ -253,11 +255,11 @@ impl Router<'_> {
             }
             EventData::Commented { .. } if event.visibility == Visibility::Public => {
                 if matches!(event.actor, Actor::Staff { .. }) {
-                    self.to_reporter(Template::ReplyToReporter);
+                    self.tell_reporter(Template::ReplyToReporter);
                 }
             }
             EventData::Resolved { .. } => {
-                self.to_reporter(Template::ResolutionConfirmationRequest);
+                self.tell_reporter(Template::ResolutionConfirmationRequest);
             }
             // Even when the reporter's own confirmation closed it: the notice says it is over,
             // and why.
@@ -271,8 +273,8 @@ impl Router<'_> {
             EventData::Cancelled {
                 cancellation: Cancellation::Duplicate { .. },
                 ..
-            } => self.to_reporter(Template::DuplicateNotice),
-            EventData::ReminderSent { .. } => self.to_reporter(Template::ReporterReminder),
+            } => self.tell_reporter(Template::DuplicateNotice),
+            EventData::ReminderSent { .. } => self.tell_reporter(Template::ReporterReminder),
             EventData::Qualified { qualification } => self.qualified(qualification),
             // Found during the investigation of a confirmed user usurpation: told like the others.
             EventData::OrganisationConcerned { organisation, .. } => {
@@ -376,7 +378,7 @@ impl Router<'_> {
                     }
                 }
             }
-            Qualification::Unfounded { .. } => self.to_reporter(Template::UnfoundedExplanation),
+            Qualification::Unfounded { .. } => self.tell_reporter(Template::UnfoundedExplanation),
         }
     }
 
