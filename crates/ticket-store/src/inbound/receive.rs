@@ -3,13 +3,9 @@
 
 use super::{InboundStatus, mail_from_row};
 use super::{Landing, NewInboundMail, Received};
-use crate::chain;
 use crate::entities::{inbound_mail, outbox, ticket};
 use crate::outbox::Settlement;
-use crate::tickets::{
-    allocate_reference, from_row, insert_events, normalise, prepare_events, sync_concerned, to_row,
-    write_decision,
-};
+use crate::tickets::{allocate_reference, from_row, insert_opened, normalise, write_decision};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter};
@@ -78,22 +74,7 @@ pub(super) async fn open(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let id = decision.ticket.id;
-    let prepared = prepare_events(
-        id,
-        0,
-        chain::GENESIS.to_owned(),
-        &decision.records,
-        ticket_domain::privacy::seals_every_text(&decision.ticket),
-    )?;
-    let head = prepared
-        .last()
-        .map_or_else(|| chain::GENESIS.to_owned(), |p| p.hash.clone());
-    let count = prepared.len() as i64;
-    ticket::Entity::insert(to_row(&decision.ticket, 1, count, head, policy)?)
-        .exec_without_returning(txn)
-        .await?;
-    insert_events(txn, id, prepared, &decision.records, None, now).await?;
-    sync_concerned(txn, &decision.ticket).await?;
+    insert_opened(txn, &decision, None, now, policy).await?;
     Ok(Ok(id))
 }
 

@@ -199,9 +199,23 @@ async fn check_follow_up(
     Ok(())
 }
 
-/// Writes an opened ticket: its row (version 1), its first events chained from the genesis with
-/// their mails, the organisations concerned and the search index.
+/// Writes an opened ticket: its row, its first events and the search index.
 async fn write_opened(
+    txn: &DatabaseTransaction,
+    decision: &Decision,
+    tracking_secret: Option<&str>,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<(), StoreError> {
+    insert_opened(txn, decision, tracking_secret, now, policy).await?;
+    let events: Vec<&ticket_domain::Event> = decision.records.iter().map(|r| &r.event).collect();
+    search::index(txn, &decision.ticket, &events).await?;
+    Ok(())
+}
+
+/// Inserts an opened ticket: its row (version 1), its first events chained from the genesis with
+/// their mails, and the organisations concerned.
+pub(crate) async fn insert_opened(
     txn: &DatabaseTransaction,
     decision: &Decision,
     tracking_secret: Option<&str>,
@@ -232,10 +246,7 @@ async fn write_opened(
         now,
     )
     .await?;
-    sync_concerned(txn, &decision.ticket).await?;
-    let events: Vec<&ticket_domain::Event> = decision.records.iter().map(|r| &r.event).collect();
-    search::index(txn, &decision.ticket, &events).await?;
-    Ok(())
+    sync_concerned(txn, &decision.ticket).await
 }
 
 /// Keeps the response to an idempotent request, so that a retry answers it.

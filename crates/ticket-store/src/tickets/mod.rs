@@ -22,9 +22,9 @@ mod history;
 mod list;
 mod write;
 
-pub(crate) use create::allocate_reference;
+pub(crate) use create::{allocate_reference, insert_opened};
 pub use list::{AssigneeFilter, Sort, SortKey, TicketFilter, list_query, no_deadline};
-pub(crate) use write::{insert_events, prepare_events, sync_concerned, write_decision};
+pub(crate) use write::write_decision;
 
 /// A ticket with the version that commands must name in `If-Match`.
 #[derive(Debug, Clone, PartialEq, Eq)]
