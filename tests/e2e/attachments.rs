@@ -489,8 +489,7 @@ async fn s3(backend: Backend) {
         config.attachments.s3.bucket = bucket.clone();
         config.attachments.s3.endpoint = Some(endpoint.clone());
         config.attachments.s3.access_key_id = "testing".into();
-        config.attachments.s3.secret_access_key =
-            ticketd::attachments::SecretString::new("testing");
+        config.attachments.s3.secret_access_key = "testing".into();
     })
     .await
     else {

@@ -163,152 +163,214 @@ pub struct Notification {
 
 /// Everyone to tell about `event`, which has just been applied to `ticket`.
 pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notification> {
-    // Bookkeeping of a mail already sent: nobody is told that a mail arrived.
-    if matches!(event.data, EventData::MailDelivered { .. }) {
+    match &event.data {
+        // Bookkeeping of a mail already sent: nobody is told that a mail arrived.
+        EventData::MailDelivered { .. } => Vec::new(),
+        EventData::MailReceived { receipt } => reply_arrived(ticket, event, receipt.opened),
+        _ => {
+            let mut router = Router {
+                ticket,
+                event,
+                policy,
+                out: Routing::default(),
+            };
+            router.by_event();
+            router.security_mailbox();
+            router.affected_partner();
+            router.out.0
+        }
+    }
+}
+
+/// A mail that answered on the ticket: whoever handles it is told, unless they wrote it (or the
+/// mail opened the ticket).
+fn reply_arrived(ticket: &Ticket, event: &Event, opened: bool) -> Vec<Notification> {
+    let handler_wrote = matches!(
+        (&event.actor, &ticket.assignee),
+        (Actor::Staff { handle, .. }, Some(assignee)) if handle == assignee
+    );
+    if opened || handler_wrote {
         return Vec::new();
     }
-    // A mail that answered on the ticket: whoever handles it is told, unless they wrote it.
-    if let EventData::MailReceived { receipt } = &event.data {
-        let handler_wrote = matches!(
-            (&event.actor, &ticket.assignee),
-            (Actor::Staff { handle, .. }, Some(assignee)) if handle == assignee
-        );
-        if receipt.opened || handler_wrote {
-            return Vec::new();
-        }
-        let recipient = if ticket.assignee.is_some() {
-            Recipient::Assignee
-        } else {
-            Recipient::TierTeam(ticket.tier)
-        };
-        return vec![Notification {
-            template: Template::ReplyArrived,
-            recipient,
-            language: Language::Fr,
-        }];
-    }
-    let mut out = Routing::default();
-    let reporter_language = ticket.reporter.language;
-    let to_reporter = |out: &mut Routing, template| {
-        if ticket.reporter.can_be_notified() && !ticket.reporter.is(&event.actor) {
-            out.push(template, Recipient::Reporter, reporter_language);
-        }
-    };
+    vec![Notification {
+        template: Template::ReplyArrived,
+        recipient: handler_or_team(ticket),
+        language: Language::Fr,
+    }]
+}
 
-    match &event.data {
-        EventData::Created { .. } => {
-            // The one mail a reporter gets about their own action: the reference of their report.
-            if ticket.reporter.can_be_notified() {
-                out.push(
-                    Template::AcknowledgementOfReceipt,
-                    Recipient::Reporter,
-                    reporter_language,
-                );
+/// The assignee when the ticket has one, else the team mailbox of its tier.
+fn handler_or_team(ticket: &Ticket) -> Recipient {
+    if ticket.assignee.is_some() {
+        Recipient::Assignee
+    } else {
+        Recipient::TierTeam(ticket.tier)
+    }
+}
+
+/// The routing of one event (other than a mail received or delivered) on one ticket.
+struct Router<'a> {
+    ticket: &'a Ticket,
+    event: &'a Event,
+    policy: &'a Policy,
+    out: Routing,
+}
+
+impl Router<'_> {
+    /// The reporter, in their language, unless they cannot be written to or caused the event.
+    fn tell_reporter(&mut self, template: Template) {
+        let reporter = &self.ticket.reporter;
+        if reporter.can_be_notified() && !reporter.is(&self.event.actor) {
+            self.out
+                .push(template, Recipient::Reporter, reporter.language);
+        }
+    }
+
+    /// Who the event itself concerns.
+    fn by_event(&mut self) {
+        let (ticket, event) = (self.ticket, self.event);
+        match &event.data {
+            EventData::Created { .. } => self.created(),
+            EventData::SlaWarning { .. } => {
+                self.out
+                    .push(Template::SlaWarning, handler_or_team(ticket), Language::Fr);
             }
-            let mailbox = if ticket.data.concerns_a_user() {
-                Mailbox::UserSupport
-            } else {
-                Mailbox::PartnerSupport
-            };
-            out.push(
-                Template::NewTicketCopy,
-                Recipient::Mailbox(mailbox),
-                Language::Fr,
-            );
-            if let KindData::PartnerUsurpation(data) = &ticket.data
-                && data.detected_by == Detector::Operator
+            // At 100 % the owners are told in every case, escalation or not (top tier).
+            EventData::SlaBreached { .. } => self.owners(Template::SlaBreach),
+            EventData::Escalated { to, cause, .. } => self.escalated(*to, cause),
+            EventData::WaitingForReporter { .. } => {
+                self.tell_reporter(Template::QuestionToReporter)
+            }
+            // "A reporter answered your ticket": the assignee is told when the reporter themselves
+            // writes (not when staff record an answer given by phone).
+            EventData::Commented { .. }
+            | EventData::ReporterAnswered { .. }
+            | EventData::ResolutionRejected { .. }
+                if event.visibility == Visibility::Public
+                    && ticket.assignee.is_some()
+                    && ticket.reporter.is(&event.actor) =>
             {
-                out.push(
-                    Template::PartnerImpersonationDetected,
-                    Recipient::OrganisationContacts(data.partner),
-                    Language::Fr,
-                );
+                self.out
+                    .push(Template::ReporterReplied, Recipient::Assignee, Language::Fr);
             }
-        }
-        EventData::SlaWarning { .. } => {
-            let recipient = if ticket.assignee.is_some() {
-                Recipient::Assignee
-            } else {
-                Recipient::TierTeam(ticket.tier)
-            };
-            out.push(Template::SlaWarning, recipient, Language::Fr);
-        }
-        // At 100 % the owners are told in every case, escalation or not (top tier).
-        EventData::SlaBreached { .. } => {
-            for owner in policy.priorities.owners(ticket.priority) {
-                out.push(Template::SlaBreach, Recipient::Owner(*owner), Language::Fr);
-            }
-        }
-        EventData::Escalated { to, cause, .. } => {
-            // The member the ticket is assigned to hears that their ticket moved up.
-            if ticket.assignee.is_some() {
-                out.push(Template::Escalation, Recipient::Assignee, Language::Fr);
-            }
-            // A breach already told the owners; a manual escalation tells them here.
-            if matches!(cause, EscalationCause::Manual { .. }) {
-                for owner in policy.priorities.owners(ticket.priority) {
-                    out.push(Template::Escalation, Recipient::Owner(*owner), Language::Fr);
+            EventData::Commented { .. } if event.visibility == Visibility::Public => {
+                if matches!(event.actor, Actor::Staff { .. }) {
+                    self.tell_reporter(Template::ReplyToReporter);
                 }
             }
-            if *to == Tier::Supervisor {
-                out.push(
-                    Template::Escalation,
-                    Recipient::Owner(Owner::Supervisor),
-                    Language::Fr,
+            EventData::Resolved { .. } => {
+                self.tell_reporter(Template::ResolutionConfirmationRequest);
+            }
+            // Even when the reporter's own confirmation closed it: the notice says it is over,
+            // and why.
+            EventData::Closed { .. } if ticket.reporter.can_be_notified() => {
+                self.out.push(
+                    Template::ClosureNotice,
+                    Recipient::Reporter,
+                    ticket.reporter.language,
                 );
             }
-        }
-        EventData::WaitingForReporter { .. } => to_reporter(&mut out, Template::QuestionToReporter),
-        // "A reporter answered your ticket": the assignee is told when the reporter themselves
-        // writes (not when staff record an answer given by phone).
-        EventData::Commented { .. }
-        | EventData::ReporterAnswered { .. }
-        | EventData::ResolutionRejected { .. }
-            if event.visibility == Visibility::Public
-                && ticket.assignee.is_some()
-                && ticket.reporter.is(&event.actor) =>
-        {
-            out.push(Template::ReporterReplied, Recipient::Assignee, Language::Fr);
-        }
-        EventData::Commented { .. } if event.visibility == Visibility::Public => {
-            if matches!(event.actor, Actor::Staff { .. }) {
-                to_reporter(&mut out, Template::ReplyToReporter);
+            EventData::Cancelled {
+                cancellation: Cancellation::Duplicate { .. },
+                ..
+            } => self.tell_reporter(Template::DuplicateNotice),
+            EventData::ReminderSent { .. } => self.tell_reporter(Template::ReporterReminder),
+            EventData::Qualified { qualification } => self.qualified(qualification),
+            // Found during the investigation of a confirmed user usurpation: told like the others.
+            EventData::OrganisationConcerned { organisation, .. } => {
+                if let Some(data) = ticket.data.user_usurpation()
+                    && data.qualification == Some(Qualification::Confirmed)
+                {
+                    self.out.push(
+                        Template::UsurpationConfirmed,
+                        Recipient::OrganisationContacts(*organisation),
+                        Language::Fr,
+                    );
+                }
             }
+            _ => {}
         }
-        EventData::Resolved { .. } => {
-            to_reporter(&mut out, Template::ResolutionConfirmationRequest)
-        }
-        // Even when the reporter's own confirmation closed it: the notice says it is over, and why.
-        EventData::Closed { .. } if ticket.reporter.can_be_notified() => {
-            out.push(
-                Template::ClosureNotice,
+    }
+
+    fn created(&mut self) {
+        let ticket = self.ticket;
+        // The one mail a reporter gets about their own action: the reference of their report.
+        if ticket.reporter.can_be_notified() {
+            self.out.push(
+                Template::AcknowledgementOfReceipt,
                 Recipient::Reporter,
-                reporter_language,
+                ticket.reporter.language,
             );
         }
-        EventData::Cancelled {
-            cancellation: Cancellation::Duplicate { .. },
-            ..
-        } => to_reporter(&mut out, Template::DuplicateNotice),
-        EventData::ReminderSent { .. } => to_reporter(&mut out, Template::ReporterReminder),
-        EventData::Qualified { qualification } => match qualification {
+        let mailbox = if ticket.data.concerns_a_user() {
+            Mailbox::UserSupport
+        } else {
+            Mailbox::PartnerSupport
+        };
+        self.out.push(
+            Template::NewTicketCopy,
+            Recipient::Mailbox(mailbox),
+            Language::Fr,
+        );
+        if let KindData::PartnerUsurpation(data) = &ticket.data
+            && data.detected_by == Detector::Operator
+        {
+            self.out.push(
+                Template::PartnerImpersonationDetected,
+                Recipient::OrganisationContacts(data.partner),
+                Language::Fr,
+            );
+        }
+    }
+
+    /// The owners of the ticket's priority.
+    fn owners(&mut self, template: Template) {
+        for owner in self.policy.priorities.owners(self.ticket.priority) {
+            self.out
+                .push(template, Recipient::Owner(*owner), Language::Fr);
+        }
+    }
+
+    fn escalated(&mut self, to: Tier, cause: &EscalationCause) {
+        // The member the ticket is assigned to hears that their ticket moved up.
+        if self.ticket.assignee.is_some() {
+            self.out
+                .push(Template::Escalation, Recipient::Assignee, Language::Fr);
+        }
+        // A breach already told the owners; a manual escalation tells them here.
+        if matches!(cause, EscalationCause::Manual { .. }) {
+            self.owners(Template::Escalation);
+        }
+        if to == Tier::Supervisor {
+            self.out.push(
+                Template::Escalation,
+                Recipient::Owner(Owner::Supervisor),
+                Language::Fr,
+            );
+        }
+    }
+
+    fn qualified(&mut self, qualification: &Qualification) {
+        let ticket = self.ticket;
+        match qualification {
             Qualification::Confirmed => {
                 if let Some(data) = ticket.data.user_usurpation()
                     && data.contact.email.is_some()
                 {
                     let language = if data.reported_by == UsurpationReporter::User {
-                        reporter_language
+                        ticket.reporter.language
                     } else {
                         Language::Fr
                     };
-                    out.push(Template::VictimAdvice, Recipient::Victim, language);
+                    self.out
+                        .push(Template::VictimAdvice, Recipient::Victim, language);
                 }
                 for concerned in &ticket.concerned {
                     if matches!(
                         concerned.role,
                         ConcernedRole::IdentityProvider | ConcernedRole::ServiceProvider
                     ) {
-                        out.push(
+                        self.out.push(
                             Template::UsurpationConfirmed,
                             Recipient::OrganisationContacts(concerned.organisation),
                             Language::Fr,
@@ -316,58 +378,48 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
                     }
                 }
             }
-            Qualification::Unfounded { .. } => {
-                to_reporter(&mut out, Template::UnfoundedExplanation)
-            }
-        },
-        // Found during the investigation of a confirmed user usurpation: told like the others.
-        EventData::OrganisationConcerned { organisation, .. } => {
-            if let Some(data) = ticket.data.user_usurpation()
-                && data.qualification == Some(Qualification::Confirmed)
-            {
-                out.push(
-                    Template::UsurpationConfirmed,
-                    Recipient::OrganisationContacts(*organisation),
-                    Language::Fr,
-                );
-            }
+            Qualification::Unfounded { .. } => self.tell_reporter(Template::UnfoundedExplanation),
         }
-        _ => {}
     }
 
-    if ticket.is_security_case() {
-        out.push(
-            Template::SecurityAlert,
-            Recipient::Mailbox(Mailbox::Security),
-            Language::Fr,
-        );
-    }
-
-    // Priority 1 and 2: the partner affected hears of every event it may see, unless it caused the
-    // event or already gets a mail about it as the reporter.
-    if matches!(ticket.priority, Priority::Critique | Priority::Majeure)
-        && event.visibility == Visibility::Public
-        && let Some(organisation) = ticket.organisation
-    {
-        let partner_is_actor = event.actor.organisation() == Some(organisation);
-        let partner_is_reporter =
-            ticket.reporter.origin == ReporterOrigin::Partner { organisation };
-        let reporter_mailed = out.0.iter().any(|n| n.recipient == Recipient::Reporter);
-        let contacts_mailed = out
-            .0
-            .iter()
-            .any(|n| n.recipient == Recipient::OrganisationContacts(organisation));
-        let already_told =
-            partner_is_actor || contacts_mailed || (partner_is_reporter && reporter_mailed);
-        if !already_told {
-            out.push(
-                Template::TicketUpdate,
-                Recipient::OrganisationContacts(organisation),
+    /// The security mailbox hears of every event of a security case.
+    fn security_mailbox(&mut self) {
+        if self.ticket.is_security_case() {
+            self.out.push(
+                Template::SecurityAlert,
+                Recipient::Mailbox(Mailbox::Security),
                 Language::Fr,
             );
         }
     }
-    out.0
+
+    /// Priority 1 and 2: the partner affected hears of every event it may see, unless it caused
+    /// the event or already gets a mail about it as the reporter.
+    fn affected_partner(&mut self) {
+        let (ticket, event) = (self.ticket, self.event);
+        if matches!(ticket.priority, Priority::Critique | Priority::Majeure)
+            && event.visibility == Visibility::Public
+            && let Some(organisation) = ticket.organisation
+        {
+            let partner_is_actor = event.actor.organisation() == Some(organisation);
+            let partner_is_reporter =
+                ticket.reporter.origin == ReporterOrigin::Partner { organisation };
+            let mailed = &self.out.0;
+            let reporter_mailed = mailed.iter().any(|n| n.recipient == Recipient::Reporter);
+            let contacts_mailed = mailed
+                .iter()
+                .any(|n| n.recipient == Recipient::OrganisationContacts(organisation));
+            let already_told =
+                partner_is_actor || contacts_mailed || (partner_is_reporter && reporter_mailed);
+            if !already_told {
+                self.out.push(
+                    Template::TicketUpdate,
+                    Recipient::OrganisationContacts(organisation),
+                    Language::Fr,
+                );
+            }
+        }
+    }
 }
 
 /// Notifications without duplicates: one recipient gets one mail per event.

@@ -22,15 +22,17 @@ use crate::templates::{self, MailContext};
 use crate::transport::{SendError, Transport};
 use chrono::TimeDelta;
 use futures_util::StreamExt as _;
+use secrecy::ExposeSecret as _;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use ticket_domain::Policy;
 use ticket_domain::event::EventData;
+use ticket_domain::notify::Recipient;
 use ticket_domain::ticket::Cancellation;
+use ticket_domain::{Policy, Ticket};
 use ticket_store::clock::Clock;
-use ticket_store::outbox::{ClaimedMail, Settlement};
+use ticket_store::outbox::{ClaimedMail, OutboxMail, Settlement};
 use ticket_store::tickets::TicketKey;
 use ticket_store::{Store, StoreError};
 use ticket_wording::Wording;
@@ -288,29 +290,8 @@ impl Dispatcher {
             &mail.recipient,
             &self.config.message_id_domain,
         );
-        let sent = match self.prepare(&claimed, &message_id).await {
-            Ok(outgoing) => match self
-                .store
-                .begin_outbox_handover(mail.id, &self.worker, self.clock.now())
-                .await
-            {
-                Ok(true) => self
-                    .transport
-                    .send(&outgoing)
-                    .await
-                    .map(|()| outgoing.recipient_domains),
-                Ok(false) => {
-                    tracing::warn!(
-                        mail = %mail.id,
-                        "the outbox row was taken back before it was sent; left alone"
-                    );
-                    return Outcome::Retried;
-                }
-                Err(error) => Err(SendError::Temporary(format!(
-                    "cannot record the start of the handover: {error}"
-                ))),
-            },
-            Err(error) => Err(error),
+        let Some(sent) = self.hand_over(&claimed, &message_id).await else {
+            return Outcome::Retried;
         };
         let now = self.clock.now();
         let (outcome, marked) = match sent {
@@ -319,21 +300,12 @@ impl Dispatcher {
                     mail = %mail.id, ticket = %mail.ticket_id, template = ?mail.template,
                     to = %domains.join(","), attempt = mail.attempts, "mail sent"
                 );
-                (
-                    Outcome::Sent,
-                    self.record(|| {
-                        self.store.settle_outbox(
-                            mail.id,
-                            &self.worker,
-                            Settlement::Sent {
-                                message_id: &message_id,
-                                at: now,
-                                policy: &self.policy,
-                            },
-                        )
-                    })
-                    .await,
-                )
+                let settlement = Settlement::Sent {
+                    message_id: &message_id,
+                    at: now,
+                    policy: &self.policy,
+                };
+                (Outcome::Sent, self.settle(mail, settlement).await)
             }
             Err(SendError::Temporary(error))
                 if u32::try_from(mail.attempts).unwrap_or(u32::MAX)
@@ -345,70 +317,34 @@ impl Dispatcher {
                     mail = %mail.id, ticket = %mail.ticket_id, attempt = mail.attempts,
                     next_attempt_at = %next, %error, "mail not sent, will retry"
                 );
-                (
-                    Outcome::Retried,
-                    self.record(|| {
-                        self.store.settle_outbox(
-                            mail.id,
-                            &self.worker,
-                            Settlement::Retry {
-                                error: &error,
-                                next_attempt_at: next,
-                            },
-                        )
-                    })
-                    .await,
-                )
+                let settlement = Settlement::Retry {
+                    error: &error,
+                    next_attempt_at: next,
+                };
+                (Outcome::Retried, self.settle(mail, settlement).await)
             }
             Err(SendError::Temporary(error)) => {
                 let error = format!("gave up after {} attempts; last: {error}", mail.attempts);
                 tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
-                (
-                    Outcome::Failed,
-                    self.record(|| {
-                        self.store.settle_outbox(
-                            mail.id,
-                            &self.worker,
-                            Settlement::Failed { error: &error },
-                        )
-                    })
-                    .await,
-                )
+                let settlement = Settlement::Failed { error: &error };
+                (Outcome::Failed, self.settle(mail, settlement).await)
             }
             Err(SendError::Permanent(error)) => {
                 tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
-                (
-                    Outcome::Failed,
-                    self.record(|| {
-                        self.store.settle_outbox(
-                            mail.id,
-                            &self.worker,
-                            Settlement::Failed { error: &error },
-                        )
-                    })
-                    .await,
-                )
+                let settlement = Settlement::Failed { error: &error };
+                (Outcome::Failed, self.settle(mail, settlement).await)
             }
             Err(SendError::Uncertain(error)) => {
                 tracing::error!(
                     mail = %mail.id, ticket = %mail.ticket_id, %error,
                     "mail delivery uncertain: left for staff to check, not resent"
                 );
-                (
-                    Outcome::Uncertain,
-                    self.record(|| {
-                        self.store.settle_outbox(
-                            mail.id,
-                            &self.worker,
-                            Settlement::Uncertain {
-                                error: &error,
-                                message_id: &message_id,
-                                at: now,
-                            },
-                        )
-                    })
-                    .await,
-                )
+                let settlement = Settlement::Uncertain {
+                    error: &error,
+                    message_id: &message_id,
+                    at: now,
+                };
+                (Outcome::Uncertain, self.settle(mail, settlement).await)
             }
         };
         match marked {
@@ -423,6 +359,52 @@ impl Dispatcher {
             }
         }
         outcome
+    }
+
+    /// Prepares the mail, records the start of its handover, and hands it to the transport: the
+    /// domains it went to, or why not. `None` when the row was taken back before it was sent.
+    async fn hand_over(
+        &self,
+        claimed: &ClaimedMail,
+        message_id: &str,
+    ) -> Option<Result<Vec<String>, SendError>> {
+        let mail = &claimed.mail;
+        let outgoing = match self.prepare(claimed, message_id).await {
+            Ok(outgoing) => outgoing,
+            Err(error) => return Some(Err(error)),
+        };
+        match self
+            .store
+            .begin_outbox_handover(mail.id, &self.worker, self.clock.now())
+            .await
+        {
+            Ok(true) => Some(
+                self.transport
+                    .send(&outgoing)
+                    .await
+                    .map(|()| outgoing.recipient_domains),
+            ),
+            Ok(false) => {
+                tracing::warn!(
+                    mail = %mail.id,
+                    "the outbox row was taken back before it was sent; left alone"
+                );
+                None
+            }
+            Err(error) => Some(Err(SendError::Temporary(format!(
+                "cannot record the start of the handover: {error}"
+            )))),
+        }
+    }
+
+    /// Records how the attempt on `mail` ended (see [`Dispatcher::record`]).
+    async fn settle(
+        &self,
+        mail: &OutboxMail,
+        settlement: Settlement<'_>,
+    ) -> Result<bool, StoreError> {
+        self.record(|| self.store.settle_outbox(mail.id, &self.worker, settlement))
+            .await
     }
 
     /// Records an outcome, trying again while the database cannot take it (it is away, or its disk
@@ -501,16 +483,13 @@ impl Dispatcher {
                 .map(|t| t.ticket.reference),
             _ => None,
         };
-        let to = recipients::resolve(&self.store, &self.book, &ticket, mail.recipient)
-            .await
-            .map_err(|error| match error {
-                RecipientError::Store(error) => {
-                    SendError::Temporary(format!("cannot read the registry: {error}"))
-                }
-                error => SendError::Permanent(error.to_string()),
-            })?;
+        let to = self.addresses(&ticket, mail.recipient).await?;
         let link = claimed.tracking_secret.as_ref().map(|secret| {
-            templates::tracking_link(self.config.public_url(), mail.language, secret.expose())
+            templates::tracking_link(
+                self.config.public_url(),
+                mail.language,
+                secret.expose_secret(),
+            )
         });
         let context = MailContext {
             ticket: &ticket,
@@ -525,17 +504,7 @@ impl Dispatcher {
         };
         let rendered = templates::render(mail.template, mail.language, &context);
         let thread_root = message::thread_root(mail.ticket_id, &self.config.message_id_domain);
-        let reply_to = match &self.replies {
-            Some(replies) => Some(
-                replies
-                    .for_ticket(&ticket.reference)
-                    .parse::<lettre::message::Mailbox>()
-                    .map_err(|error| {
-                        SendError::Permanent(format!("unusable reply address: {error}"))
-                    })?,
-            ),
-            None => None,
-        };
+        let reply_to = self.reply_to(&ticket)?;
         message::compose(Composition {
             from: &self.book.from,
             to: &to,
@@ -547,6 +516,34 @@ impl Dispatcher {
             reply_to: reply_to.as_ref(),
         })
         .map_err(|error| SendError::Permanent(format!("cannot build the message: {error}")))
+    }
+
+    /// The addresses of `recipient` for `ticket`: a registry that cannot be read is tried again.
+    async fn addresses(
+        &self,
+        ticket: &Ticket,
+        recipient: Recipient,
+    ) -> Result<Vec<lettre::message::Mailbox>, SendError> {
+        recipients::resolve(&self.store, &self.book, ticket, recipient)
+            .await
+            .map_err(|error| match error {
+                RecipientError::Store(error) => {
+                    SendError::Temporary(format!("cannot read the registry: {error}"))
+                }
+                error => SendError::Permanent(error.to_string()),
+            })
+    }
+
+    /// The ticket's signed reply address, when replies are read.
+    fn reply_to(&self, ticket: &Ticket) -> Result<Option<lettre::message::Mailbox>, SendError> {
+        let Some(replies) = &self.replies else {
+            return Ok(None);
+        };
+        replies
+            .for_ticket(&ticket.reference)
+            .parse::<lettre::message::Mailbox>()
+            .map(Some)
+            .map_err(|error| SendError::Permanent(format!("unusable reply address: {error}")))
     }
 }
 

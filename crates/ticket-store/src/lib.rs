@@ -242,11 +242,6 @@ impl Store {
         self.health.record(false);
     }
 
-    /// Whether the last write failed for a reason of the database (see [`Store::ready`]).
-    pub fn writes_failing(&self) -> bool {
-        self.health.is_failing()
-    }
-
     pub fn connection(&self) -> &DatabaseConnection {
         &self.db
     }

@@ -1,8 +1,8 @@
 //! Attachments' configuration (`attachments.*`): where the bytes go (a folder, or S3-compatible
 //! object storage) and the upload limits; and the sweep of blobs no attachment names.
 
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::PathBuf;
 use ticket_store::attachments::{AttachmentLimits, Attachments};
 use ticket_store::blobs::{BlobLocation, BlobStore, S3Location};
@@ -20,29 +20,8 @@ pub enum Storage {
     S3,
 }
 
-/// A secret that `Debug` and `check-config` mask.
-#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SecretString(String);
-
-impl SecretString {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(MASK)
-    }
-}
-
 /// An S3-compatible bucket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct S3Config {
     pub bucket: String,
@@ -51,6 +30,8 @@ pub struct S3Config {
     /// when absent.
     pub endpoint: Option<String>,
     pub access_key_id: String,
+    /// `Debug` redacts it; `check-config` masks it ([`AttachmentsConfig::redacted`]).
+    #[serde(serialize_with = "crate::config::serialize_secret")]
     pub secret_access_key: SecretString,
     /// Address buckets as `bucket.host` (virtual-hosted style) instead of `host/bucket` (path
     /// style, the default, which S3-compatible servers all accept).
@@ -71,7 +52,7 @@ impl Default for S3Config {
 }
 
 /// `attachments.*`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AttachmentsConfig {
     /// `folder` (default) or `s3`.
@@ -128,12 +109,15 @@ impl AttachmentsConfig {
         }
         if self.storage == Storage::S3 {
             for (key, value) in [
-                ("attachments.s3.bucket", &self.s3.bucket),
-                ("attachments.s3.region", &self.s3.region),
-                ("attachments.s3.access_key_id", &self.s3.access_key_id),
+                ("attachments.s3.bucket", self.s3.bucket.as_str()),
+                ("attachments.s3.region", self.s3.region.as_str()),
+                (
+                    "attachments.s3.access_key_id",
+                    self.s3.access_key_id.as_str(),
+                ),
                 (
                     "attachments.s3.secret_access_key",
-                    &self.s3.secret_access_key.0,
+                    self.s3.secret_access_key.expose_secret(),
                 ),
             ] {
                 if value.trim().is_empty() {
@@ -158,8 +142,8 @@ impl AttachmentsConfig {
     /// The same, secret masked.
     pub fn redacted(&self) -> Self {
         let mut copy = self.clone();
-        if !copy.s3.secret_access_key.0.is_empty() {
-            copy.s3.secret_access_key = SecretString::new(MASK);
+        if !copy.s3.secret_access_key.expose_secret().is_empty() {
+            copy.s3.secret_access_key = SecretString::from(MASK);
         }
         copy
     }
@@ -180,7 +164,7 @@ impl AttachmentsConfig {
                 region: self.s3.region.clone(),
                 endpoint: self.s3.endpoint.clone(),
                 access_key_id: self.s3.access_key_id.clone(),
-                secret_access_key: self.s3.secret_access_key.0.clone(),
+                secret_access_key: self.s3.secret_access_key.expose_secret().to_owned(),
                 virtual_hosted_style: self.s3.virtual_hosted_style,
             }),
         }
@@ -247,12 +231,12 @@ mod tests {
             config.validate().unwrap_err().0,
             "attachments.s3.secret_access_key"
         );
-        config.s3.secret_access_key = SecretString::new("s3cret");
+        config.s3.secret_access_key = SecretString::from("s3cret");
         config.s3.endpoint = Some("s3.example.fr".into());
         assert_eq!(config.validate().unwrap_err().0, "attachments.s3.endpoint");
         config.s3.endpoint = Some("https://s3.example.fr".into());
         assert!(config.validate().is_ok());
-        assert_eq!(config.redacted().s3.secret_access_key.expose(), MASK);
+        assert_eq!(config.redacted().s3.secret_access_key.expose_secret(), MASK);
         assert!(!format!("{config:?}").contains("s3cret"));
     }
 

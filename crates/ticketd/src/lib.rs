@@ -14,6 +14,7 @@ pub mod probe;
 pub mod startup;
 pub mod sweeper;
 pub mod telemetry;
+pub mod workers;
 
 pub use config::Config;
 pub use startup::Application;

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -13,7 +14,7 @@ use poem::{Route, Server};
 use crate::config::Config;
 use crate::http;
 use crate::sweeper::{Sweeper, SweeperHandle};
-use std::sync::Arc;
+use crate::workers::{Housekeeping, Workers};
 use ticket_store::clock::{Clock, SystemClock};
 use ticket_store::{Store, StoreOptions};
 
@@ -25,22 +26,9 @@ pub struct Application {
     acceptor: TcpAcceptor,
     local_addr: SocketAddr,
     state: http::ApiState,
-    /// `None` when `sweeper.enabled` is off.
-    sweeper: Option<Sweeper>,
-    /// The anonymiser (retention); `None` when `anonymiser.enabled` is off.
-    anonymiser: Option<crate::anonymiser::Anonymiser>,
-    /// The mail outbox dispatcher; `None` when `mail.dispatcher.enabled` is off.
-    mailer: Option<ticket_mail::Dispatcher>,
     /// The separate `/metrics` listener (`metrics.listen`), bound; `None` serves it on `listen`.
     metrics: Option<(TcpAcceptor, SocketAddr)>,
-    /// The IMAP fetchers (`mail.inbound.imap`), one per configured mailbox.
-    fetchers: Vec<ticket_inbox::imap::ImapFetcher>,
-    /// When the watch calls the sweeper or the dispatcher stalled.
-    stall: crate::metrics::StallLimits,
-    /// The longest public rate-limit window: older rate events are forgotten.
-    rate_window: chrono::TimeDelta,
-    /// How old unnamed attachment bytes must be before the housekeeping removes them.
-    orphan_grace: chrono::TimeDelta,
+    background: Background,
 }
 
 impl fmt::Debug for Application {
@@ -87,95 +75,20 @@ impl Application {
             inbox: inbox.clone(),
             mail_queued: Arc::new(tokio::sync::Notify::new()),
         };
-        let sweeper = config.sweeper.enabled.then(|| {
-            Sweeper::new(
-                state.store.clone(),
-                Arc::clone(&state.policy),
-                Arc::clone(&state.clock),
-                &config.sweeper,
-            )
-        });
-        let anonymiser = config
-            .anonymiser
-            .enabled
-            .then(|| anonymiser(&config, &state));
-        let replies =
-            crate::inbound::reply_addresses(&config, &state.store, state.clock.now()).await?;
         let fetchers = crate::inbound::fetchers(&config, &inbox);
-        let mailer = if config.mail.dispatcher.enabled {
-            let transport = ticket_mail::Transport::from_config(&config.mail)
-                .with_context(|| "cannot prepare the mail transport (`mail`)")?;
-            Some(
-                ticket_mail::Dispatcher::new(
-                    state.store.clone(),
-                    ticket_mail::MailConfig {
-                        public_url: config.public.base_url.clone(),
-                        ..config.mail.clone()
-                    },
-                    transport,
-                    Arc::clone(&state.clock),
-                )
-                .with_context(|| "cannot start the mail dispatcher (`mail`)")?
-                .with_policy(Arc::clone(&state.policy))
-                .with_wording(wording)
-                .woken_by(Arc::clone(&state.mail_queued)),
-            )
-            .map(|mailer| match replies {
-                Some(replies) => mailer.with_reply_addresses(replies),
-                None => mailer,
-            })
-        } else {
-            None
-        };
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("cannot listen on {} (`listen`)", config.listen))?;
-        let local_addr = listener
-            .local_addr()
-            .context("cannot read the bound address")?;
-        let acceptor = TcpAcceptor::from_tokio(listener).context("cannot accept connections")?;
+        let background = Background::new(&config, &state, wording, fetchers).await?;
+        let (acceptor, local_addr) = bind(config.listen, "listen").await?;
         let metrics = match config.metrics.listen {
-            Some(address) => {
-                let listener = tokio::net::TcpListener::bind(address)
-                    .await
-                    .with_context(|| format!("cannot listen on {address} (`metrics.listen`)"))?;
-                let bound = listener
-                    .local_addr()
-                    .context("cannot read the bound metrics address")?;
-                let acceptor = TcpAcceptor::from_tokio(listener)
-                    .context("cannot accept connections (`metrics.listen`)")?;
-                Some((acceptor, bound))
-            }
+            Some(address) => Some(bind(address, "metrics.listen").await?),
             None => None,
         };
         crate::metrics::install();
-        let max_interval = chrono::TimeDelta::seconds(
-            i64::try_from(config.sweeper.max_interval_seconds).unwrap_or(86_400),
-        );
         Ok(Self {
             acceptor,
             local_addr,
             state,
-            sweeper,
-            anonymiser,
-            mailer,
-            fetchers,
             metrics,
-            stall: crate::metrics::StallLimits {
-                sweeper: max_interval * 2 + chrono::TimeDelta::minutes(1),
-                dispatcher: chrono::TimeDelta::minutes(5),
-                every: Duration::from_secs(60),
-            },
-            rate_window: chrono::TimeDelta::seconds(
-                config
-                    .public
-                    .per_ip
-                    .window_seconds
-                    .max(config.public.per_email.window_seconds),
-            ),
-            orphan_grace: chrono::TimeDelta::seconds(
-                i64::try_from(config.attachments.orphan_grace_seconds).unwrap_or(i64::MAX / 1000),
-            ),
+            background,
         })
     }
 
@@ -186,12 +99,12 @@ impl Application {
 
     /// The clock sweeper's handle (tests move time, then ask for a pass); `None` when disabled.
     pub fn sweeper(&self) -> Option<SweeperHandle> {
-        self.sweeper.as_ref().map(Sweeper::handle)
+        self.background.sweeper.as_ref().map(Sweeper::handle)
     }
 
     /// The anonymiser (tests move time, then run a pass); `None` when disabled.
     pub fn anonymiser(&self) -> Option<crate::anonymiser::Anonymiser> {
-        self.anonymiser.clone()
+        self.background.anonymiser.clone()
     }
 
     /// The store the application serves from (tests inspect it).
@@ -216,156 +129,182 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.local_addr, version = crate::VERSION, "ticketd listening");
-        // Background workers stop when the server is asked to, or when it fails. The instant
-        // shutdown was asked for starts the one grace period of the whole process.
-        let (stop, stopped) = tokio::sync::watch::channel(None::<Instant>);
-        let until_stopped = {
-            let stopped = stopped.clone();
-            move || {
-                let mut stopped = stopped.clone();
-                async move {
-                    let _ = stopped.wait_for(Option::is_some).await;
-                }
-            }
-        };
-        let mut workers = Vec::new();
-        if let Some(sweeper) = self.sweeper {
-            workers.push((
-                "the clock sweeper",
-                tokio::spawn(sweeper.run(until_stopped())),
-            ));
-        }
-        if let Some(anonymiser) = self.anonymiser {
-            workers.push((
-                "the anonymiser",
-                tokio::spawn(anonymiser.run(until_stopped())),
-            ));
-        }
-        if let Some(mailer) = self.mailer {
-            // The dispatcher finishes the batch it is sending, within the grace period.
-            workers.push((
-                "the mail dispatcher",
-                tokio::spawn(mailer.run(until_stopped())),
-            ));
-        }
-        for fetcher in self.fetchers {
-            // A message being received is committed first; the next start fetches the rest.
-            workers.push((
-                "an IMAP fetcher",
-                tokio::spawn(fetcher.run(until_stopped())),
-            ));
-        }
-        workers.push((
-            "housekeeping",
-            tokio::spawn(housekeeping(
-                self.state.store.clone(),
-                self.state.clock.clone(),
-                self.rate_window,
-                Arc::clone(&self.state.attachments),
-                self.orphan_grace,
-                until_stopped(),
-            )),
-        ));
-        workers.push((
-            "the stall watch",
-            tokio::spawn(crate::metrics::watch(
-                self.state.store.clone(),
-                self.state.clock.clone(),
-                self.stall,
-                until_stopped(),
-            )),
-        ));
+        let mut workers = Workers::default();
+        self.background.start(&mut workers);
         let page = crate::metrics::endpoint(self.state.store.clone(), self.state.clock.clone());
         let mut main = Route::new();
         if let Some((acceptor, address)) = self.metrics {
             tracing::info!(%address, "metrics listening");
             let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
                 Route::new().at(crate::metrics::METRICS_PATH, page),
-                until_stopped(),
+                workers.stopped(),
                 Some(SHUTDOWN_GRACE),
             );
-            workers.push((
-                "the metrics server",
-                tokio::spawn(async move {
-                    if let Err(error) = server.await {
-                        tracing::warn!(%error, "the metrics server failed");
-                    }
-                }),
-            ));
+            workers.spawn("the metrics server", async move {
+                if let Err(error) = server.await {
+                    tracing::warn!(%error, "the metrics server failed");
+                }
+            });
         } else {
             main = main.at(crate::metrics::METRICS_PATH, page);
         }
+        // The instant shutdown was asked for starts the one grace period of the whole process.
+        let asked = OnceLock::new();
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
                 main.nest("/", http::app(self.state)),
-                async move {
+                async {
                     shutdown.await;
-                    let _ = stop.send(Some(Instant::now()));
+                    let _ = asked.set(Instant::now());
                 },
                 Some(SHUTDOWN_GRACE),
             )
             .await;
-        let asked = (*stopped.borrow()).unwrap_or_else(Instant::now);
-        // A second of the grace is kept for closing the database and exiting.
-        let deadline = asked + SHUTDOWN_GRACE.saturating_sub(Duration::from_secs(1));
-        for (name, mut worker) in workers {
-            match tokio::time::timeout_at(deadline, &mut worker).await {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => tracing::warn!(%error, "{name} ended abnormally"),
-                Err(_) => {
-                    // What it was doing is left to the leases (a mail being handed over becomes
-                    // uncertain, the others pending) and to the next sweep.
-                    tracing::warn!("{name} did not stop within the grace period; stopped");
-                    worker.abort();
-                }
-            }
-        }
+        // Background workers stop when the server is asked to, or when it fails.
+        let asked = asked.get().copied().unwrap_or_else(Instant::now);
+        workers.stop(asked, SHUTDOWN_GRACE).await;
         served.context("the HTTP server failed")?;
         tracing::info!("ticketd stopped");
         Ok(())
     }
 }
 
-/// Idempotency keys are kept at least 24 h (API conventions); older ones are forgotten hourly, so
-/// the table follows the recent traffic.
-pub const IDEMPOTENCY_RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(48);
+/// The background workers this configuration runs, before they start.
+struct Background {
+    /// `None` when `sweeper.enabled` is off.
+    sweeper: Option<Sweeper>,
+    /// The anonymiser (retention); `None` when `anonymiser.enabled` is off.
+    anonymiser: Option<crate::anonymiser::Anonymiser>,
+    /// The mail outbox dispatcher; `None` when `mail.dispatcher.enabled` is off.
+    mailer: Option<ticket_mail::Dispatcher>,
+    /// The IMAP fetchers (`mail.inbound.imap`), one per configured mailbox.
+    fetchers: Vec<ticket_inbox::imap::ImapFetcher>,
+    housekeeping: Housekeeping,
+    /// The watch that says when the sweeper or the dispatcher stalled.
+    stall: crate::metrics::StallLimits,
+}
 
-async fn housekeeping(
-    store: Store,
-    clock: Arc<dyn Clock>,
-    rate_window: chrono::TimeDelta,
-    attachments: Arc<ticket_store::attachments::Attachments>,
-    orphan_grace: chrono::TimeDelta,
-    stopped: impl Future<Output = ()>,
-) {
-    tokio::pin!(stopped);
-    loop {
-        match store
-            .purge_idempotency_keys(clock.now() - IDEMPOTENCY_RETENTION)
-            .await
-        {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "old idempotency keys forgotten"),
-            Err(error) => tracing::warn!(%error, "cannot purge old idempotency keys"),
-        }
-        match store.purge_rate_events(clock.now() - rate_window).await {
-            Ok(0) => {}
-            Ok(purged) => tracing::info!(purged, "old rate-limit events forgotten"),
-            Err(error) => tracing::warn!(%error, "cannot purge old rate-limit events"),
-        }
-        match store
-            .sweep_orphan_blobs(&attachments.blobs, clock.now(), orphan_grace)
-            .await
-        {
-            Ok(0) => {}
-            Ok(removed) => tracing::info!(removed, "attachment bytes no attachment names removed"),
-            Err(error) => tracing::warn!(%error, "cannot sweep attachment bytes"),
-        }
-        tokio::select! {
-            () = &mut stopped => return,
-            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
-        }
+impl Background {
+    async fn new(
+        config: &Config,
+        state: &http::ApiState,
+        wording: Arc<ticket_wording::Wording>,
+        fetchers: Vec<ticket_inbox::imap::ImapFetcher>,
+    ) -> anyhow::Result<Self> {
+        let sweeper = config.sweeper.enabled.then(|| {
+            Sweeper::new(
+                state.store.clone(),
+                Arc::clone(&state.policy),
+                Arc::clone(&state.clock),
+                &config.sweeper,
+            )
+        });
+        let anonymiser = config.anonymiser.enabled.then(|| anonymiser(config, state));
+        let replies =
+            crate::inbound::reply_addresses(config, &state.store, state.clock.now()).await?;
+        let mailer = if config.mail.dispatcher.enabled {
+            Some(mailer(config, state, wording, replies)?)
+        } else {
+            None
+        };
+        let max_interval = chrono::TimeDelta::seconds(
+            i64::try_from(config.sweeper.max_interval_seconds).unwrap_or(86_400),
+        );
+        Ok(Self {
+            sweeper,
+            anonymiser,
+            mailer,
+            fetchers,
+            housekeeping: Housekeeping {
+                store: state.store.clone(),
+                clock: Arc::clone(&state.clock),
+                rate_window: chrono::TimeDelta::seconds(
+                    config
+                        .public
+                        .per_ip
+                        .window_seconds
+                        .max(config.public.per_email.window_seconds),
+                ),
+                attachments: Arc::clone(&state.attachments),
+                orphan_grace: chrono::TimeDelta::seconds(
+                    i64::try_from(config.attachments.orphan_grace_seconds)
+                        .unwrap_or(i64::MAX / 1000),
+                ),
+            },
+            stall: crate::metrics::StallLimits {
+                sweeper: max_interval * 2 + chrono::TimeDelta::minutes(1),
+                dispatcher: chrono::TimeDelta::minutes(5),
+                every: Duration::from_secs(60),
+            },
+        })
     }
+
+    fn start(self, workers: &mut Workers) {
+        if let Some(sweeper) = self.sweeper {
+            workers.spawn("the clock sweeper", sweeper.run(workers.stopped()));
+        }
+        if let Some(anonymiser) = self.anonymiser {
+            workers.spawn("the anonymiser", anonymiser.run(workers.stopped()));
+        }
+        if let Some(mailer) = self.mailer {
+            // The dispatcher finishes the batch it is sending, within the grace period.
+            workers.spawn("the mail dispatcher", mailer.run(workers.stopped()));
+        }
+        for fetcher in self.fetchers {
+            // A message being received is committed first; the next start fetches the rest.
+            workers.spawn("an IMAP fetcher", fetcher.run(workers.stopped()));
+        }
+        let (store, clock) = (
+            self.housekeeping.store.clone(),
+            self.housekeeping.clock.clone(),
+        );
+        workers.spawn("housekeeping", self.housekeeping.run(workers.stopped()));
+        workers.spawn(
+            "the stall watch",
+            crate::metrics::watch(store, clock, self.stall, workers.stopped()),
+        );
+    }
+}
+
+/// The mail outbox dispatcher for this configuration, woken by committed commands.
+fn mailer(
+    config: &Config,
+    state: &http::ApiState,
+    wording: Arc<ticket_wording::Wording>,
+    replies: Option<ticket_mail::reply::ReplyAddresses>,
+) -> anyhow::Result<ticket_mail::Dispatcher> {
+    let transport = ticket_mail::Transport::from_config(&config.mail)
+        .with_context(|| "cannot prepare the mail transport (`mail`)")?;
+    let mailer = ticket_mail::Dispatcher::new(
+        state.store.clone(),
+        ticket_mail::MailConfig {
+            public_url: config.public.base_url.clone(),
+            ..config.mail.clone()
+        },
+        transport,
+        Arc::clone(&state.clock),
+    )
+    .with_context(|| "cannot start the mail dispatcher (`mail`)")?
+    .with_policy(Arc::clone(&state.policy))
+    .with_wording(wording)
+    .woken_by(Arc::clone(&state.mail_queued));
+    Ok(match replies {
+        Some(replies) => mailer.with_reply_addresses(replies),
+        None => mailer,
+    })
+}
+
+/// Binds `address` (the setting `key`), and tells the address actually bound.
+async fn bind(address: SocketAddr, key: &str) -> anyhow::Result<(TcpAcceptor, SocketAddr)> {
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address} (`{key}`)"))?;
+    let bound = listener
+        .local_addr()
+        .with_context(|| format!("cannot read the bound address (`{key}`)"))?;
+    let acceptor = TcpAcceptor::from_tokio(listener)
+        .with_context(|| format!("cannot accept connections (`{key}`)"))?;
+    Ok((acceptor, bound))
 }
 
 /// The name under which replicas share the CSRF key they generate when none is configured.

@@ -12,16 +12,14 @@ impl Mail<'_> {
         let internal = event.visibility == Visibility::Internal;
         match &event.data {
             EventData::Created { .. } => {
-                body.paragraph(self.w.t("mail-new-report"));
-                self.w.t("mail-new-report-2")
+                self.told(body, "mail-new-report", None, "mail-new-report-2")
             }
-            EventData::Acknowledged { note } => {
-                body.paragraph(self.w.t("mail-the-report-was-acknowledged"));
-                if let Some(note) = note {
-                    body.quote(note.as_str());
-                }
-                self.w.t("mail-acknowledged")
-            }
+            EventData::Acknowledged { note } => self.told(
+                body,
+                "mail-the-report-was-acknowledged",
+                note.as_ref().map(|note| note.as_str()),
+                "mail-acknowledged",
+            ),
             EventData::Assigned { assignee } => {
                 body.paragraph(
                     self.w
@@ -70,46 +68,62 @@ impl Mail<'_> {
                 }
                 self.w.t("mail-escalation-2")
             }
-            EventData::WaitingForReporter { question } => {
-                body.paragraph(self.w.t("mail-question-asked-to-the-reporter"));
-                body.quote(question.as_str());
-                self.w.t("mail-question-to-the-reporter")
-            }
-            EventData::ReporterAnswered { body: answer } => {
-                body.paragraph(self.w.t("mail-the-reporter-answered-2"));
-                body.quote(answer.as_str());
-                self.w.t("mail-reporter-s-answer")
-            }
-            EventData::Resolved { summary } => {
-                body.paragraph(self.w.t("mail-the-ticket-is-resolved"));
-                body.quote(summary.as_str());
-                self.w.t("mail-resolved")
-            }
-            EventData::ResolutionConfirmed => {
-                body.paragraph(self.w.t("mail-the-reporter-confirmed-the-resolution"));
-                self.w.t("mail-resolution-confirmed")
-            }
-            EventData::ResolutionRejected { reason } => {
-                body.paragraph(self.w.t("mail-the-reporter-says-the-problem"));
-                body.quote(reason.as_str());
-                self.w.t("mail-resolution-rejected")
-            }
+            _ => self.describe_answer_event(body),
+        }
+    }
+
+    /// [`Self::describe_event`] for questions, answers, resolutions and qualifications.
+    fn describe_answer_event(&self, body: &mut Body) -> String {
+        match &self.c.event.data {
+            EventData::WaitingForReporter { question } => self.told(
+                body,
+                "mail-question-asked-to-the-reporter",
+                Some(question.as_str()),
+                "mail-question-to-the-reporter",
+            ),
+            EventData::ReporterAnswered { body: answer } => self.told(
+                body,
+                "mail-the-reporter-answered-2",
+                Some(answer.as_str()),
+                "mail-reporter-s-answer",
+            ),
+            EventData::Resolved { summary } => self.told(
+                body,
+                "mail-the-ticket-is-resolved",
+                Some(summary.as_str()),
+                "mail-resolved",
+            ),
+            EventData::ResolutionConfirmed => self.told(
+                body,
+                "mail-the-reporter-confirmed-the-resolution",
+                None,
+                "mail-resolution-confirmed",
+            ),
+            EventData::ResolutionRejected { reason } => self.told(
+                body,
+                "mail-the-reporter-says-the-problem",
+                Some(reason.as_str()),
+                "mail-resolution-rejected",
+            ),
             EventData::Qualified { qualification } => match qualification {
-                Qualification::Confirmed => {
-                    body.paragraph(self.w.t("mail-the-theft-is-confirmed-the"));
-                    self.w.t("mail-theft-confirmed")
-                }
-                Qualification::Unfounded { explanation } => {
-                    body.paragraph(self.w.t("mail-the-report-is-found-unfounded"));
-                    body.quote(explanation.as_str());
-                    self.w.t("mail-report-unfounded")
-                }
+                Qualification::Confirmed => self.told(
+                    body,
+                    "mail-the-theft-is-confirmed-the",
+                    None,
+                    "mail-theft-confirmed",
+                ),
+                Qualification::Unfounded { explanation } => self.told(
+                    body,
+                    "mail-the-report-is-found-unfounded",
+                    Some(explanation.as_str()),
+                    "mail-report-unfounded",
+                ),
             },
             _ => self.describe_other_event(body),
         }
     }
 
-    /// [`Self::describe_event`] for the investigation, closure, clock and mail events.
+    /// [`Self::describe_event`] for the investigation of a usurpation and the mails delivered.
     fn describe_other_event(&self, body: &mut Body) -> String {
         let event = self.c.event;
         match &event.data {
@@ -129,20 +143,31 @@ impl Mail<'_> {
                 ));
                 self.w.t("mail-organisation-concerned")
             }
-            EventData::MailDelivered { .. } => {
-                body.paragraph(self.w.t("mail-a-message-was-accepted-by"));
-                self.w.t("mail-message-delivered")
-            }
-            EventData::CredentialsRevoked { note } => {
-                body.paragraph(self.w.t("mail-the-compromised-credentials-are-revoked"));
-                body.quote(note.as_str());
-                self.w.t("mail-credentials-revoked")
-            }
-            EventData::RevocationWaived { note } => {
-                body.paragraph(self.w.t("mail-the-security-team-waived-the"));
-                body.quote(note.as_str());
-                self.w.t("mail-revocation-waived")
-            }
+            EventData::MailDelivered { .. } => self.told(
+                body,
+                "mail-a-message-was-accepted-by",
+                None,
+                "mail-message-delivered",
+            ),
+            EventData::CredentialsRevoked { note } => self.told(
+                body,
+                "mail-the-compromised-credentials-are-revoked",
+                Some(note.as_str()),
+                "mail-credentials-revoked",
+            ),
+            EventData::RevocationWaived { note } => self.told(
+                body,
+                "mail-the-security-team-waived-the",
+                Some(note.as_str()),
+                "mail-revocation-waived",
+            ),
+            _ => self.describe_closure_or_clock_event(body),
+        }
+    }
+
+    /// [`Self::describe_event`] for closures, links, clock alarms, reminders, files and mails in.
+    fn describe_closure_or_clock_event(&self, body: &mut Body) -> String {
+        match &self.c.event.data {
             EventData::Closed { reason, note } => {
                 let reason = words::name(self.w, "closure-reason", "reason", reason);
                 body.paragraph(
@@ -154,11 +179,12 @@ impl Mail<'_> {
                 }
                 self.w.t("mail-closed")
             }
-            EventData::Reopened { reason } => {
-                body.paragraph(self.w.t("mail-ticket-reopened"));
-                body.quote(reason.as_str());
-                self.w.t("mail-reopened")
-            }
+            EventData::Reopened { reason } => self.told(
+                body,
+                "mail-ticket-reopened",
+                Some(reason.as_str()),
+                "mail-reopened",
+            ),
             EventData::Cancelled { cancellation, note } => {
                 match cancellation {
                     Cancellation::Spam => {
@@ -182,33 +208,13 @@ impl Mail<'_> {
                 self.w.t("mail-linked")
             }
             EventData::SlaWarning { clock, deadline } => {
-                let (clock, deadline) = (
-                    words::name(self.w, "clock", "clock", clock),
-                    words::instant(self.w, *deadline),
-                );
-                body.paragraph(self.w.with(
-                    "mail-the-deadline-is-near",
-                    &[
-                        ("clock", Arg::text(&clock)),
-                        ("deadline", Arg::text(&deadline)),
-                    ],
-                ));
+                body.paragraph(self.deadline("mail-the-deadline-is-near", clock, *deadline));
                 self.w.t("mail-deadline-near")
             }
             EventData::SlaBreached {
                 clock, deadline, ..
             } => {
-                let (clock, deadline) = (
-                    words::name(self.w, "clock", "clock", clock),
-                    words::instant(self.w, *deadline),
-                );
-                body.paragraph(self.w.with(
-                    "mail-the-deadline-was-missed-it",
-                    &[
-                        ("clock", Arg::text(&clock)),
-                        ("deadline", Arg::text(&deadline)),
-                    ],
-                ));
+                body.paragraph(self.deadline("mail-the-deadline-was-missed-it", clock, *deadline));
                 self.w.t("mail-deadline-missed-2")
             }
             EventData::ReminderSent { number } => {
@@ -227,11 +233,42 @@ impl Mail<'_> {
                 ));
                 self.w.t("mail-attachment")
             }
-            EventData::MailReceived { .. } => {
-                body.paragraph(self.w.t("mail-a-mail-arrived-on-the"));
-                self.w.t("mail-mail-received")
-            }
+            EventData::MailReceived { .. } => self.told(
+                body,
+                "mail-a-mail-arrived-on-the",
+                None,
+                "mail-mail-received",
+            ),
             _ => String::new(),
         }
+    }
+
+    /// A paragraph, the words it quotes (when there are), and the subject's label.
+    fn told(&self, body: &mut Body, paragraph: &str, quoted: Option<&str>, label: &str) -> String {
+        body.paragraph(self.w.t(paragraph));
+        if let Some(quoted) = quoted {
+            body.quote(quoted);
+        }
+        self.w.t(label)
+    }
+
+    /// The message `id` about `clock`'s `deadline`.
+    fn deadline(
+        &self,
+        id: &str,
+        clock: &ticket_domain::clock::ClockKind,
+        deadline: chrono::DateTime<chrono::Utc>,
+    ) -> String {
+        let (clock, deadline) = (
+            words::name(self.w, "clock", "clock", clock),
+            words::instant(self.w, deadline),
+        );
+        self.w.with(
+            id,
+            &[
+                ("clock", Arg::text(&clock)),
+                ("deadline", Arg::text(&deadline)),
+            ],
+        )
     }
 }

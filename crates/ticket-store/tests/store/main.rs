@@ -1,9 +1,12 @@
 //! Store tests: each runs on SQLite and on PostgreSQL, each on its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod evidence;
 mod fixtures;
 mod keys;
+mod lists;
 mod outbox;
+mod outbox_staff;
 mod registry;
 mod sweep;
 mod tickets;

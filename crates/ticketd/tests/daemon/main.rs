@@ -8,5 +8,6 @@ mod binary;
 mod deploy;
 mod mail;
 mod mail_in;
+mod metrics;
 mod operations;
 mod sweeper;

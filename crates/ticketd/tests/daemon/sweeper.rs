@@ -161,6 +161,33 @@ async fn timed_events(store: &Store, id: TicketId) -> Vec<(&'static str, DateTim
         .collect()
 }
 
+/// Moving time around them, second by second: the 75 % warning fires at `warning`, the breach
+/// and its escalation at `breach`, neither a second early.
+async fn alarms_fire_at(
+    app: &Running,
+    id: TicketId,
+    warning: DateTime<Utc>,
+    breach: DateTime<Utc>,
+) {
+    app.at(warning - TimeDelta::seconds(1)).await;
+    assert_eq!(timed_events(&app.store, id).await, []);
+    app.at(warning).await;
+    app.at(breach - TimeDelta::seconds(1)).await;
+    assert_eq!(
+        timed_events(&app.store, id).await,
+        [("sla_warning", warning)]
+    );
+    app.at(breach).await;
+    assert_eq!(
+        timed_events(&app.store, id).await,
+        [
+            ("sla_warning", warning),
+            ("sla_breached", breach),
+            ("escalated", breach)
+        ]
+    );
+}
+
 async fn swept_events(store: &Store, id: TicketId) -> Vec<StoredEvent> {
     store
         .events(id)
@@ -328,23 +355,7 @@ sweeper_test!(
         let warning = at("2026-05-23T23:00:00Z"); // 3 h of the 4 h to acknowledge: 01:00 in Paris
         let breach = at("2026-05-24T00:00:00Z"); // Sunday, 02:00 in Paris
 
-        app.at(warning - TimeDelta::seconds(1)).await;
-        assert_eq!(timed_events(&app.store, id).await, []);
-        app.at(warning).await;
-        app.at(breach - TimeDelta::seconds(1)).await;
-        assert_eq!(
-            timed_events(&app.store, id).await,
-            [("sla_warning", warning)]
-        );
-        app.at(breach).await;
-        assert_eq!(
-            timed_events(&app.store, id).await,
-            [
-                ("sla_warning", warning),
-                ("sla_breached", breach),
-                ("escalated", breach)
-            ]
-        );
+        alarms_fire_at(&app, id, warning, breach).await;
         assert!(matches!(
             swept_events(&app.store, id).await[1].event.data,
             EventData::SlaBreached {
@@ -431,23 +442,7 @@ sweeper_test!(
         assert_eq!(deadline, at("2026-12-04T16:00:00Z")); // Friday, 17:00 in Paris
 
         let warning = at("2026-12-03T13:52:30Z");
-        app.at(warning - TimeDelta::seconds(1)).await;
-        assert_eq!(timed_events(&app.store, id).await, []);
-        app.at(warning).await;
-        app.at(deadline - TimeDelta::seconds(1)).await;
-        assert_eq!(
-            timed_events(&app.store, id).await,
-            [("sla_warning", warning)]
-        );
-        app.at(deadline).await;
-        assert_eq!(
-            timed_events(&app.store, id).await,
-            [
-                ("sla_warning", warning),
-                ("sla_breached", deadline),
-                ("escalated", deadline)
-            ]
-        );
+        alarms_fire_at(&app, id, warning, deadline).await;
         app.stop().await;
     }
 );

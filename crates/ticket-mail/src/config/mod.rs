@@ -1,11 +1,17 @@
 //! Mail configuration: who writes, to which addresses, through which transport, how often it
 //! retries. Every field has a default that runs without an SMTP server (mails become `.eml` files).
 
-use lettre::message::Mailbox as MailAddress;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
+
+mod inbound;
+mod validate;
+
+pub use inbound::{ImapAccount, ImapConfig, ImapSecurity, InboundConfig};
+pub use validate::MailConfigError;
+pub(crate) use validate::parse_address;
 
 const MASK: &str = "********";
 
@@ -50,124 +56,6 @@ impl Default for MailConfig {
             dispatcher: DispatcherConfig::default(),
             inbound: InboundConfig::default(),
         }
-    }
-}
-
-/// Mail in (channel "e-mail"): replies and new mails landing on tickets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct InboundConfig {
-    /// The plain address replies go to (`support@ticketd.example.fr`); every mail about a ticket
-    /// carries `Reply-To: support+{reference}.{tag}@…`, which must reach one of the fetched mailboxes
-    /// (or the MTA pipe). Unset: no `Reply-To`.
-    pub reply_address: Option<String>,
-    /// Key of the reply tags (at least 32 characters). Unset: generated once and kept in the
-    /// database, shared by every replica.
-    pub reply_secret: Option<SmtpPassword>,
-    /// The `authserv-id` of the receiving MTA whose `Authentication-Results` are believed
-    /// (`dmarc=pass` makes the sender address believed). Unset: no sender is believed, every mail
-    /// goes to quarantine.
-    pub trusted_authserv_id: Option<String>,
-    /// Words that make a new mail from a partner an incident rather than a support request.
-    pub incident_keywords: Vec<String>,
-    /// More mails than this from one sender within `flood_window_seconds` are kept, not commented.
-    pub flood_max: u32,
-    pub flood_window_seconds: u64,
-    /// Larger messages are refused.
-    pub max_bytes: usize,
-    /// IMAP mailboxes fetched by the background worker.
-    pub imap: ImapConfig,
-}
-
-impl Default for InboundConfig {
-    fn default() -> Self {
-        Self {
-            reply_address: None,
-            reply_secret: None,
-            trusted_authserv_id: None,
-            incident_keywords: ["incident", "panne", "indisponible", "outage", "down"]
-                .map(str::to_owned)
-                .to_vec(),
-            flood_max: 20,
-            flood_window_seconds: 3600,
-            max_bytes: 25 * 1024 * 1024,
-            imap: ImapConfig::default(),
-        }
-    }
-}
-
-/// The IMAP fetcher: one account per operator mailbox.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ImapConfig {
-    /// Whether this process fetches (replicas may all do it: Message-IDs are stored once).
-    pub enabled: bool,
-    /// Pause between two looks when the server offers no IDLE (and the longest IDLE).
-    pub poll_interval_seconds: u64,
-    pub partner_support: Option<ImapAccount>,
-    pub user_support: Option<ImapAccount>,
-    pub security: Option<ImapAccount>,
-}
-
-impl Default for ImapConfig {
-    fn default() -> Self {
-        Self {
-            enabled: false,
-            poll_interval_seconds: 60,
-            partner_support: None,
-            user_support: None,
-            security: None,
-        }
-    }
-}
-
-/// How the IMAP connection is protected.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ImapSecurity {
-    /// Plain text: a server on the same host only.
-    Off,
-    /// TLS from the first byte (port 993).
-    #[default]
-    Tls,
-}
-
-/// One IMAP account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ImapAccount {
-    pub host: String,
-    /// Defaults by security: 143 (`off`), 993 (`tls`).
-    pub port: Option<u16>,
-    pub security: ImapSecurity,
-    pub username: String,
-    pub password: Option<SmtpPassword>,
-    /// The folder fetched.
-    pub folder: String,
-    /// Where a committed message is moved; unset: it is flagged `\Seen` and left in place.
-    pub done_folder: Option<String>,
-}
-
-impl Default for ImapAccount {
-    fn default() -> Self {
-        Self {
-            host: "localhost".to_owned(),
-            port: None,
-            security: ImapSecurity::Tls,
-            username: String::new(),
-            password: None,
-            folder: "INBOX".to_owned(),
-            done_folder: None,
-        }
-    }
-}
-
-impl ImapAccount {
-    pub fn effective_port(&self) -> u16 {
-        self.port.unwrap_or(match self.security {
-            ImapSecurity::Off => 143,
-            ImapSecurity::Tls => 993,
-        })
     }
 }
 
@@ -303,24 +191,35 @@ impl SmtpConfig {
     }
 }
 
-/// The SMTP password: `Debug` masks it; [`SmtpPassword::expose`] gives it to the transport.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A secret of the mail configuration (the SMTP and IMAP passwords, the reply-address key): a
+/// [`SecretString`], zeroed when dropped, that `Debug` redacts; [`SmtpPassword::expose`] gives it
+/// to its one user. It serialises as itself: a configuration is serialised once
+/// [`MailConfig::redacted`].
+#[derive(Debug, Clone, Deserialize)]
 #[serde(transparent)]
-pub struct SmtpPassword(String);
+pub struct SmtpPassword(SecretString);
 
 impl SmtpPassword {
     pub fn new(password: impl Into<String>) -> Self {
-        Self(password.into())
+        Self(SecretString::from(password.into()))
     }
 
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
 
-impl fmt::Debug for SmtpPassword {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(MASK)
+impl PartialEq for SmtpPassword {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for SmtpPassword {}
+
+impl Serialize for SmtpPassword {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.expose())
     }
 }
 
@@ -394,152 +293,7 @@ impl Default for DispatcherConfig {
     }
 }
 
-/// A configuration value that cannot work; `key` is its path under `mail`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid configuration value for `{key}`: {reason}")]
-pub struct MailConfigError {
-    pub key: &'static str,
-    pub reason: String,
-}
-
-fn invalid(key: &'static str, reason: impl Into<String>) -> MailConfigError {
-    MailConfigError {
-        key,
-        reason: reason.into(),
-    }
-}
-
-/// Parses an address as the transport will (`Name <local@domain>` or `local@domain`).
-pub(crate) fn parse_address(
-    key: &'static str,
-    value: &str,
-) -> Result<MailAddress, MailConfigError> {
-    value
-        .parse::<MailAddress>()
-        .map_err(|e| invalid(key, format!("not an email address ({e})")))
-}
-
 impl MailConfig {
-    /// Checks what serde cannot: addresses, URL, limits. The message names the key at fault.
-    pub fn validate(&self) -> Result<(), MailConfigError> {
-        parse_address("mail.from", &self.from)?;
-        for (key, value) in [
-            (
-                "mail.mailboxes.partner_support",
-                &self.mailboxes.partner_support,
-            ),
-            ("mail.mailboxes.user_support", &self.mailboxes.user_support),
-            ("mail.mailboxes.security", &self.mailboxes.security),
-            ("mail.owners.production_lead", &self.owners.production_lead),
-            ("mail.owners.product_lead", &self.owners.product_lead),
-            (
-                "mail.owners.partner_relations_lead",
-                &self.owners.partner_relations_lead,
-            ),
-            ("mail.owners.supervisor", &self.owners.supervisor),
-        ] {
-            parse_address(key, value)?;
-        }
-        let url = self.public_url.trim();
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"))
-            .unwrap_or_default();
-        if rest.is_empty() || rest.contains(char::is_whitespace) {
-            return Err(invalid(
-                "mail.public_url",
-                "must be an http:// or https:// URL such as https://signalement.example.fr",
-            ));
-        }
-        let domain = &self.message_id_domain;
-        if domain.is_empty()
-            || !domain
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-        {
-            return Err(invalid(
-                "mail.message_id_domain",
-                "must be a domain name such as ticketd.example.fr",
-            ));
-        }
-        if self.retry.max_attempts == 0 {
-            return Err(invalid("mail.retry.max_attempts", "must be at least 1"));
-        }
-        if self.retry.initial_backoff_seconds == 0
-            || self.retry.initial_backoff_seconds > self.retry.max_backoff_seconds
-        {
-            return Err(invalid(
-                "mail.retry.initial_backoff_seconds",
-                "must be positive and at most mail.retry.max_backoff_seconds",
-            ));
-        }
-        let d = &self.dispatcher;
-        if d.poll_interval_ms == 0 {
-            return Err(invalid(
-                "mail.dispatcher.poll_interval_ms",
-                "must be positive",
-            ));
-        }
-        if d.batch_size == 0 {
-            return Err(invalid("mail.dispatcher.batch_size", "must be at least 1"));
-        }
-        if d.concurrency == 0 {
-            return Err(invalid("mail.dispatcher.concurrency", "must be at least 1"));
-        }
-        if d.resend_uncertain_after_seconds == 0 {
-            return Err(invalid(
-                "mail.dispatcher.resend_uncertain_after_seconds",
-                "must be positive",
-            ));
-        }
-        if self.transport == TransportKind::Smtp {
-            if self.smtp.host.trim().is_empty() {
-                return Err(invalid("mail.smtp.host", "must not be empty"));
-            }
-            if self.smtp.timeout_seconds == 0 {
-                return Err(invalid("mail.smtp.timeout_seconds", "must be positive"));
-            }
-            if self.smtp.password.is_some() != self.smtp.username.is_some() {
-                return Err(invalid(
-                    "mail.smtp.password",
-                    "mail.smtp.username and mail.smtp.password go together",
-                ));
-            }
-            // Connect, EHLO/STARTTLS/AUTH, MAIL, RCPT, DATA and the message each have the timeout.
-            if d.lease_seconds < 8 * self.smtp.timeout_seconds {
-                return Err(invalid(
-                    "mail.dispatcher.lease_seconds",
-                    "must be at least 8 times mail.smtp.timeout_seconds, or mails still being \
-                     sent would be declared uncertain",
-                ));
-            }
-        }
-        if d.lease_seconds == 0 {
-            return Err(invalid("mail.dispatcher.lease_seconds", "must be positive"));
-        }
-        let inbound = &self.inbound;
-        if let Some(base) = &inbound.reply_address {
-            let secret = inbound
-                .reply_secret
-                .as_ref()
-                .map_or_else(|| "x".repeat(32), |s| s.expose().to_owned());
-            crate::reply::ReplyAddresses::new(base, &secret)?;
-        }
-        if inbound.flood_max == 0 || inbound.flood_window_seconds == 0 {
-            return Err(invalid(
-                "mail.inbound.flood_max",
-                "mail.inbound.flood_max and flood_window_seconds must be positive",
-            ));
-        }
-        if inbound.imap.poll_interval_seconds == 0 {
-            return Err(invalid(
-                "mail.inbound.imap.poll_interval_seconds",
-                "must be positive",
-            ));
-        }
-        Ok(())
-    }
-
     /// The same configuration with the SMTP password masked, fit to print or log.
     pub fn redacted(&self) -> Self {
         let mut copy = self.clone();

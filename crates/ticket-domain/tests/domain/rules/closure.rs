@@ -1,0 +1,319 @@
+//! Closure conditions.
+
+use ticket_domain::kind::{Detector, UsurpationReporter};
+use ticket_domain::notify::{Recipient, Template};
+use ticket_domain::refusal::Rule;
+use ticket_domain::testkit::*;
+use ticket_domain::{ClosureReason, Command, Policy, Role, State, next_due, sweep};
+
+use super::{MONDAY_10H_PARIS, close, resolved};
+
+#[test]
+fn closure_1_resolved_confirmed_needs_the_reporters_confirmation() {
+    let agent = staff(Role::Agent);
+    let t = resolved(false);
+    let refusal = refuse(
+        &t,
+        close(ClosureReason::ResolvedConfirmed, None),
+        &agent,
+        MONDAY_10H_PARIS,
+    );
+    assert_eq!(refusal.rule, Rule::ClosureConditionUnmet);
+    assert!(
+        refusal.detail.contains("has not confirmed"),
+        "{}",
+        refusal.detail
+    );
+    // Written confirmation through the API closes it.
+    let d = apply(
+        &t,
+        Command::ConfirmResolution,
+        &partner(PARTNER),
+        MONDAY_10H_PARIS,
+    );
+    assert_eq!(
+        d.ticket.closure.unwrap().reason,
+        ClosureReason::ResolvedConfirmed
+    );
+}
+
+#[test]
+fn closure_1_verbal_confirmation_is_recorded_by_staff_in_a_note() {
+    let t = resolved(false);
+    let d = apply(
+        &t,
+        close(
+            ClosureReason::ResolvedConfirmed,
+            Some("confirmé par téléphone avec M. Durand"),
+        ),
+        &staff(Role::Agent),
+        MONDAY_10H_PARIS,
+    );
+    assert_eq!(d.ticket.state, State::Closed);
+    assert!(matches!(
+        d.ticket.confirmation,
+        Some(ticket_domain::ticket::Confirmation::Verbal { .. })
+    ));
+    assert!(has_mail(&d, Template::ClosureNotice, Recipient::Reporter));
+}
+
+#[test]
+fn closure_2_mutual_agreement_needs_a_note_saying_what_was_agreed() {
+    let agent = staff(Role::Agent);
+    let t = incident_in_progress(MONDAY_10H_PARIS);
+    let refusal = refuse(
+        &t,
+        close(ClosureReason::MutualAgreement, None),
+        &agent,
+        MONDAY_10H_PARIS,
+    );
+    assert_eq!(refusal.rule, Rule::ClosureConditionUnmet);
+    let d = apply(
+        &t,
+        close(
+            ClosureReason::MutualAgreement,
+            Some("contournement accepté par le partenaire"),
+        ),
+        &agent,
+        MONDAY_10H_PARIS,
+    );
+    assert_eq!(d.ticket.state, State::Closed);
+}
+
+#[test]
+fn closure_3_reporter_unresponsive_needs_10_working_days_of_waiting_and_a_reminder() {
+    let policy = Policy::default();
+    let agent = staff(Role::Agent);
+    let t = incident_in_progress(MONDAY_10H_PARIS);
+    let t = apply(
+        &t,
+        Command::WaitForReporter {
+            question: text("Pouvez-vous préciser ?"),
+        },
+        &agent,
+        MONDAY_10H_PARIS,
+    )
+    .ticket;
+    let refusal = refuse(
+        &t,
+        close(ClosureReason::ReporterUnresponsive, None),
+        &agent,
+        "2026-12-07T09:00:00Z",
+    );
+    assert_eq!(refusal.rule, Rule::ClosureConditionUnmet);
+    assert!(refusal.detail.contains("no reminder"), "{}", refusal.detail);
+    // 5 working days later the reporter is reminded.
+    let due = next_due(&t, &policy).unwrap();
+    assert_eq!(due, at("2026-11-30T09:00:00Z"));
+    let reminded = sweep(&t, due, &policy).unwrap();
+    assert_eq!(event_types(&reminded), ["reminder_sent"]);
+    assert!(has_mail(
+        &reminded,
+        Template::ReporterReminder,
+        Recipient::Reporter
+    ));
+    let refusal = refuse(
+        &reminded.ticket,
+        close(ClosureReason::ReporterUnresponsive, None),
+        &agent,
+        "2026-12-07T08:59:59Z",
+    );
+    assert!(
+        refusal.detail.contains("less than 10 working days"),
+        "{}",
+        refusal.detail
+    );
+    apply(
+        &reminded.ticket,
+        close(ClosureReason::ReporterUnresponsive, None),
+        &agent,
+        "2026-12-07T09:00:00Z",
+    );
+}
+
+#[test]
+fn closure_3_a_silent_reporter_is_reminded_then_the_ticket_closes_itself() {
+    let policy = Policy::default();
+    let t = incident_in_progress(MONDAY_10H_PARIS);
+    let t = apply(
+        &t,
+        Command::WaitForReporter {
+            question: text("?"),
+        },
+        &staff(Role::Agent),
+        MONDAY_10H_PARIS,
+    )
+    .ticket;
+    let t = sweep(&t, next_due(&t, &policy).unwrap(), &policy)
+        .unwrap()
+        .ticket;
+    let due = next_due(&t, &policy).unwrap();
+    assert_eq!(due, at("2026-12-07T09:00:00Z"));
+    let d = sweep(&t, due, &policy).unwrap();
+    assert_eq!(d.ticket.state, State::Closed);
+    assert_eq!(
+        d.ticket.closure.as_ref().unwrap().reason,
+        ClosureReason::ReporterUnresponsive
+    );
+    assert!(has_mail(&d, Template::ClosureNotice, Recipient::Reporter));
+    assert_eq!(next_due(&d.ticket, &policy), None);
+}
+
+#[test]
+fn closure_4_resolved_by_operator_needs_the_reporter_notified_of_the_resolution() {
+    let agent = staff(Role::Agent);
+    let t = incident_in_progress(MONDAY_10H_PARIS);
+    let refusal = refuse(
+        &t,
+        close(ClosureReason::ResolvedByOperator, None),
+        &agent,
+        MONDAY_10H_PARIS,
+    );
+    assert!(
+        refusal.detail.contains("not resolved"),
+        "{}",
+        refusal.detail
+    );
+    let d = apply(
+        &t,
+        Command::Resolve {
+            summary: text("corrigé"),
+        },
+        &agent,
+        MONDAY_10H_PARIS,
+    );
+    assert!(has_mail(
+        &d,
+        Template::ResolutionConfirmationRequest,
+        Recipient::Reporter
+    ));
+    // Queued is not notified: the refusal says the mail server has not accepted the mail yet.
+    assert!(!d.ticket.resolution.as_ref().unwrap().reporter_notified);
+    let refusal = refuse(
+        &d.ticket,
+        close(ClosureReason::ResolvedByOperator, None),
+        &agent,
+        MONDAY_10H_PARIS,
+    );
+    assert!(refusal.detail.contains("mail server"), "{}", refusal.detail);
+    let t = deliver_mails(&d, MONDAY_10H_PARIS);
+    assert!(t.resolution.as_ref().unwrap().reporter_notified);
+    apply(
+        &t,
+        close(ClosureReason::ResolvedByOperator, None),
+        &agent,
+        MONDAY_10H_PARIS,
+    );
+}
+
+#[test]
+fn closure_of_a_usurpation_needs_every_organisation_concerned_notified() {
+    let sec = staff(Role::Security);
+    let t = open_as(
+        &staff(Role::Security),
+        user_usurpation(UsurpationReporter::Operator, "2026-11-20T09:00:00Z"),
+        MONDAY_10H_PARIS,
+    )
+    .ticket;
+    let t = apply(
+        &t,
+        Command::Acknowledge { note: None },
+        &sec,
+        MONDAY_10H_PARIS,
+    )
+    .ticket;
+    let refusal = refuse(
+        &t,
+        close(ClosureReason::MutualAgreement, Some("accord")),
+        &sec,
+        MONDAY_10H_PARIS,
+    );
+    assert_eq!(refusal.rule, Rule::OrganisationsNotNotified);
+    assert!(
+        refusal.detail.contains("3 organisation(s)"),
+        "{}",
+        refusal.detail
+    );
+    let mut t = t;
+    for o in [IDP, SP1, SP2] {
+        t = apply(
+            &t,
+            Command::RecordOrganisationNotified {
+                organisation: org(o),
+            },
+            &sec,
+            MONDAY_10H_PARIS,
+        )
+        .ticket;
+    }
+    let refusal = refuse(
+        &t,
+        Command::RecordOrganisationNotified {
+            organisation: org(OTHER_PARTNER),
+        },
+        &sec,
+        MONDAY_10H_PARIS,
+    );
+    assert_eq!(refusal.rule, Rule::OrganisationNotConcerned);
+    apply(
+        &t,
+        close(ClosureReason::MutualAgreement, Some("accord")),
+        &sec,
+        MONDAY_10H_PARIS,
+    );
+}
+
+#[test]
+fn closure_of_a_partner_usurpation_needs_credentials_revoked_or_a_waiver_from_security() {
+    let sec = staff(Role::Security);
+    let t = open_as(
+        &partner(PARTNER),
+        partner_usurpation(Detector::Partner),
+        MONDAY_10H_PARIS,
+    )
+    .ticket;
+    let refusal = refuse(
+        &t,
+        close(ClosureReason::MutualAgreement, Some("site fermé")),
+        &sec,
+        MONDAY_10H_PARIS,
+    );
+    assert_eq!(refusal.rule, Rule::CredentialsNotRevoked);
+    let refusal = refuse(
+        &t,
+        Command::WaiveRevocation {
+            note: text("aucun secret exposé"),
+        },
+        &staff(Role::Supervisor),
+        MONDAY_10H_PARIS,
+    );
+    assert_eq!(refusal.rule, Rule::SecurityRoleRequired);
+    let waived = apply(
+        &t,
+        Command::WaiveRevocation {
+            note: text("aucun secret exposé"),
+        },
+        &sec,
+        MONDAY_10H_PARIS,
+    );
+    apply(
+        &waived.ticket,
+        close(ClosureReason::MutualAgreement, Some("site fermé")),
+        &sec,
+        MONDAY_10H_PARIS,
+    );
+    let revoked = apply(
+        &t,
+        Command::RecordCredentialsRevoked {
+            note: text("secret client régénéré"),
+        },
+        &sec,
+        MONDAY_10H_PARIS,
+    );
+    apply(
+        &revoked.ticket,
+        close(ClosureReason::MutualAgreement, Some("site fermé")),
+        &sec,
+        MONDAY_10H_PARIS,
+    );
+}

@@ -1,0 +1,297 @@
+//! Opening a ticket: its reference, the tickets it is linked to, idempotent retries.
+
+use super::write::{insert_events, prepare_events, sync_concerned, write_decision};
+use super::{Created, IdempotencyRequest, StoredTicket, from_row, normalise, to_row};
+use crate::chain::{self};
+use crate::entities::{idempotency_key, ticket, tracking_secret};
+use crate::search::{self};
+use crate::secrets::{new_secret, secret_hash};
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use ticket_domain::kind::TicketKind;
+use ticket_domain::lifecycle::Decision;
+use ticket_domain::privacy::seals_every_text;
+use ticket_domain::ticket::{LinkKind, Reference};
+use ticket_domain::values::TicketId;
+use ticket_domain::{Actor, Command, EventData, NewTicket, Policy, Ticket};
+use uuid::Uuid;
+
+impl Store {
+    /// Opens a ticket: allocates its reference, links reports with the same session id, writes the
+    /// ticket, its first events and their mails in one transaction. With an idempotency key, a retry
+    /// of the same request answers the first response and creates nothing.
+    pub async fn create_ticket(
+        &self,
+        mut new: NewTicket,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        policy: &Policy,
+        idempotency: Option<IdempotencyRequest>,
+        with_tracking_secret: bool,
+    ) -> Result<Created, StoreError> {
+        let now = normalise(now);
+        if let Some(request) = &idempotency
+            && let Some(replay) = self.replay(request).await?
+        {
+            return Ok(replay);
+        }
+        let txn = self.write_transaction().await?;
+        new.reference_number = allocate_reference(&txn, new.data.kind(), now).await?;
+        if let Some(session) = new.data.user_usurpation().and_then(|d| d.session_id) {
+            new.same_session_as = same_session(&txn, session).await?;
+        }
+        let linked = new.same_session_as.clone();
+        // A follow-up names a closed ticket past its reopen window; both are linked, each way.
+        let follows = new.follow_up_of;
+        if let Some(previous) = follows {
+            check_follow_up(&txn, previous, actor, now, policy).await?;
+        }
+        let decision = ticket_domain::open(new, actor, now, policy)?;
+        let ticket_id = decision.ticket.id;
+        let tracking_secret = with_tracking_secret.then(new_secret);
+        write_opened(&txn, &decision, tracking_secret.as_deref(), now, policy).await?;
+        for other in linked {
+            link_back(&txn, other, ticket_id, LinkKind::SameSession, now, policy).await?;
+        }
+        if let Some(previous) = follows {
+            link_back(
+                &txn,
+                previous,
+                ticket_id,
+                LinkKind::FollowedUpBy,
+                now,
+                policy,
+            )
+            .await?;
+        }
+        let stored = StoredTicket {
+            ticket: decision.ticket,
+            version: 1,
+        };
+        if let Some(secret) = &tracking_secret {
+            tracking_secret::Entity::insert(tracking_secret::ActiveModel {
+                ticket_id: Set(ticket_id.0),
+                secret_hash: Set(secret_hash(secret)),
+                created_at: Set(now),
+            })
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        if let Some(request) = &idempotency
+            && let Err(error) = remember_response(&txn, request, &stored.ticket, now).await
+        {
+            // A concurrent retry won the race: answer what it created.
+            if error.is_unique_violation() {
+                txn.rollback().await?;
+                return self
+                    .replay(request)
+                    .await?
+                    .ok_or(StoreError::NotFound("idempotency key"));
+            }
+            return Err(error);
+        }
+        self.commit(txn).await?;
+        Ok(Created {
+            ticket: stored,
+            tracking_secret,
+            replayed: false,
+        })
+    }
+
+    async fn replay(&self, request: &IdempotencyRequest) -> Result<Option<Created>, StoreError> {
+        let Some(row) =
+            idempotency_key::Entity::find_by_id((request.principal.clone(), request.key.clone()))
+                .one(&self.db)
+                .await?
+        else {
+            return Ok(None);
+        };
+        if row.request_hash != request.request_hash {
+            return Err(StoreError::IdempotencyKeyReused);
+        }
+        let ticket: Ticket = serde_json::from_value(row.response)?;
+        Ok(Some(Created {
+            ticket: StoredTicket { ticket, version: 1 },
+            tracking_secret: None,
+            replayed: true,
+        }))
+    }
+
+    /// Forgets idempotency keys older than `before` (they are kept at least 24 h).
+    pub async fn purge_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let result = idempotency_key::Entity::delete_many()
+            .filter(idempotency_key::Column::CreatedAt.lt(before))
+            .exec(&self.db)
+            .await?;
+        Ok(result.rows_affected)
+    }
+}
+
+/// Next number of a kind's reference for the year: one atomic upsert, so two concurrent creations
+/// never get the same number on either database.
+pub(crate) async fn allocate_reference(
+    txn: &DatabaseTransaction,
+    kind: TicketKind,
+    now: DateTime<Utc>,
+) -> Result<u32, StoreError> {
+    let year = Reference::new(kind, now, 0).year;
+    let statement = Query::insert()
+        .into_table("reference_counters")
+        .columns(["prefix", "year", "last_number"])
+        .values([kind.reference_prefix().into(), year.into(), 1_i64.into()])
+        .map_err(StoreError::corrupt)?
+        .on_conflict(
+            OnConflict::columns(["prefix", "year"])
+                .value(
+                    "last_number",
+                    Expr::col(("reference_counters", "last_number")).add(1),
+                )
+                .to_owned(),
+        )
+        .returning_col("last_number")
+        .to_owned();
+    let row = txn
+        .query_one(&statement)
+        .await?
+        .ok_or(StoreError::NotFound("reference counter"))?;
+    let number: i64 = row.try_get("", "last_number")?;
+    u32::try_from(number).map_err(|_| StoreError::corrupt("reference counter overflow"))
+}
+
+/// The tickets reported earlier with the same FranceConnect session, oldest first.
+async fn same_session(
+    txn: &DatabaseTransaction,
+    session: Uuid,
+) -> Result<Vec<TicketId>, StoreError> {
+    let earlier: Vec<Uuid> = ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::Id)
+        .filter(ticket::Column::SessionId.eq(session))
+        .order_by_asc(ticket::Column::CreatedAt)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(earlier.into_iter().map(TicketId).collect())
+}
+
+/// A follow-up may name only a ticket its author sees, closed past its reopen window.
+async fn check_follow_up(
+    txn: &DatabaseTransaction,
+    previous: TicketId,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<(), StoreError> {
+    let row = ticket::Entity::find_by_id(previous.0)
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("ticket"))?;
+    let previous = from_row(row)?;
+    if !previous.ticket.is_visible_to(actor) {
+        return Err(StoreError::NotFound("ticket"));
+    }
+    ticket_domain::lifecycle::check_follow_up(&previous.ticket, now, policy)?;
+    Ok(())
+}
+
+/// Writes an opened ticket: its row, its first events and the search index.
+async fn write_opened(
+    txn: &DatabaseTransaction,
+    decision: &Decision,
+    tracking_secret: Option<&str>,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<(), StoreError> {
+    insert_opened(txn, decision, tracking_secret, now, policy).await?;
+    let events: Vec<&ticket_domain::Event> = decision.records.iter().map(|r| &r.event).collect();
+    search::index(txn, &decision.ticket, &events).await?;
+    Ok(())
+}
+
+/// Inserts an opened ticket: its row (version 1), its first events chained from the genesis with
+/// their mails, and the organisations concerned.
+pub(crate) async fn insert_opened(
+    txn: &DatabaseTransaction,
+    decision: &Decision,
+    tracking_secret: Option<&str>,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<(), StoreError> {
+    let ticket_id = decision.ticket.id;
+    let prepared = prepare_events(
+        ticket_id,
+        0,
+        chain::GENESIS.to_owned(),
+        &decision.records,
+        seals_every_text(&decision.ticket),
+    )?;
+    let head = prepared
+        .last()
+        .map_or_else(|| chain::GENESIS.to_owned(), |p| p.hash.clone());
+    let count = prepared.len() as i64;
+    ticket::Entity::insert(to_row(&decision.ticket, 1, count, head, policy)?)
+        .exec_without_returning(txn)
+        .await?;
+    insert_events(
+        txn,
+        ticket_id,
+        prepared,
+        &decision.records,
+        tracking_secret,
+        now,
+    )
+    .await?;
+    sync_concerned(txn, &decision.ticket).await
+}
+
+/// Keeps the response to an idempotent request, so that a retry answers it.
+async fn remember_response(
+    txn: &DatabaseTransaction,
+    request: &IdempotencyRequest,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        principal: Set(request.principal.clone()),
+        key: Set(request.key.clone()),
+        request_hash: Set(request.request_hash.clone()),
+        ticket_id: Set(ticket.id.0),
+        response: Set(serde_json::to_value(ticket)?),
+        created_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// Records on an earlier ticket that a new one is linked to it: a report sharing its session id,
+/// or a follow-up.
+async fn link_back(
+    txn: &DatabaseTransaction,
+    other: TicketId,
+    new: TicketId,
+    link: LinkKind,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<(), StoreError> {
+    let row = ticket::Entity::find_by_id(other.0)
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("ticket"))?;
+    let stored = from_row(row)?;
+    let command = Command::Link { ticket: new, link };
+    let decision = ticket_domain::decide(&stored.ticket, command, &Actor::System, now, policy)?;
+    if decision
+        .records
+        .iter()
+        .any(|r| matches!(r.event.data, EventData::Linked { .. }))
+    {
+        write_decision(txn, &decision, stored.version, now, policy).await?;
+    }
+    Ok(())
+}

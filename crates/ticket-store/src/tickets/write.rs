@@ -1,0 +1,232 @@
+//! Writing what the domain decided: the ticket's row, its chained events and their mails, the
+//! organisations concerned.
+
+use super::to_row;
+use crate::StoreError;
+use crate::chain::{self};
+use crate::entities::sealed_text;
+use crate::entities::{ticket, ticket_event, ticket_organisation};
+use crate::outbox;
+use crate::seal::{self, SealedText};
+use crate::search::{self};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
+use serde_json::{Value, json};
+use ticket_domain::lifecycle::{Decision, Record};
+use ticket_domain::privacy::seals_every_text;
+use ticket_domain::values::TicketId;
+use ticket_domain::{Policy, Ticket};
+use uuid::Uuid;
+
+/// The canonical JSON of an event at its place in a ticket's chain, its free texts sealed (see
+/// [`crate::seal`]) when they may hold personal data; and the texts taken out.
+fn canonical_event(
+    ticket_id: TicketId,
+    seq: i64,
+    event: &ticket_domain::Event,
+    seal_all: bool,
+) -> Result<(String, Vec<SealedText>), StoreError> {
+    let mut value = serde_json::to_value(event)?;
+    let sealed = seal::seal(&mut value, seal_all);
+    if let Value::Object(map) = &mut value {
+        map.insert("ticket_id".into(), json!(ticket_id));
+        map.insert("seq".into(), json!(seq));
+    }
+    Ok((chain::canonical_json(&value), sealed))
+}
+
+/// Writes a decision on a ticket that has `expected_version`: the conditional update comes first,
+/// so it takes the row (PostgreSQL) or the write lock (SQLite) before the chain is read and extended.
+pub(crate) async fn write_decision(
+    txn: &DatabaseTransaction,
+    decision: &Decision,
+    expected_version: i64,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<i64, StoreError> {
+    let id = decision.ticket.id;
+    let version = expected_version + 1;
+    let current = ticket::Entity::find_by_id(id.0)
+        .select_only()
+        .columns([
+            ticket::Column::EventCount,
+            ticket::Column::ChainHead,
+            ticket::Column::Version,
+        ])
+        .into_tuple::<(i64, String, i64)>()
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("ticket"))?;
+    let (count, head, stored_version) = current;
+    if stored_version != expected_version {
+        return Err(StoreError::VersionConflict {
+            expected: expected_version,
+            current: stored_version,
+        });
+    }
+    // Every extension of the chain bumps the version, so if the conditional update below succeeds
+    // the chain read above is still the latest one.
+    let prepared = prepare_events(
+        id,
+        count,
+        head.clone(),
+        &decision.records,
+        seals_every_text(&decision.ticket),
+    )?;
+    let new_count = count + prepared.len() as i64;
+    let new_head = prepared
+        .last()
+        .map_or_else(|| head.clone(), |p| p.hash.clone());
+    let mut row = to_row(&decision.ticket, version, new_count, new_head, policy)?;
+    row.created_at = sea_orm::ActiveValue::NotSet;
+    let result = ticket::Entity::update_many()
+        .set(row)
+        .filter(ticket::Column::Id.eq(id.0))
+        .filter(ticket::Column::Version.eq(expected_version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        let current = ticket::Entity::find_by_id(id.0)
+            .select_only()
+            .column(ticket::Column::Version)
+            .into_tuple::<i64>()
+            .one(txn)
+            .await?
+            .unwrap_or(expected_version);
+        return Err(StoreError::VersionConflict {
+            expected: expected_version,
+            current,
+        });
+    }
+    insert_events(txn, id, prepared, &decision.records, None, now).await?;
+    sync_concerned(txn, &decision.ticket).await?;
+    let events: Vec<&ticket_domain::Event> = decision.records.iter().map(|r| &r.event).collect();
+    search::index(txn, &decision.ticket, &events).await?;
+    Ok(version)
+}
+
+pub(crate) struct PreparedEvent {
+    id: Uuid,
+    seq: i64,
+    canonical: String,
+    prev_hash: String,
+    pub(crate) hash: String,
+    sealed: Vec<SealedText>,
+}
+
+pub(crate) fn prepare_events(
+    ticket_id: TicketId,
+    count: i64,
+    head: String,
+    records: &[Record],
+    seal_all: bool,
+) -> Result<Vec<PreparedEvent>, StoreError> {
+    let mut previous = head;
+    let mut prepared = Vec::with_capacity(records.len());
+    for (i, record) in records.iter().enumerate() {
+        let seq = count + 1 + i as i64;
+        let (canonical, sealed) = canonical_event(ticket_id, seq, &record.event, seal_all)?;
+        let hash = chain::chain_hash(&previous, &canonical);
+        prepared.push(PreparedEvent {
+            id: Uuid::now_v7(),
+            seq,
+            canonical,
+            prev_hash: std::mem::replace(&mut previous, hash.clone()),
+            hash,
+            sealed,
+        });
+    }
+    Ok(prepared)
+}
+
+pub(crate) async fn insert_events(
+    txn: &DatabaseTransaction,
+    ticket_id: TicketId,
+    prepared: Vec<PreparedEvent>,
+    records: &[Record],
+    tracking_secret: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for (event, record) in prepared.into_iter().zip(records) {
+        for text in &event.sealed {
+            sealed_text::Entity::insert(sealed_text::ActiveModel {
+                event_id: Set(event.id),
+                pointer: Set(text.pointer.clone()),
+                ticket_id: Set(ticket_id.0),
+                salt: Set(text.salt.clone()),
+                value: Set(text.value.clone()),
+            })
+            .exec_without_returning(txn)
+            .await?;
+        }
+        let row = ticket_event::ActiveModel {
+            id: Set(event.id),
+            ticket_id: Set(ticket_id.0),
+            seq: Set(event.seq),
+            at: Set(record.event.at),
+            event_type: Set(record.event.data.type_name().to_owned()),
+            visibility: Set(visibility_name(record.event.visibility).to_owned()),
+            canonical: Set(event.canonical),
+            prev_hash: Set(event.prev_hash),
+            hash: Set(event.hash),
+        };
+        ticket_event::Entity::insert(row)
+            .exec_without_returning(txn)
+            .await?;
+        outbox::enqueue(
+            txn,
+            ticket_id,
+            event.id,
+            event.seq,
+            &record.notifications,
+            tracking_secret,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn visibility_name(visibility: ticket_domain::event::Visibility) -> &'static str {
+    match visibility {
+        ticket_domain::event::Visibility::Public => "public",
+        ticket_domain::event::Visibility::Internal => "internal",
+    }
+}
+
+/// Mirrors the organisations concerned by a ticket into their table (to find a partner's cases).
+pub(crate) async fn sync_concerned(
+    txn: &DatabaseTransaction,
+    ticket: &Ticket,
+) -> Result<(), StoreError> {
+    if ticket.concerned.is_empty() {
+        return Ok(());
+    }
+    for concerned in &ticket.concerned {
+        let role = serde_json::to_value(concerned.role)?;
+        let row = ticket_organisation::ActiveModel {
+            ticket_id: Set(ticket.id.0),
+            organisation_id: Set(concerned.organisation.0),
+            role: Set(role.as_str().unwrap_or_default().to_owned()),
+            notified_at: Set(concerned.notified_at),
+        };
+        ticket_organisation::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([
+                    ticket_organisation::Column::TicketId,
+                    ticket_organisation::Column::OrganisationId,
+                ])
+                .update_columns([
+                    ticket_organisation::Column::Role,
+                    ticket_organisation::Column::NotifiedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
