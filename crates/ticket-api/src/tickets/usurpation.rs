@@ -13,6 +13,7 @@ use ticket_domain::kind::{
     BirthIdentity, Contact, KindData, PartnerUsurpationData, UserUsurpationData,
 };
 use ticket_domain::personal::Personal;
+use ticket_domain::public_report::birth_date_error;
 use ticket_domain::values::{LONG_TEXT, SHORT_TEXT, Text};
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -77,40 +78,38 @@ pub(crate) async fn user_usurpation(
         email: None,
         phone: None,
     });
-    let identity =
-        BirthIdentity {
-            birth_names: checks
-                .optional_text(
-                    "victim.birth_names",
-                    victim.birth_names.as_ref(),
-                    SHORT_TEXT,
-                )
-                .map(|t| Personal::new(t.as_str().to_owned())),
-            first_names: checks
-                .optional_text(
-                    "victim.first_names",
-                    victim.first_names.as_ref(),
-                    SHORT_TEXT,
-                )
-                .map(|t| Personal::new(t.as_str().to_owned())),
-            birth_date: victim.birth_date.and_then(|date| {
-                match crate::public::report::birth_date_error("victim.birth_date", date, now(state))
-                {
-                    Some(error) => {
-                        checks.push(error);
-                        None
-                    }
-                    None => Some(Personal::new(date)),
+    let identity = BirthIdentity {
+        birth_names: checks
+            .optional_text(
+                "victim.birth_names",
+                victim.birth_names.as_ref(),
+                SHORT_TEXT,
+            )
+            .map(|t| Personal::new(t.as_str().to_owned())),
+        first_names: checks
+            .optional_text(
+                "victim.first_names",
+                victim.first_names.as_ref(),
+                SHORT_TEXT,
+            )
+            .map(|t| Personal::new(t.as_str().to_owned())),
+        birth_date: victim.birth_date.and_then(|date| {
+            match birth_date_error("victim.birth_date", date, now(state)) {
+                Some(error) => {
+                    checks.push(error.into());
+                    None
                 }
-            }),
-            birth_place: checks
-                .optional_text(
-                    "victim.birth_place",
-                    victim.birth_place.as_ref(),
-                    SHORT_TEXT,
-                )
-                .map(|t| Personal::new(t.as_str().to_owned())),
-        };
+                None => Some(Personal::new(date)),
+            }
+        }),
+        birth_place: checks
+            .optional_text(
+                "victim.birth_place",
+                victim.birth_place.as_ref(),
+                SHORT_TEXT,
+            )
+            .map(|t| Personal::new(t.as_str().to_owned())),
+    };
     let contact = Contact {
         email: checks.email("victim.email", victim.email.as_ref()),
         phone: checks.phone("victim.phone", victim.phone.as_ref()),
