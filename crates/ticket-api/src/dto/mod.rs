@@ -69,12 +69,12 @@ impl poem_openapi::types::ParseFromJSON for Instant {
 
 /// Declares a wire enum that mirrors a domain enum variant for variant, with conversions both ways.
 macro_rules! mirror_enum {
-    ($(#[$meta:meta])* $name:ident <=> $domain:path { $($variant:ident),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident <=> $domain:path { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
         #[oai(rename_all = "snake_case")]
         pub enum $name {
-            $($variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl From<$domain> for $name {
@@ -96,6 +96,7 @@ macro_rules! mirror_enum {
         }
     };
 }
+pub(crate) use mirror_enum;
 
 mirror_enum!(
     /// Lifecycle state: `new` → `acknowledged` → `in_progress` ⇄ `waiting_reporter` → `resolved` → `closed`; or `cancelled`.
