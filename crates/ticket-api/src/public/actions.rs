@@ -18,7 +18,8 @@ use ticket_store::attachments::{AttachmentLimits, Upload, check_uploads};
 use ticket_store::tickets::{StoredTicket, TicketKey};
 
 /// What the reporter does from the tracking page.
-enum Action {
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Action {
     Information,
     Resolution,
     Files,
@@ -62,7 +63,7 @@ impl Sent<'_> {
     }
 }
 
-async fn act(
+async fn run(
     state: &ApiState,
     request: &Request,
     body: Body,
@@ -204,51 +205,15 @@ async fn add_files(
     }
 }
 
+/// Every form of the tracking page: the route tells which (`action`) and in which language.
 #[handler]
-pub(super) async fn information(
+pub(super) async fn act(
     state: Data<&ApiState>,
     Data(language): Data<&Language>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        *language,
-        Action::Information,
-    )
-    .await
-}
-
-#[handler]
-pub(super) async fn resolution(
-    state: Data<&ApiState>,
-    Data(language): Data<&Language>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        *language,
-        Action::Resolution,
-    )
-    .await
-}
-
-#[handler]
-pub(super) async fn attach(
-    state: Data<&ApiState>,
-    Data(language): Data<&Language>,
+    Data(action): Data<&Action>,
     request: &Request,
     Path(secret): Path<String>,
     body: Body,
 ) -> Response {
-    act(&state, request, body, &secret, *language, Action::Files).await
+    run(&state, request, body, &secret, *language, *action).await
 }

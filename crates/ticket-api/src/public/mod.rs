@@ -16,7 +16,7 @@ mod respond;
 mod submission;
 mod tracking;
 
-use actions::{attach, information, resolution};
+use actions::act;
 use csrf::Csrf;
 use poem::{EndpointExt as _, Route, get, post};
 use rate::{Limit, RateLimiter};
@@ -141,6 +141,7 @@ impl PublicState {
 /// address, the handler told the language.
 pub fn add_routes(route: Route) -> Route {
     use Language::{En, Fr};
+    use actions::Action::{Files, Information, Resolution};
     route
         .at("/public.css", get(style))
         .at("/signalement", get(form::show).post(form::submit).data(Fr))
@@ -152,17 +153,26 @@ pub fn add_routes(route: Route) -> Route {
             "/en/tracking/:secret/confirmation",
             get(confirmation).data(En),
         )
-        .at("/suivi/:secret/information", post(information).data(Fr))
+        .at(
+            "/suivi/:secret/information",
+            post(act).data(Fr).data(Information),
+        )
         .at(
             "/en/tracking/:secret/information",
-            post(information).data(En),
+            post(act).data(En).data(Information),
         )
-        .at("/suivi/:secret/fichiers", post(attach).data(Fr))
-        .at("/en/tracking/:secret/files", post(attach).data(En))
+        .at("/suivi/:secret/fichiers", post(act).data(Fr).data(Files))
+        .at("/en/tracking/:secret/files", post(act).data(En).data(Files))
         .at("/suivi/:secret/fichiers/:id", get(download).data(Fr))
         .at("/en/tracking/:secret/files/:id", get(download).data(En))
-        .at("/suivi/:secret/resolution", post(resolution).data(Fr))
-        .at("/en/tracking/:secret/resolution", post(resolution).data(En))
+        .at(
+            "/suivi/:secret/resolution",
+            post(act).data(Fr).data(Resolution),
+        )
+        .at(
+            "/en/tracking/:secret/resolution",
+            post(act).data(En).data(Resolution),
+        )
 }
 
 /// The methods the public pages answer at `path` (for `Allow` on a 405), as [`add_routes`]

@@ -18,21 +18,24 @@ use ticket_store::attachments::Attachment;
 use ticket_store::tickets::StoredTicket;
 use ticket_wording::{Arg, Words};
 
+/// The reporter's 404 page: no such tracking page, or no such file on it.
+fn not_found(state: &ApiState, language: Language) -> Response {
+    message(
+        state,
+        language,
+        StatusCode::NOT_FOUND,
+        ("page-not-found-title", "page-not-found"),
+        false,
+    )
+}
+
 /// The ticket a tracking secret opens, or the reporter's 404 page.
 pub(super) async fn tracked(
     state: &ApiState,
     secret: &str,
     language: Language,
 ) -> Result<StoredTicket, Response> {
-    let not_found = || {
-        message(
-            state,
-            language,
-            StatusCode::NOT_FOUND,
-            ("page-not-found-title", "page-not-found"),
-            false,
-        )
-    };
+    let not_found = || not_found(state, language);
     if secret.len() < 32 || secret.len() > 64 {
         return Err(not_found());
     }
@@ -289,15 +292,7 @@ async fn public_file(state: &ApiState, secret: &str, id: &str, language: Languag
         Ok(stored) => stored,
         Err(response) => return response,
     };
-    let not_found = || {
-        message(
-            state,
-            language,
-            StatusCode::NOT_FOUND,
-            ("page-not-found-title", "page-not-found"),
-            false,
-        )
-    };
+    let not_found = || not_found(state, language);
     let Ok(id) = uuid::Uuid::parse_str(id) else {
         return not_found();
     };
