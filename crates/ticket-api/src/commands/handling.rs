@@ -5,7 +5,7 @@ use super::bodies::{
     AssignBody, CommentBody, NoteBody, PriorityBody, QuestionBody, ReasonBody, RequiredNoteBody,
 };
 use super::run::{
-    optional_text_or_invalid, require_member, run, staff_handle_or_invalid, text_or_invalid,
+    execute, optional_text_or_invalid, require_member, staff_handle_or_invalid, text_or_invalid,
 };
 use crate::ApiState;
 use crate::ApiTag;
@@ -48,14 +48,7 @@ impl HandlingApi {
         body: Json<NoteBody>,
     ) -> Result<TicketResponse> {
         let note = optional_text_or_invalid("note", body.0.note.as_ref(), LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
-            Command::Acknowledge { note },
-        )
-        .await
+        execute(state, auth, id, if_match, Command::Acknowledge { note }).await
     }
 
     /// Assign a ticket
@@ -80,14 +73,7 @@ impl HandlingApi {
     ) -> Result<TicketResponse> {
         let assignee = staff_handle_or_invalid("assignee", &body.0.assignee)?;
         require_member(&state, "assignee", &assignee).await?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
-            Command::Assign { assignee },
-        )
-        .await
+        execute(state, auth, id, if_match, Command::Assign { assignee }).await
     }
 
     /// Set the effective priority
@@ -117,7 +103,7 @@ impl HandlingApi {
             priority: body.0.priority.into(),
             reason,
         };
-        run(&state, &auth.0, &id.0, if_match.0.as_deref(), command).await
+        execute(state, auth, id, if_match, command).await
     }
 
     /// Comment
@@ -147,7 +133,7 @@ impl HandlingApi {
             body: text,
             internal: body.0.internal,
         };
-        run(&state, &auth.0, &id.0, if_match.0.as_deref(), command).await
+        execute(state, auth, id, if_match, command).await
     }
 
     /// Escalate
@@ -172,14 +158,7 @@ impl HandlingApi {
         body: Json<ReasonBody>,
     ) -> Result<TicketResponse> {
         let reason = text_or_invalid("reason", &body.0.reason, LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
-            Command::Escalate { reason },
-        )
-        .await
+        execute(state, auth, id, if_match, Command::Escalate { reason }).await
     }
 
     /// Wait for the reporter
@@ -202,11 +181,11 @@ impl HandlingApi {
         body: Json<QuestionBody>,
     ) -> Result<TicketResponse> {
         let question = text_or_invalid("question", &body.0.question, LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
+        execute(
+            state,
+            auth,
+            id,
+            if_match,
             Command::WaitForReporter { question },
         )
         .await
@@ -233,11 +212,11 @@ impl HandlingApi {
         body: Json<RequiredNoteBody>,
     ) -> Result<TicketResponse> {
         let note = text_or_invalid("note", &body.0.note, LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
+        execute(
+            state,
+            auth,
+            id,
+            if_match,
             Command::RecordReporterAnswered { note },
         )
         .await

@@ -4,7 +4,7 @@
 use super::bodies::{
     CancelBody, CancelReason, CloseBody, ReasonBody, RequiredNoteBody, ResolveBody,
 };
-use super::run::{closure, optional_text_or_invalid, run, text_or_invalid};
+use super::run::{closure, execute, optional_text_or_invalid, text_or_invalid};
 use crate::ApiState;
 use crate::ApiTag;
 use crate::auth::ApiKeyAuth;
@@ -49,14 +49,7 @@ impl ResolutionApi {
         body: Json<ResolveBody>,
     ) -> Result<TicketResponse> {
         let summary = text_or_invalid("summary", &body.0.summary, LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
-            Command::Resolve { summary },
-        )
-        .await
+        execute(state, auth, id, if_match, Command::Resolve { summary }).await
     }
 
     /// Confirm the resolution
@@ -78,14 +71,7 @@ impl ResolutionApi {
         #[oai(name = "If-Match")]
         if_match: Header<Option<String>>,
     ) -> Result<TicketResponse> {
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
-            Command::ConfirmResolution,
-        )
-        .await
+        execute(state, auth, id, if_match, Command::ConfirmResolution).await
     }
 
     /// Reject the resolution
@@ -109,11 +95,11 @@ impl ResolutionApi {
         body: Json<ReasonBody>,
     ) -> Result<TicketResponse> {
         let reason = text_or_invalid("reason", &body.0.reason, LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
+        execute(
+            state,
+            auth,
+            id,
+            if_match,
             Command::RejectResolution { reason },
         )
         .await
@@ -140,14 +126,7 @@ impl ResolutionApi {
         body: Json<RequiredNoteBody>,
     ) -> Result<TicketResponse> {
         let note = text_or_invalid("note", &body.0.note, LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
-            Command::RecordNotFixed { note },
-        )
-        .await
+        execute(state, auth, id, if_match, Command::RecordNotFixed { note }).await
     }
 
     /// Close
@@ -170,7 +149,7 @@ impl ResolutionApi {
         body: Json<CloseBody>,
     ) -> Result<TicketResponse> {
         let command = closure(body.0)?;
-        run(&state, &auth.0, &id.0, if_match.0.as_deref(), command).await
+        execute(state, auth, id, if_match, command).await
     }
 
     /// Reopen
@@ -194,14 +173,7 @@ impl ResolutionApi {
         body: Json<ReasonBody>,
     ) -> Result<TicketResponse> {
         let reason = text_or_invalid("reason", &body.0.reason, LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
-            Command::Reopen { reason },
-        )
-        .await
+        execute(state, auth, id, if_match, Command::Reopen { reason }).await
     }
 
     /// Cancel
@@ -239,11 +211,11 @@ impl ResolutionApi {
                 }]));
             }
         };
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
+        execute(
+            state,
+            auth,
+            id,
+            if_match,
             Command::Cancel { cancellation, note },
         )
         .await

@@ -4,7 +4,7 @@
 use super::bodies::{
     ConcernedOrganisationBody, OrganisationNotifiedBody, QualifyBody, RequiredNoteBody,
 };
-use super::run::{qualification, run, text_or_invalid};
+use super::run::{execute, qualification, text_or_invalid};
 use crate::ApiState;
 use crate::ApiTag;
 use crate::auth::ApiKeyAuth;
@@ -46,7 +46,7 @@ impl UsurpationApi {
         body: Json<QualifyBody>,
     ) -> Result<TicketResponse> {
         let command = qualification(body.0)?;
-        run(&state, &auth.0, &id.0, if_match.0.as_deref(), command).await
+        execute(state, auth, id, if_match, command).await
     }
 
     /// Record an organisation notified
@@ -73,7 +73,7 @@ impl UsurpationApi {
         let command = Command::RecordOrganisationNotified {
             organisation: OrganisationId(body.0.organisation_id),
         };
-        run(&state, &auth.0, &id.0, if_match.0.as_deref(), command).await
+        execute(state, auth, id, if_match, command).await
     }
 
     /// Add an organisation concerned
@@ -101,7 +101,7 @@ impl UsurpationApi {
             organisation: OrganisationId(body.0.organisation_id),
             role: body.0.role.into(),
         };
-        run(&state, &auth.0, &id.0, if_match.0.as_deref(), command).await
+        execute(state, auth, id, if_match, command).await
     }
 
     /// Record credentials revoked
@@ -124,11 +124,11 @@ impl UsurpationApi {
         body: Json<RequiredNoteBody>,
     ) -> Result<TicketResponse> {
         let note = text_or_invalid("note", &body.0.note, LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
+        execute(
+            state,
+            auth,
+            id,
+            if_match,
             Command::RecordCredentialsRevoked { note },
         )
         .await
@@ -154,13 +154,6 @@ impl UsurpationApi {
         body: Json<RequiredNoteBody>,
     ) -> Result<TicketResponse> {
         let note = text_or_invalid("note", &body.0.note, LONG_TEXT)?;
-        run(
-            &state,
-            &auth.0,
-            &id.0,
-            if_match.0.as_deref(),
-            Command::WaiveRevocation { note },
-        )
-        .await
+        execute(state, auth, id, if_match, Command::WaiveRevocation { note }).await
     }
 }
