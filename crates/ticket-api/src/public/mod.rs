@@ -18,7 +18,7 @@ mod tracking;
 
 use actions::act;
 use csrf::Csrf;
-use poem::{EndpointExt as _, Route, get, post};
+use poem::{Endpoint, EndpointExt as _, Route, get, post};
 use rate::{Limit, RateLimiter};
 use respond::style;
 use serde::{Deserialize, Serialize};
@@ -140,39 +140,61 @@ impl PublicState {
 /// Adds the routes of the public pages to `route`: each page at its French and its English
 /// address, the handler told the language.
 pub fn add_routes(route: Route) -> Route {
-    use Language::{En, Fr};
     use actions::Action::{Files, Information, Resolution};
-    route
-        .at("/public.css", get(style))
-        .at("/signalement", get(form::show).post(form::submit).data(Fr))
-        .at("/en/report", get(form::show).post(form::submit).data(En))
-        .at("/suivi/:secret", get(tracking::show).data(Fr))
-        .at("/en/tracking/:secret", get(tracking::show).data(En))
-        .at("/suivi/:secret/confirmation", get(confirmation).data(Fr))
-        .at(
+    let route = route.at("/public.css", get(style));
+    let route = bilingual(route, ("/signalement", "/en/report"), || {
+        get(form::show).post(form::submit)
+    });
+    let route = bilingual(route, ("/suivi/:secret", "/en/tracking/:secret"), || {
+        get(tracking::show)
+    });
+    let route = bilingual(
+        route,
+        (
+            "/suivi/:secret/confirmation",
             "/en/tracking/:secret/confirmation",
-            get(confirmation).data(En),
-        )
-        .at(
+        ),
+        || get(confirmation),
+    );
+    let route = bilingual(
+        route,
+        (
             "/suivi/:secret/information",
-            post(act).data(Fr).data(Information),
-        )
-        .at(
             "/en/tracking/:secret/information",
-            post(act).data(En).data(Information),
-        )
-        .at("/suivi/:secret/fichiers", post(act).data(Fr).data(Files))
-        .at("/en/tracking/:secret/files", post(act).data(En).data(Files))
-        .at("/suivi/:secret/fichiers/:id", get(download).data(Fr))
-        .at("/en/tracking/:secret/files/:id", get(download).data(En))
-        .at(
+        ),
+        || post(act).data(Information),
+    );
+    let route = bilingual(
+        route,
+        ("/suivi/:secret/fichiers", "/en/tracking/:secret/files"),
+        || post(act).data(Files),
+    );
+    let route = bilingual(
+        route,
+        (
+            "/suivi/:secret/fichiers/:id",
+            "/en/tracking/:secret/files/:id",
+        ),
+        || get(download),
+    );
+    bilingual(
+        route,
+        (
             "/suivi/:secret/resolution",
-            post(act).data(Fr).data(Resolution),
-        )
-        .at(
             "/en/tracking/:secret/resolution",
-            post(act).data(En).data(Resolution),
-        )
+        ),
+        || post(act).data(Resolution),
+    )
+}
+
+/// One page at its French and its English address, its handler told the language by each.
+fn bilingual<E>(route: Route, (fr, en): (&str, &str), endpoint: impl Fn() -> E) -> Route
+where
+    E: Endpoint + 'static,
+{
+    route
+        .at(fr, endpoint().data(Language::Fr))
+        .at(en, endpoint().data(Language::En))
 }
 
 /// The methods the public pages answer at `path` (for `Allow` on a 405), as [`add_routes`]
