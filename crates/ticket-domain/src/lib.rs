@@ -20,6 +20,7 @@ pub mod personal;
 pub mod policy;
 pub mod priority;
 pub mod privacy;
+pub mod public_report;
 pub mod refusal;
 #[cfg(feature = "testkit")]
 pub mod testkit;

@@ -3,11 +3,14 @@
 
 use super::bodies::{CloseBody, QualificationOutcome, QualifyBody};
 use crate::ApiState;
+use crate::auth::ApiKeyAuth;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::problem::Problem;
 use crate::tickets::{TicketResponse, field, now, view, visible_ticket};
 use poem::http::StatusCode;
+use poem::web::Data;
+use poem_openapi::param::{Header, Path};
 use ticket_domain::Command;
 use ticket_domain::closure::ClosureProof;
 use ticket_domain::kind::Qualification;
@@ -40,6 +43,17 @@ pub(crate) fn expected_version(if_match: Option<&str>) -> Result<i64> {
 }
 
 /// Runs one command on the version named by `If-Match`.
+/// A command as an operation receives it: its extractors, and the command its body gave.
+pub(super) async fn execute(
+    state: Data<&ApiState>,
+    auth: ApiKeyAuth,
+    id: Path<String>,
+    if_match: Header<Option<String>>,
+    command: Command,
+) -> Result<TicketResponse> {
+    run(&state, &auth.0, &id.0, if_match.0.as_deref(), command).await
+}
+
 pub(crate) async fn run(
     state: &ApiState,
     principal: &Principal,

@@ -1,7 +1,7 @@
 //! `POST /api/v1/public/identity-theft-reports`: the report form as JSON, for partners' own forms.
 //! No key; rate-limited per client address and per email address like the web form.
 
-use super::report::PublicReport;
+use super::report::{Refused, Submission, report_identity_theft};
 use crate::ApiState;
 use crate::ApiTag;
 use crate::dto::Instant;
@@ -15,7 +15,7 @@ use poem::web::Data;
 use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
-use ticket_domain::Actor;
+use ticket_domain::public_report::PublicReport;
 use ticket_domain::values::OrganisationId;
 use uuid::Uuid;
 
@@ -50,6 +50,33 @@ pub struct PublicReportRequest {
     pub consent: bool,
     /// Language of the mails; `fr` by default.
     pub language: Option<LanguageDto>,
+}
+
+impl PublicReportRequest {
+    /// The report the body gives.
+    fn into_report(self) -> PublicReport {
+        PublicReport {
+            session_id: self.session_id,
+            connection_date: self.connection_date,
+            identity_provider: self.identity_provider_id.map(OrganisationId),
+            service_providers: self
+                .service_provider_ids
+                .into_iter()
+                .map(OrganisationId)
+                .collect(),
+            birth_names: self.birth_names,
+            first_names: self.first_names,
+            birth_date: Some(self.birth_date),
+            birth_place: self.birth_place,
+            email: self.email,
+            phone: self.phone.unwrap_or_default(),
+            description: self.description,
+            consent: self.consent,
+            language: self
+                .language
+                .map_or(ticket_domain::Language::Fr, Into::into),
+        }
+    }
 }
 
 /// The registered report.
@@ -117,66 +144,31 @@ impl PublicApi {
         let public = &state.public;
         public
             .per_ip
-            .check(&super::client_address(request, public), now)
+            .check(&super::submission::client_ip(request, public), now)
             .await
             .map_err(too_many)?;
         let idempotency =
             crate::tickets::idempotency_for("public".to_owned(), idempotency_key.0, &body.0)?;
-        let body = body.0;
-        let report = PublicReport {
-            session_id: body.session_id,
-            connection_date: body.connection_date,
-            identity_provider: body.identity_provider_id.map(OrganisationId),
-            service_providers: body
-                .service_provider_ids
-                .into_iter()
-                .map(OrganisationId)
-                .collect(),
-            birth_names: body.birth_names,
-            first_names: body.first_names,
-            birth_date: Some(body.birth_date),
-            birth_place: body.birth_place,
-            email: body.email,
-            phone: body.phone.unwrap_or_default(),
-            description: body.description,
-            consent: body.consent,
-            language: body
-                .language
-                .map_or(ticket_domain::Language::Fr, Into::into),
+        let report = body.0.into_report();
+        let language = report.language;
+        let submission = Submission {
+            report,
+            input_errors: Vec::new(),
+            files: Vec::new(),
+            idempotency,
         };
-        let known: Vec<OrganisationId> = state
-            .store
-            .list_organisations()
-            .await?
-            .into_iter()
-            .map(|o| o.id)
-            .collect();
-        let new = report
-            .validate(now, &state.policy, &known)
-            .map_err(ApiError::invalid)?;
-        public
-            .per_email
-            .check(&report.email.trim().to_lowercase(), now)
+        let created = report_identity_theft(&state, submission, now)
             .await
-            .map_err(too_many)?;
-        let created = state
-            .store
-            .create_ticket(
-                new,
-                &Actor::PublicReporter,
-                now,
-                &state.policy,
-                idempotency,
-                true,
-            )
-            .await?;
+            .map_err(|refused| match refused {
+                Refused::Invalid { rules, .. } => ApiError::invalid(rules),
+                Refused::TooMany(wait) => too_many(wait),
+                Refused::Store(error) => error.into(),
+            })?;
         Ok(PublicReportResponse::Created(Json(PublicReportCreated {
             reference: created.ticket.ticket.reference.to_string(),
-            tracking_url: created.tracking_secret.map(|secret| {
-                report
-                    .language
-                    .tracking_url(&public.config.base_url, &secret)
-            }),
+            tracking_url: created
+                .tracking_secret
+                .map(|secret| language.tracking_url(&public.config.base_url, &secret)),
             created_at: created.ticket.ticket.created_at.into(),
         })))
     }

@@ -3,39 +3,39 @@
 //! download a public file).
 
 use super::pages::{self, HistoryLine};
-use super::{
-    CSRF_NAME, cookie_value, csrf_refusal, files_error, html, message, public_limits,
-    read_submission, redirect, unavailable, with_token,
-};
+use super::respond::{html, message, unavailable, with_token};
 use crate::ApiState;
+use crate::problem::FieldError;
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Path, Query};
-use poem::{Body, Request, Response, handler};
+use poem::{Response, handler};
 use serde::Deserialize;
 use ticket_domain::event::Visibility;
 use ticket_domain::kind::Qualification;
-use ticket_domain::values::{LONG_TEXT, Text};
-use ticket_domain::{Actor, Command, EventData, Language};
+use ticket_domain::{Actor, EventData, Language};
 use ticket_store::StoreError;
-use ticket_store::attachments::check_uploads;
-use ticket_store::tickets::{StoredTicket, TicketKey};
+use ticket_store::attachments::Attachment;
+use ticket_store::tickets::StoredTicket;
 use ticket_wording::{Arg, Words};
 
+/// The reporter's 404 page: no such tracking page, or no such file on it.
+fn not_found(state: &ApiState, language: Language) -> Response {
+    message(
+        state,
+        language,
+        StatusCode::NOT_FOUND,
+        ("page-not-found-title", "page-not-found"),
+        false,
+    )
+}
+
 /// The ticket a tracking secret opens, or the reporter's 404 page.
-async fn tracked(
+pub(super) async fn tracked(
     state: &ApiState,
     secret: &str,
     language: Language,
 ) -> Result<StoredTicket, Response> {
-    let not_found = || {
-        message(
-            state,
-            language,
-            StatusCode::NOT_FOUND,
-            ("page-not-found-title", "page-not-found"),
-            false,
-        )
-    };
+    let not_found = || not_found(state, language);
     if secret.len() < 32 || secret.len() > 64 {
         return Err(not_found());
     }
@@ -46,17 +46,14 @@ async fn tracked(
     }
 }
 
-async fn confirmation(state: &ApiState, secret: &str, language: Language) -> Response {
+async fn confirmation_page(state: &ApiState, secret: &str, language: Language) -> Response {
     let stored = match tracked(state, secret, language).await {
         Ok(stored) => stored,
         Err(response) => return response,
     };
     let public = &state.public;
     let w = public.words(language);
-    let other = match language {
-        Language::Fr => Language::En,
-        Language::En => Language::Fr,
-    };
+    let other = other_language(language);
     let page = pages::Confirmation {
         w,
         frame: pages::Frame::new(
@@ -75,19 +72,12 @@ async fn confirmation(state: &ApiState, secret: &str, language: Language) -> Res
 }
 
 #[handler]
-pub(super) async fn confirmation_fr(
+pub(super) async fn confirmation(
     state: Data<&ApiState>,
+    Data(language): Data<&Language>,
     Path(secret): Path<String>,
 ) -> Response {
-    confirmation(&state, &secret, Language::Fr).await
-}
-
-#[handler]
-pub(super) async fn confirmation_en(
-    state: Data<&ApiState>,
-    Path(secret): Path<String>,
-) -> Response {
-    confirmation(&state, &secret, Language::En).await
+    confirmation_page(&state, &secret, *language).await
 }
 
 fn history_line(w: Words<'_>, event: &ticket_domain::Event) -> Option<HistoryLine> {
@@ -160,13 +150,13 @@ struct NoticeQuery {
     notice: Option<String>,
 }
 
-async fn tracking(
+pub(super) async fn tracking_page(
     state: &ApiState,
     secret: &str,
     language: Language,
     notice: Option<&str>,
     status: StatusCode,
-    errors: Vec<crate::problem::FieldError>,
+    errors: Vec<FieldError>,
 ) -> Response {
     let stored = match tracked(state, secret, language).await {
         Ok(stored) => stored,
@@ -178,39 +168,20 @@ async fn tracking(
     };
     let public = &state.public;
     let w = public.words(language);
-    let notice = match notice {
-        Some(n @ ("added" | "confirmed" | "rejected" | "conflict" | "files")) => {
-            w.t(&format!("page-notice-{n}"))
-        }
-        _ => String::new(),
-    };
+    let notice = notice_words(w, notice);
     let history: Vec<HistoryLine> = events
         .iter()
         .rev()
         .filter_map(|e| history_line(w, &e.event))
         .collect();
     let action_base = language.tracking_path(secret);
-    let other = match language {
-        Language::Fr => Language::En,
-        Language::En => Language::Fr,
-    };
+    let other = other_language(language);
     let attachments = match state.store.attachments(stored.ticket.id.0).await {
         Ok(attachments) => attachments,
         Err(error) => return unavailable(state, language, &error),
     };
     let files_action = format!("{action_base}/{}", files_segment(language));
-    let files = attachments
-        .into_iter()
-        .filter(|a| a.visibility == Visibility::Public && a.erased_at.is_none())
-        .map(|a| pages::TrackedFile {
-            name: a.display_name(),
-            size: w.with(
-                "page-size-kb",
-                &[("size", Arg::text(a.size.div_ceil(1024)))],
-            ),
-            href: format!("{files_action}/{}", a.id),
-        })
-        .collect();
+    let files = public_files(w, attachments, &files_action);
     let (error_title, summary) = pages::summary(w, &state.policy, &errors);
     let files_error = errors
         .iter()
@@ -250,6 +221,44 @@ async fn tracking(
     })
 }
 
+/// The notice a tracking page shows after an action (`?notice=`), when it is one of them.
+fn notice_words(w: Words<'_>, notice: Option<&str>) -> String {
+    match notice {
+        Some(n @ ("added" | "confirmed" | "rejected" | "conflict" | "files")) => {
+            w.t(&format!("page-notice-{n}"))
+        }
+        _ => String::new(),
+    }
+}
+
+/// The ticket's public files, as the tracking page lists them.
+fn public_files(
+    w: Words<'_>,
+    attachments: Vec<Attachment>,
+    files_action: &str,
+) -> Vec<pages::TrackedFile> {
+    attachments
+        .into_iter()
+        .filter(|a| a.visibility == Visibility::Public && a.erased_at.is_none())
+        .map(|a| pages::TrackedFile {
+            name: a.display_name(),
+            size: w.with(
+                "page-size-kb",
+                &[("size", Arg::text(a.size.div_ceil(1024)))],
+            ),
+            href: format!("{files_action}/{}", a.id),
+        })
+        .collect()
+}
+
+/// The other language of the pages, for the link to the same page in it.
+fn other_language(language: Language) -> Language {
+    match language {
+        Language::Fr => Language::En,
+        Language::En => Language::Fr,
+    }
+}
+
 /// The segment of the files' addresses under the tracking page.
 fn files_segment(language: Language) -> &'static str {
     match language {
@@ -259,238 +268,31 @@ fn files_segment(language: Language) -> &'static str {
 }
 
 #[handler]
-pub(super) async fn tracking_fr(
+pub(super) async fn show(
     state: Data<&ApiState>,
+    Data(language): Data<&Language>,
     Path(secret): Path<String>,
     Query(query): Query<NoticeQuery>,
 ) -> Response {
-    tracking(
+    tracking_page(
         &state,
         &secret,
-        Language::Fr,
+        *language,
         query.notice.as_deref(),
         StatusCode::OK,
         Vec::new(),
     )
     .await
-}
-
-#[handler]
-pub(super) async fn tracking_en(
-    state: Data<&ApiState>,
-    Path(secret): Path<String>,
-    Query(query): Query<NoticeQuery>,
-) -> Response {
-    tracking(
-        &state,
-        &secret,
-        Language::En,
-        query.notice.as_deref(),
-        StatusCode::OK,
-        Vec::new(),
-    )
-    .await
-}
-
-/// What the reporter does from the tracking page.
-enum Action {
-    Information,
-    Resolution,
-    Files,
-}
-
-async fn act(
-    state: &ApiState,
-    request: &Request,
-    body: Body,
-    secret: &str,
-    language: Language,
-    action: Action,
-) -> Response {
-    let limits = public_limits(state);
-    let Some((form, files)) = read_submission(request, body, &limits).await else {
-        return message(
-            state,
-            language,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            ("page-too-large-title", "page-too-large"),
-            false,
-        );
-    };
-    let now = state.clock.now();
-    if let Err(error) = state.public.csrf.check(
-        form.get(CSRF_NAME),
-        cookie_value(request, CSRF_NAME).as_deref(),
-        now,
-    ) {
-        return csrf_refusal(state, language, error);
-    }
-    let stored = match tracked(state, secret, language).await {
-        Ok(stored) => stored,
-        Err(response) => return response,
-    };
-    let version = form
-        .get("version")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(stored.version);
-    let base = language.tracking_path(secret);
-    let field_error = |field: &str| {
-        vec![crate::problem::FieldError {
-            field: field.to_owned(),
-            rule: "required".to_owned(),
-            message: "must not be empty".to_owned(),
-        }]
-    };
-    let (command, done) = match action {
-        Action::Files => {
-            let refused = match check_uploads(&files, &limits) {
-                Err(refusal) => Some(files_error(&refusal)),
-                Ok(()) => None,
-            };
-            if let Some(error) = refused {
-                return tracking(
-                    state,
-                    secret,
-                    language,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    vec![error],
-                )
-                .await;
-            }
-            return match state
-                .store
-                .attach_files(
-                    &state.attachments,
-                    TicketKey::Id(stored.ticket.id),
-                    None,
-                    files,
-                    false,
-                    &Actor::PublicReporter,
-                    now,
-                    &state.policy,
-                )
-                .await
-            {
-                Ok(_) => redirect(&format!("{base}?notice=files")),
-                Err(StoreError::Refused(_)) => redirect(&format!("{base}?notice=conflict")),
-                Err(StoreError::Attachment(refusal)) => {
-                    tracking(
-                        state,
-                        secret,
-                        language,
-                        None,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        vec![files_error(&refusal)],
-                    )
-                    .await
-                }
-                Err(error) => unavailable(state, language, &error),
-            };
-        }
-        Action::Information => match Text::parse("message", &form.text("message"), LONG_TEXT) {
-            Ok(body) => (
-                Command::Comment {
-                    body,
-                    internal: false,
-                },
-                "added",
-            ),
-            Err(_) => {
-                return tracking(
-                    state,
-                    secret,
-                    language,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    field_error("message"),
-                )
-                .await;
-            }
-        },
-        Action::Resolution => match form.get("answer") {
-            Some("confirm") => (Command::ConfirmResolution, "confirmed"),
-            Some("reject") => match Text::parse("reason", &form.text("reason"), LONG_TEXT) {
-                Ok(reason) => (Command::RejectResolution { reason }, "rejected"),
-                Err(_) => {
-                    return tracking(
-                        state,
-                        secret,
-                        language,
-                        None,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        field_error("reason"),
-                    )
-                    .await;
-                }
-            },
-            _ => {
-                return message(
-                    state,
-                    language,
-                    StatusCode::BAD_REQUEST,
-                    ("page-refused-title", "page-refused"),
-                    false,
-                );
-            }
-        },
-    };
-    match state
-        .store
-        .execute(
-            TicketKey::Id(stored.ticket.id),
-            version,
-            command,
-            &Actor::PublicReporter,
-            now,
-            &state.policy,
-        )
-        .await
-    {
-        Ok(_) => redirect(&format!("{base}?notice={done}")),
-        Err(StoreError::VersionConflict { .. } | StoreError::Refused(_)) => {
-            redirect(&format!("{base}?notice=conflict"))
-        }
-        Err(error) => unavailable(state, language, &error),
-    }
-}
-
-#[handler]
-pub(super) async fn files_fr(
-    state: Data<&ApiState>,
-    request: &Request,
-    Path(secret): Path<String>,
-    body: Body,
-) -> Response {
-    act(&state, request, body, &secret, Language::Fr, Action::Files).await
-}
-
-#[handler]
-pub(super) async fn files_en(
-    state: Data<&ApiState>,
-    request: &Request,
-    Path(secret): Path<String>,
-    body: Body,
-) -> Response {
-    act(&state, request, body, &secret, Language::En, Action::Files).await
 }
 
 /// A public file of the ticket, downloaded by its reporter: the API's download headers, and the
 /// tracking page's (no referrer).
-async fn download(state: &ApiState, secret: &str, id: &str, language: Language) -> Response {
+async fn public_file(state: &ApiState, secret: &str, id: &str, language: Language) -> Response {
     let stored = match tracked(state, secret, language).await {
         Ok(stored) => stored,
         Err(response) => return response,
     };
-    let not_found = || {
-        message(
-            state,
-            language,
-            StatusCode::NOT_FOUND,
-            ("page-not-found-title", "page-not-found"),
-            false,
-        )
-    };
+    let not_found = || not_found(state, language);
     let Ok(id) = uuid::Uuid::parse_str(id) else {
         return not_found();
     };
@@ -524,89 +326,10 @@ async fn download(state: &ApiState, secret: &str, id: &str, language: Language) 
 }
 
 #[handler]
-pub(super) async fn download_fr(
+pub(super) async fn download(
     state: Data<&ApiState>,
+    Data(language): Data<&Language>,
     Path((secret, id)): Path<(String, String)>,
 ) -> Response {
-    download(&state, &secret, &id, Language::Fr).await
-}
-
-#[handler]
-pub(super) async fn download_en(
-    state: Data<&ApiState>,
-    Path((secret, id)): Path<(String, String)>,
-) -> Response {
-    download(&state, &secret, &id, Language::En).await
-}
-
-#[handler]
-pub(super) async fn information_fr(
-    state: Data<&ApiState>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        Language::Fr,
-        Action::Information,
-    )
-    .await
-}
-
-#[handler]
-pub(super) async fn information_en(
-    state: Data<&ApiState>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        Language::En,
-        Action::Information,
-    )
-    .await
-}
-
-#[handler]
-pub(super) async fn resolution_fr(
-    state: Data<&ApiState>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        Language::Fr,
-        Action::Resolution,
-    )
-    .await
-}
-
-#[handler]
-pub(super) async fn resolution_en(
-    state: Data<&ApiState>,
-    request: &Request,
-    body: Body,
-    Path(secret): Path<String>,
-) -> Response {
-    act(
-        &state,
-        request,
-        body,
-        &secret,
-        Language::En,
-        Action::Resolution,
-    )
-    .await
+    public_file(&state, &secret, &id, *language).await
 }

@@ -1,13 +1,19 @@
 //! The order of a ticket list.
 
+use super::read::now;
 use super::requests::field;
 use crate::ApiState;
 use crate::auth::Principal;
 use crate::commands::run::{require_member, staff_handle_or_invalid};
+use crate::dto::{TicketPage, TicketView};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use ticket_store::tickets::AssigneeFilter;
+use ticket_domain::Permission;
+use ticket_domain::values::OrganisationId;
+use ticket_store::search::{Search, SearchScope};
+use ticket_store::tickets::{AssigneeFilter, TicketFilter};
 use ticket_store::tickets::{Sort, SortKey};
+use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
 
@@ -103,5 +109,60 @@ pub(crate) async fn assignee_filter(
             require_member(state, "assignee", &handle).await?;
             Some(AssigneeFilter::Member(handle))
         }
+    })
+}
+
+/// The organisation a list is limited to: a partner's own (`None` when it asks for another's:
+/// nothing to list), or the one asked for.
+pub(crate) fn organisation_filter(
+    principal: &Principal,
+    asked: Option<Uuid>,
+) -> Option<Option<OrganisationId>> {
+    match principal.organisation() {
+        Some(own) if asked.is_some_and(|o| o != own.0) => None,
+        Some(own) => Some(Some(own)),
+        None => Some(asked.map(OrganisationId)),
+    }
+}
+
+/// The full-text search of `q` (none when blank), over what `principal` may read.
+pub(crate) fn search(principal: &Principal, q: Option<String>) -> Option<Search> {
+    q.filter(|t| !t.trim().is_empty()).map(|text| Search {
+        text,
+        scope: SearchScope {
+            internal_notes: principal.actor.may(Permission::ReadInternalNotes),
+            personal_data: principal.actor.is_security_or_supervisor(),
+        },
+    })
+}
+
+/// One page of the tickets `filter` selects, as `principal` sees them in a list.
+pub(crate) async fn ticket_page(
+    state: &ApiState,
+    principal: &Principal,
+    filter: &TicketFilter,
+    sort: TicketSort,
+    limit: u64,
+    cursor: Option<String>,
+) -> Result<TicketPage> {
+    let page = state
+        .store
+        .list_tickets(filter, sort.into(), limit, cursor.as_deref())
+        .await?;
+    let now = now(state);
+    Ok(TicketPage {
+        items: page
+            .items
+            .iter()
+            .map(|t| {
+                TicketView::listed(&t.ticket, t.version, &principal.actor).with_actions(
+                    &t.ticket,
+                    &principal.actor,
+                    &state.policy,
+                    now,
+                )
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
     })
 }

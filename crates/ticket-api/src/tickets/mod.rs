@@ -1,6 +1,7 @@
 //! Tickets: declaring, reading, listing, and every command of the lifecycle.
 
 mod create;
+mod declare;
 mod list;
 mod read;
 mod requests;
@@ -16,17 +17,18 @@ use crate::auth::ApiKeyAuth;
 use crate::dto::{KindDto, PriorityDto, StateDto, TicketPage, TicketView, TierDto};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
-use create::{create, follow_up, idempotency, new_ticket, organisation_exists};
-use list::{TicketSort, assignee_filter, check_instants, default_limit};
+use create::{create, idempotency};
+use declare::{incident, support_request};
+use list::{
+    TicketSort, assignee_filter, check_instants, default_limit, organisation_filter, search,
+    ticket_page,
+};
 use poem::web::Data;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
-use requests::{Checks, IncidentRequest, SupportRequestRequest, UsurpationRequest};
-use ticket_domain::kind::{IncidentData, KindData, SupportRequestData};
-use ticket_domain::values::{LONG_TEXT, OrganisationId, SHORT_TEXT, ServiceId};
-use ticket_domain::{Permission, Priority};
-use ticket_store::search::{Search, SearchScope};
+use requests::{IncidentRequest, SupportRequestRequest, UsurpationRequest};
+use ticket_domain::values::ServiceId;
 use ticket_store::tickets::TicketFilter;
 use usurpation::{partner_usurpation, user_usurpation};
 use uuid::Uuid;
@@ -101,59 +103,7 @@ impl TicketsApi {
     ) -> Result<CreatedResponse> {
         let principal = &auth.0;
         let idempotency = idempotency(principal, idempotency_key.0, &body.0)?;
-        let request = body.0;
-        let mut checks = Checks::default();
-        let title = checks.text("title", &request.title, SHORT_TEXT);
-        let impact = checks.text("impact", &request.impact, LONG_TEXT);
-        let email = checks.email("reporter_email", request.reporter_email.as_ref());
-        let service = match request.service_id {
-            Some(id) => match state.store.service_snapshot(ServiceId(id)).await {
-                Ok(snapshot) => Some(snapshot),
-                Err(_) => {
-                    checks.push(field(
-                        "service_id",
-                        "registered_service",
-                        "no service of the registry has this id",
-                    ));
-                    None
-                }
-            },
-            None => None,
-        };
-        let mut organisation = match request.organisation_id {
-            Some(id) => organisation_exists(&state, id, "organisation_id", &mut checks).await,
-            None => None,
-        };
-        if organisation.is_none() {
-            organisation = service.as_ref().map(|s| s.organisation);
-        }
-        if principal.is_staff() && organisation.is_none() && request.organisation_id.is_none() {
-            checks.push(field(
-                "organisation_id",
-                "required",
-                "staff declare an incident for an organisation: give organisation_id or service_id",
-            ));
-        }
-        let follow_up_of = follow_up(
-            &state,
-            principal,
-            request.follow_up_of.as_ref(),
-            &mut checks,
-        )
-        .await;
-        checks.finish()?;
-        let (Some(title), Some(impact)) = (title, impact) else {
-            return Err(ApiError::invalid(Vec::new()));
-        };
-        let data = KindData::Incident(IncidentData {
-            service,
-            started_at: request.started_at,
-            impact,
-            security: request.security,
-        });
-        let mut new = new_ticket(title, data, organisation, email, request.language);
-        new.proposed_priority = request.proposed_priority.map(Priority::from);
-        new.follow_up_of = follow_up_of;
+        let new = incident(&state, principal, body.0).await?;
         create(&state, principal, new, idempotency).await
     }
 
@@ -210,21 +160,7 @@ impl TicketsApi {
     ) -> Result<CreatedResponse> {
         let principal = &auth.0;
         let idempotency = idempotency(principal, idempotency_key.0, &body.0)?;
-        let request = body.0;
-        let mut checks = Checks::default();
-        let title = checks.text("title", &request.title, SHORT_TEXT);
-        let question = checks.text("question", &request.question, LONG_TEXT);
-        let email = checks.email("reporter_email", request.reporter_email.as_ref());
-        let organisation = match request.organisation_id {
-            Some(id) => organisation_exists(&state, id, "organisation_id", &mut checks).await,
-            None => None,
-        };
-        checks.finish()?;
-        let (Some(title), Some(question)) = (title, question) else {
-            return Err(ApiError::invalid(Vec::new()));
-        };
-        let data = KindData::SupportRequest(SupportRequestData { question });
-        let new = new_ticket(title, data, organisation, email, request.language);
+        let new = support_request(&state, body.0).await?;
         create(&state, principal, new, idempotency).await
     }
 
@@ -311,17 +247,11 @@ impl TicketsApi {
             ("due_before", due_before.0),
         ])?;
         let assignee = assignee_filter(&state, principal, assignee.0.as_deref()).await?;
-        let organisation = match principal.organisation() {
-            Some(own) => {
-                if organisation_id.0.is_some_and(|o| o != own.0) {
-                    return Ok(TicketPageResponse::Ok(Json(TicketPage {
-                        items: Vec::new(),
-                        next_cursor: None,
-                    })));
-                }
-                Some(own)
-            }
-            None => organisation_id.0.map(OrganisationId),
+        let Some(organisation) = organisation_filter(principal, organisation_id.0) else {
+            return Ok(TicketPageResponse::Ok(Json(TicketPage {
+                items: Vec::new(),
+                next_cursor: None,
+            })));
         };
         let filter = TicketFilter {
             states: state_filter.0.into_iter().map(Into::into).collect(),
@@ -334,44 +264,16 @@ impl TicketsApi {
             breached: breached.0,
             waiting_reporter: waiting_reporter.0,
             due_before: due_before.0,
-            search: q.0.filter(|t| !t.trim().is_empty()).map(|text| Search {
-                text,
-                scope: SearchScope {
-                    internal_notes: principal.actor.may(Permission::ReadInternalNotes),
-                    personal_data: principal.actor.is_security_or_supervisor(),
-                },
-            }),
+            search: search(principal, q.0),
             created_from: created_from.0,
             created_before: created_before.0,
             updated_from: updated_from.0,
             updated_before: updated_before.0,
             session: session_id.0,
         };
-        let page = state
-            .store
-            .list_tickets(
-                &filter,
-                sort.0.unwrap_or(TicketSort::CreatedAt).into(),
-                limit.0,
-                cursor.0.as_deref(),
-            )
-            .await?;
-        let now = now(&state);
-        Ok(TicketPageResponse::Ok(Json(TicketPage {
-            items: page
-                .items
-                .iter()
-                .map(|t| {
-                    TicketView::listed(&t.ticket, t.version, &principal.actor).with_actions(
-                        &t.ticket,
-                        &principal.actor,
-                        &state.policy,
-                        now,
-                    )
-                })
-                .collect(),
-            next_cursor: page.next_cursor,
-        })))
+        let sort = sort.0.unwrap_or(TicketSort::CreatedAt);
+        let page = ticket_page(&state, principal, &filter, sort, limit.0, cursor.0).await?;
+        Ok(TicketPageResponse::Ok(Json(page)))
     }
 
     /// Read a ticket

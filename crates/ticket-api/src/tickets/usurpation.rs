@@ -8,11 +8,13 @@ use super::requests::{
 use crate::ApiState;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use chrono::{DateTime, Utc};
 use ticket_domain::NewTicket;
 use ticket_domain::kind::{
     BirthIdentity, Contact, KindData, PartnerUsurpationData, UserUsurpationData,
 };
 use ticket_domain::personal::Personal;
+use ticket_domain::public_report::birth_date_error;
 use ticket_domain::values::{LONG_TEXT, SHORT_TEXT, Text};
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -77,44 +79,7 @@ pub(crate) async fn user_usurpation(
         email: None,
         phone: None,
     });
-    let identity =
-        BirthIdentity {
-            birth_names: checks
-                .optional_text(
-                    "victim.birth_names",
-                    victim.birth_names.as_ref(),
-                    SHORT_TEXT,
-                )
-                .map(|t| Personal::new(t.as_str().to_owned())),
-            first_names: checks
-                .optional_text(
-                    "victim.first_names",
-                    victim.first_names.as_ref(),
-                    SHORT_TEXT,
-                )
-                .map(|t| Personal::new(t.as_str().to_owned())),
-            birth_date: victim.birth_date.and_then(|date| {
-                match crate::public::report::birth_date_error("victim.birth_date", date, now(state))
-                {
-                    Some(error) => {
-                        checks.push(error);
-                        None
-                    }
-                    None => Some(Personal::new(date)),
-                }
-            }),
-            birth_place: checks
-                .optional_text(
-                    "victim.birth_place",
-                    victim.birth_place.as_ref(),
-                    SHORT_TEXT,
-                )
-                .map(|t| Personal::new(t.as_str().to_owned())),
-        };
-    let contact = Contact {
-        email: checks.email("victim.email", victim.email.as_ref()),
-        phone: checks.phone("victim.phone", victim.phone.as_ref()),
-    };
+    let (identity, contact) = victim_of(&victim, now(state), &mut checks);
     let description = checks
         .optional_text("description", request.description.as_ref(), LONG_TEXT)
         .map(|t| Personal::new(t.as_str().to_owned()));
@@ -163,4 +128,49 @@ pub(crate) async fn user_usurpation(
     );
     new.follow_up_of = follow_up_of;
     Ok(new)
+}
+
+/// The victim's birth identity and contact, each field checked (errors in `checks`).
+fn victim_of(
+    victim: &VictimInput,
+    now: DateTime<Utc>,
+    checks: &mut Checks,
+) -> (BirthIdentity, Contact) {
+    let identity = BirthIdentity {
+        birth_names: checks
+            .optional_text(
+                "victim.birth_names",
+                victim.birth_names.as_ref(),
+                SHORT_TEXT,
+            )
+            .map(|t| Personal::new(t.as_str().to_owned())),
+        first_names: checks
+            .optional_text(
+                "victim.first_names",
+                victim.first_names.as_ref(),
+                SHORT_TEXT,
+            )
+            .map(|t| Personal::new(t.as_str().to_owned())),
+        birth_date: victim.birth_date.and_then(|date| {
+            match birth_date_error("victim.birth_date", date, now) {
+                Some(error) => {
+                    checks.push(error.into());
+                    None
+                }
+                None => Some(Personal::new(date)),
+            }
+        }),
+        birth_place: checks
+            .optional_text(
+                "victim.birth_place",
+                victim.birth_place.as_ref(),
+                SHORT_TEXT,
+            )
+            .map(|t| Personal::new(t.as_str().to_owned())),
+    };
+    let contact = Contact {
+        email: checks.email("victim.email", victim.email.as_ref()),
+        phone: checks.phone("victim.phone", victim.phone.as_ref()),
+    };
+    (identity, contact)
 }
