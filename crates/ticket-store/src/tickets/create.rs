@@ -10,8 +10,8 @@ use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use ticket_domain::kind::TicketKind;
 use ticket_domain::lifecycle::Decision;
@@ -40,8 +40,21 @@ impl Store {
         {
             return Ok(replay);
         }
+        // On PostgreSQL the number is taken by a statement of its own, before the transaction: the
+        // counter's row is then locked for that statement only, not until the creation commits
+        // (which made concurrent creations of a kind wait for each other, one at a time). A
+        // creation that fails after it leaves its number unused. SQLite has one writer at a time
+        // anyway, and a commit of its own would cost one more sync to disk.
+        let reserved = if self.db.get_database_backend() == DbBackend::Postgres {
+            Some(allocate_reference(&self.db, new.data.kind(), now).await?)
+        } else {
+            None
+        };
         let txn = self.write_transaction().await?;
-        new.reference_number = allocate_reference(&txn, new.data.kind(), now).await?;
+        new.reference_number = match reserved {
+            Some(number) => number,
+            None => allocate_reference(&txn, new.data.kind(), now).await?,
+        };
         if let Some(session) = new.data.user_usurpation().and_then(|d| d.session_id) {
             new.same_session_as = same_session(&txn, session).await?;
         }
@@ -134,8 +147,8 @@ impl Store {
 
 /// Next number of a kind's reference for the year: one atomic upsert, so two concurrent creations
 /// never get the same number on either database.
-pub(crate) async fn allocate_reference(
-    txn: &DatabaseTransaction,
+pub(crate) async fn allocate_reference<C: ConnectionTrait>(
+    txn: &C,
     kind: TicketKind,
     now: DateTime<Utc>,
 ) -> Result<u32, StoreError> {
