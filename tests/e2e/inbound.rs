@@ -381,6 +381,21 @@ async fn staff_triage_the_quarantine(w: World) {
     let (ticket, _) = w.app.ticket(&w.app.keys.agent, ticket_id).await;
     assert_eq!(ticket["title"], "Question 2");
     assert_eq!(ticket["kind"], "support_request");
+    // Searchable at once, like a ticket declared through the API.
+    let found: Value = w
+        .app
+        .get_as(&w.app.keys.agent, "/api/v1/tickets?q=Question%202")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let found: Vec<&str> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert_eq!(found, [ticket_id]);
     // Drop.
     let dropped = w
         .post(&w.app.keys.supervisor, &path(&third, "drop"), None)

@@ -292,8 +292,10 @@ impl InboundApi {
     ///
     /// The triage desk (`agent`, `security`, `supervisor`; a victim's mail: `security` and
     /// `supervisor`). A support request (or an incident) declared by the caller: the mail's
-    /// subject is its title, its words the question or impact, its sender the reporter's address
-    /// (acknowledged like any new ticket). Only a quarantined mail (409 otherwise).
+    /// subject is its title, its words the question or impact, its sender kept as the reporter's
+    /// address. The caller is the reporter: mails about the ticket go to the staff and mailboxes
+    /// as for any ticket a member declares, none to the sender. Only a quarantined mail (409
+    /// otherwise).
     #[oai(
         path = "/api/v1/inbound-mails/:id/open",
         method = "post",

@@ -67,7 +67,7 @@ impl Store {
         let decision = ticket_domain::open(new, actor, now, policy)?;
         let ticket_id = decision.ticket.id;
         let tracking_secret = with_tracking_secret.then(new_secret);
-        write_opened(&txn, &decision, tracking_secret.as_deref(), now, policy).await?;
+        insert_opened(&txn, &decision, tracking_secret.as_deref(), now, policy).await?;
         for other in linked {
             link_back(&txn, other, ticket_id, LinkKind::SameSession, now, policy).await?;
         }
@@ -212,22 +212,8 @@ async fn check_follow_up(
     Ok(())
 }
 
-/// Writes an opened ticket: its row, its first events and the search index.
-async fn write_opened(
-    txn: &DatabaseTransaction,
-    decision: &Decision,
-    tracking_secret: Option<&str>,
-    now: DateTime<Utc>,
-    policy: &Policy,
-) -> Result<(), StoreError> {
-    insert_opened(txn, decision, tracking_secret, now, policy).await?;
-    let events: Vec<&ticket_domain::Event> = decision.records.iter().map(|r| &r.event).collect();
-    search::index(txn, &decision.ticket, &events).await?;
-    Ok(())
-}
-
-/// Inserts an opened ticket: its row (version 1), its first events chained from the genesis with
-/// their mails, and the organisations concerned.
+/// Inserts an opened ticket (by the API or by mail): its row (version 1), its first events chained
+/// from the genesis with their mails, the organisations concerned, and its search row.
 pub(crate) async fn insert_opened(
     txn: &DatabaseTransaction,
     decision: &Decision,
@@ -259,7 +245,9 @@ pub(crate) async fn insert_opened(
         now,
     )
     .await?;
-    sync_concerned(txn, &decision.ticket).await
+    sync_concerned(txn, &decision.ticket).await?;
+    let events: Vec<&ticket_domain::Event> = decision.records.iter().map(|r| &r.event).collect();
+    search::index(txn, &decision.ticket, &events).await
 }
 
 /// Keeps the response to an idempotent request, so that a retry answers it.
