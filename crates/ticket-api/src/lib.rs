@@ -200,18 +200,21 @@ async fn common_headers<E: Endpoint>(
     // A 415 for a body of a type the operation does not take (poem's own, worded generally) names
     // the types it does take; a 415 an operation gave for what the body holds (a disguised file)
     // keeps its own words.
-    let accepted = shapes.media_types(&method, &path);
-    let essence = sent_type
-        .as_deref()
-        .and_then(|t| t.split(';').next())
-        .map(|t| t.trim().to_ascii_lowercase());
-    let taken = essence.is_some_and(|sent| {
-        accepted
-            .iter()
-            .any(|media| media.split(';').next().is_some_and(|m| m.trim() == sent))
-    });
-    if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE && !accepted.is_empty() && !taken {
-        response = problem::unsupported_media_type(sent_type.as_deref(), accepted).into_response();
+    if response.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        let accepted = shapes.media_types(&method, &path);
+        let essence = sent_type
+            .as_deref()
+            .and_then(|t| t.split(';').next())
+            .map(|t| t.trim().to_ascii_lowercase());
+        let taken = essence.is_some_and(|sent| {
+            accepted
+                .iter()
+                .any(|media| media.split(';').next().is_some_and(|m| m.trim() == sent))
+        });
+        if !accepted.is_empty() && !taken {
+            response =
+                problem::unsupported_media_type(sent_type.as_deref(), accepted).into_response();
+        }
     }
     let headers = response.headers_mut();
     headers.insert(

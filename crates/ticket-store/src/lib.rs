@@ -44,6 +44,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+/// The PostgreSQL pool's default size (see [`StoreOptions::max_connections`]).
+pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 32;
+
 /// How the store uses its database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreOptions {
@@ -53,6 +56,12 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
     /// How long opening one connection may take.
     pub connect_timeout: Duration,
+    /// The most PostgreSQL connections the pool opens. A creation holds its connection over
+    /// several round trips and a commit, so a pool much smaller than the concurrent requests makes
+    /// them queue for a connection while the database has room; PostgreSQL's own limit
+    /// (`max_connections`, 100 by default) shared by every replica bounds it from above. (SQLite
+    /// uses 4: one writer at a time, readers beside it.)
+    pub max_connections: u32,
 }
 
 impl Default for StoreOptions {
@@ -60,6 +69,7 @@ impl Default for StoreOptions {
         Self {
             acquire_timeout: Duration::from_millis(1500),
             connect_timeout: Duration::from_secs(2),
+            max_connections: DEFAULT_POSTGRES_CONNECTIONS,
         }
     }
 }
@@ -152,7 +162,7 @@ impl Store {
                 })
             });
         } else {
-            options.max_connections(16);
+            options.max_connections(settings.max_connections.max(1));
             let health = Arc::clone(&health);
             options.map_sqlx_postgres_pool_opts(move |pool| {
                 let health = Arc::clone(&health);

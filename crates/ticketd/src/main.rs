@@ -9,6 +9,10 @@ use ticketd::cli::{
 };
 use ticketd::{Application, Config, startup, telemetry};
 
+/// mimalloc rather than the system's malloc: see the dependency's comment in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.subcommand() == Command::MailIn {

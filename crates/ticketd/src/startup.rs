@@ -349,6 +349,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     }
     let options = StoreOptions {
         acquire_timeout: Duration::from_millis(config.database_acquire_timeout_ms),
+        max_connections: config.database_max_connections,
         ..StoreOptions::default()
     };
     let store = Store::connect_with(config.database_url.expose(), &options)

@@ -8,7 +8,7 @@ use crate::search::{self};
 use crate::secrets::secret_hash;
 use crate::{Store, StoreError};
 use chrono::{DateTime, SubsecRound, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use ticket_domain::kind::KindData;
 use ticket_domain::lifecycle::{next_deadline, next_due};
@@ -148,11 +148,23 @@ impl Store {
                 ticket::Entity::find().filter(ticket::Column::Reference.eq(reference.to_string()))
             }
         };
-        let row = query
+        // The document and the version only, the document as text: decoded once, straight into
+        // the ticket (not into a JSON value first, nor the other columns, which copy it).
+        let (document, version) = query
+            .select_only()
+            .column_as(
+                Expr::col(ticket::Column::Document).cast_as("text"),
+                "document",
+            )
+            .column(ticket::Column::Version)
+            .into_tuple::<(String, i64)>()
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound("ticket"))?;
-        from_row(row)
+        Ok(StoredTicket {
+            ticket: serde_json::from_str(&document)?,
+            version,
+        })
     }
 
     /// The ticket a public tracking secret opens, if any.

@@ -35,6 +35,9 @@ pub struct Config {
     /// `Retry-After` (the database is away or overloaded), in milliseconds, 100 to 60000. SQLite
     /// connections wait for the one writer instead.
     pub database_acquire_timeout_ms: u64,
+    /// The most PostgreSQL connections this process opens, 1 to 1000 (every replica opens its
+    /// own: their sum must stay under the server's `max_connections`). SQLite uses 4.
+    pub database_max_connections: u32,
     /// How log lines are written to standard error.
     pub log_format: LogFormat,
     /// A `tracing` env-filter directive, e.g. `info,ticketd=debug`.
@@ -73,6 +76,7 @@ impl Default for Config {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
             database_url: DatabaseUrl(DEFAULT_DATABASE_URL.into()),
             database_acquire_timeout_ms: 1500,
+            database_max_connections: ticket_store::DEFAULT_POSTGRES_CONNECTIONS,
             log_format: LogFormat::Text,
             log_filter: DEFAULT_LOG_FILTER.to_owned(),
             policy: ticket_domain::Policy::default(),
@@ -131,6 +135,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "database_acquire_timeout_ms",
                 reason: "must be between 100 and 60000".to_owned(),
+            });
+        }
+        if !(1..=1000).contains(&self.database_max_connections) {
+            return Err(ConfigError::Invalid {
+                key: "database_max_connections",
+                reason: "must be between 1 and 1000".to_owned(),
             });
         }
         self.sweeper.validate()?;

@@ -150,6 +150,12 @@ fn the_acquire_timeout_and_the_uncertain_mail_policy_are_read_and_checked() {
             "{message}"
         );
         jail.set_env("TICKETD_DATABASE_ACQUIRE_TIMEOUT_MS", "800");
+        jail.set_env("TICKETD_DATABASE_MAX_CONNECTIONS", "64");
+        assert_eq!(load_in(jail, None).unwrap().database_max_connections, 64);
+        jail.set_env("TICKETD_DATABASE_MAX_CONNECTIONS", "0");
+        let message = load_in(jail, None).unwrap_err().to_string();
+        assert!(message.contains("`database_max_connections`"), "{message}");
+        jail.set_env("TICKETD_DATABASE_MAX_CONNECTIONS", "32");
         jail.set_env("TICKETD_MAIL__DISPATCHER__UNCERTAIN", "forget");
         assert!(load_in(jail, None).is_err(), "an unknown policy is refused");
         Ok(())
