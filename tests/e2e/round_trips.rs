@@ -3,7 +3,8 @@
 //! count measured when it was written; a change that needs more must say why here. The search
 //! index (issue 11) adds one to each write: one upsert, the comments appended by the database
 //! (it used to read the row first). A key authenticated within the last two seconds costs none
-//! (`KEY_CACHE_TTL`), which took one off each request.
+//! (`KEY_CACHE_TTL`), which took one off each request. On PostgreSQL the inserts of a decision go
+//! as one statement: a creation 8 → 4, an acknowledgement 9 → 7.
 
 use crate::e2e_test;
 use crate::helpers::*;
@@ -67,12 +68,23 @@ e2e_test!(
         assert_eq!(response.status(), 200);
 
         eprintln!("round trips: create {create}, read {read}, list {list}, acknowledge {command}");
+        // On PostgreSQL what a decision inserts goes as one statement (`batch`): a creation is
+        // its reference number, BEGIN, that statement and COMMIT. SQLite runs the inserts one by
+        // one, in the process.
+        let (create_bound, command_bound) = if app.store.backend() == sea_orm::DbBackend::Postgres {
+            (4, 7)
+        } else {
+            (7, 9)
+        };
         assert!(
-            create <= 7,
+            create <= create_bound,
             "declaring an incident took {create} round trips"
         );
         assert!(read <= 3, "reading a ticket took {read} round trips");
         assert!(list <= 1, "a page of the list took {list} round trips");
-        assert!(command <= 9, "acknowledging took {command} round trips");
+        assert!(
+            command <= command_bound,
+            "acknowledging took {command} round trips"
+        );
     }
 );

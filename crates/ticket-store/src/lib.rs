@@ -5,6 +5,7 @@
 
 pub mod archive;
 pub mod attachments;
+mod batch;
 pub mod blobs;
 pub mod chain;
 pub mod clock;

@@ -9,9 +9,10 @@
 
 use crate::StoreError;
 use crate::entities::ticket_search;
-use sea_orm::sea_query::{Expr, OnConflict, SimpleExpr};
+use sea_orm::sea_query::{Expr, InsertStatement, OnConflict, SimpleExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryTrait as _,
 };
 use ticket_domain::Ticket;
 use ticket_domain::event::{Event, EventData, Visibility};
@@ -120,6 +121,12 @@ pub(crate) async fn index<C: ConnectionTrait>(
     ticket: &Ticket,
     events: &[&Event],
 ) -> Result<(), StoreError> {
+    txn.execute(&index_statement(ticket, events)).await?;
+    Ok(())
+}
+
+/// The upsert [`index`] runs, for a caller that sends it with other writes.
+pub(crate) fn index_statement(ticket: &Ticket, events: &[&Event]) -> InsertStatement {
     let (own, personal) = ticket_texts(ticket);
     let (mut public, mut internal) = (String::new(), String::new());
     for (visibility, text) in events.iter().filter_map(|e| event_text(e)) {
@@ -152,9 +159,7 @@ pub(crate) async fn index<C: ConnectionTrait>(
                 )
                 .to_owned(),
         )
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
+        .into_query()
 }
 
 /// On an upsert's conflict, `column`'s indexed text followed by the new words (a line between

@@ -27,9 +27,9 @@ use crate::page::{Cursor, Page, after_cursor, encode_cursor, fetch_limit};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::QueryTrait as _;
+use sea_orm::sea_query::InsertStatement;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -173,18 +173,18 @@ fn bounded(error: &str) -> String {
     }
 }
 
-/// Writes one row per notification of an event, inside the caller's transaction.
-pub(crate) async fn enqueue(
-    txn: &DatabaseTransaction,
+/// The insert of one row per notification of an event (none without notifications), to run in
+/// the transaction that writes the event.
+pub(crate) fn enqueue(
     ticket_id: TicketId,
     event_id: Uuid,
     event_seq: i64,
     notifications: &[Notification],
     tracking_secret: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<Option<InsertStatement>, StoreError> {
     if notifications.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let mut rows = Vec::with_capacity(notifications.len());
     for notification in notifications {
@@ -215,10 +215,7 @@ pub(crate) async fn enqueue(
             handover_started_at: Set(None),
         });
     }
-    outbox::Entity::insert_many(rows)
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
+    Ok(Some(outbox::Entity::insert_many(rows).into_query()))
 }
 
 impl Store {

@@ -1,17 +1,17 @@
 //! Opening a ticket: its reference, the tickets it is linked to, idempotent retries.
 
-use super::write::{insert_events, prepare_events, sync_concerned, write_decision};
+use super::write::{decision_writes, prepare_events, write_decision};
 use super::{Created, IdempotencyRequest, StoredTicket, from_row, normalise, to_row};
+use crate::batch::Writes;
 use crate::chain::{self};
 use crate::entities::{idempotency_key, ticket, tracking_secret};
-use crate::search::{self};
 use crate::secrets::{new_secret, secret_hash};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait as _,
 };
 use ticket_domain::kind::TicketKind;
 use ticket_domain::lifecycle::Decision;
@@ -233,21 +233,20 @@ pub(crate) async fn insert_opened(
         .last()
         .map_or_else(|| chain::GENESIS.to_owned(), |p| p.hash.clone());
     let count = prepared.len() as i64;
-    ticket::Entity::insert(to_row(&decision.ticket, 1, count, head, policy)?)
-        .exec_without_returning(txn)
-        .await?;
-    insert_events(
-        txn,
-        ticket_id,
+    // The row first: on SQLite the inserts run in this order, and the events name the ticket.
+    let mut writes = Writes::default();
+    writes.insert(
+        ticket::Entity::insert(to_row(&decision.ticket, 1, count, head, policy)?).into_query(),
+    );
+    decision_writes(
+        &mut writes,
+        &decision.ticket,
         prepared,
         &decision.records,
         tracking_secret,
         now,
-    )
-    .await?;
-    sync_concerned(txn, &decision.ticket).await?;
-    let events: Vec<&ticket_domain::Event> = decision.records.iter().map(|r| &r.event).collect();
-    search::index(txn, &decision.ticket, &events).await
+    )?;
+    writes.run(txn).await
 }
 
 /// Keeps the response to an idempotent request, so that a retry answers it.

@@ -3,6 +3,7 @@
 
 use super::to_row;
 use crate::StoreError;
+use crate::batch::Writes;
 use crate::chain::{self};
 use crate::entities::sealed_text;
 use crate::entities::{ticket, ticket_event, ticket_organisation};
@@ -13,6 +14,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait as _,
 };
 use serde_json::{Value, json};
 use ticket_domain::lifecycle::{Decision, Record};
@@ -101,11 +103,34 @@ pub(crate) async fn write_decision(
             current,
         });
     }
-    insert_events(txn, id, prepared, &decision.records, None, now).await?;
-    sync_concerned(txn, &decision.ticket).await?;
-    let events: Vec<&ticket_domain::Event> = decision.records.iter().map(|r| &r.event).collect();
-    search::index(txn, &decision.ticket, &events).await?;
+    let mut writes = Writes::default();
+    decision_writes(
+        &mut writes,
+        &decision.ticket,
+        prepared,
+        &decision.records,
+        None,
+        now,
+    )?;
+    writes.run(txn).await?;
     Ok(version)
+}
+
+/// What a decision inserts beside its ticket's row: its events (with their sealed texts and
+/// mails), the organisations concerned, the search row.
+pub(crate) fn decision_writes(
+    writes: &mut Writes,
+    ticket: &Ticket,
+    prepared: Vec<PreparedEvent>,
+    records: &[Record],
+    tracking_secret: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    insert_events(writes, ticket.id, prepared, records, tracking_secret, now)?;
+    sync_concerned(writes, ticket)?;
+    let events: Vec<&ticket_domain::Event> = records.iter().map(|r| &r.event).collect();
+    writes.insert(search::index_statement(ticket, &events));
+    Ok(())
 }
 
 pub(crate) struct PreparedEvent {
@@ -142,8 +167,8 @@ pub(crate) fn prepare_events(
     Ok(prepared)
 }
 
-pub(crate) async fn insert_events(
-    txn: &DatabaseTransaction,
+fn insert_events(
+    writes: &mut Writes,
     ticket_id: TicketId,
     prepared: Vec<PreparedEvent>,
     records: &[Record],
@@ -151,17 +176,6 @@ pub(crate) async fn insert_events(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for (event, record) in prepared.into_iter().zip(records) {
-        for text in &event.sealed {
-            sealed_text::Entity::insert(sealed_text::ActiveModel {
-                event_id: Set(event.id),
-                pointer: Set(text.pointer.clone()),
-                ticket_id: Set(ticket_id.0),
-                salt: Set(text.salt.clone()),
-                value: Set(text.value.clone()),
-            })
-            .exec_without_returning(txn)
-            .await?;
-        }
         let row = ticket_event::ActiveModel {
             id: Set(event.id),
             ticket_id: Set(ticket_id.0),
@@ -173,19 +187,29 @@ pub(crate) async fn insert_events(
             prev_hash: Set(event.prev_hash),
             hash: Set(event.hash),
         };
-        ticket_event::Entity::insert(row)
-            .exec_without_returning(txn)
-            .await?;
-        outbox::enqueue(
-            txn,
+        writes.insert(ticket_event::Entity::insert(row).into_query());
+        for text in &event.sealed {
+            writes.insert(
+                sealed_text::Entity::insert(sealed_text::ActiveModel {
+                    event_id: Set(event.id),
+                    pointer: Set(text.pointer.clone()),
+                    ticket_id: Set(ticket_id.0),
+                    salt: Set(text.salt.clone()),
+                    value: Set(text.value.clone()),
+                })
+                .into_query(),
+            );
+        }
+        if let Some(mails) = outbox::enqueue(
             ticket_id,
             event.id,
             event.seq,
             &record.notifications,
             tracking_secret,
             now,
-        )
-        .await?;
+        )? {
+            writes.insert(mails);
+        }
     }
     Ok(())
 }
@@ -198,10 +222,7 @@ fn visibility_name(visibility: ticket_domain::event::Visibility) -> &'static str
 }
 
 /// Mirrors the organisations concerned by a ticket into their table (to find a partner's cases).
-pub(crate) async fn sync_concerned(
-    txn: &DatabaseTransaction,
-    ticket: &Ticket,
-) -> Result<(), StoreError> {
+fn sync_concerned(writes: &mut Writes, ticket: &Ticket) -> Result<(), StoreError> {
     if ticket.concerned.is_empty() {
         return Ok(());
     }
@@ -213,7 +234,7 @@ pub(crate) async fn sync_concerned(
             role: Set(role.as_str().unwrap_or_default().to_owned()),
             notified_at: Set(concerned.notified_at),
         };
-        ticket_organisation::Entity::insert(row)
+        let upsert = ticket_organisation::Entity::insert(row)
             .on_conflict(
                 OnConflict::columns([
                     ticket_organisation::Column::TicketId,
@@ -225,8 +246,8 @@ pub(crate) async fn sync_concerned(
                 ])
                 .to_owned(),
             )
-            .exec_without_returning(txn)
-            .await?;
+            .into_query();
+        writes.insert(upsert);
     }
     Ok(())
 }
