@@ -229,6 +229,29 @@ impl Store {
         }
     }
 
+    /// Runs inserts without BEGIN and COMMIT where they go as one statement, atomic by itself
+    /// (PostgreSQL, see [`batch`]); in a transaction elsewhere. A failure is recorded as a failed
+    /// commit's would be.
+    pub(crate) async fn write_alone(&self, writes: batch::Writes) -> Result<(), StoreError> {
+        if self.backend() != DbBackend::Postgres {
+            let txn = self.write_transaction().await?;
+            writes.run(&txn).await?;
+            return self.commit(txn).await;
+        }
+        match writes.run(&self.db).await {
+            Ok(()) => {
+                self.health.record(true);
+                Ok(())
+            }
+            Err(error) => {
+                if error.is_unavailable() {
+                    self.health.record(false);
+                }
+                Err(error)
+            }
+        }
+    }
+
     /// Whether the service can take requests: the database answers and, if the last write failed,
     /// a write goes through again (a probe rewrites one row of the migrations table unchanged, so
     /// a full disk or a read-only file shows here until it is fixed).
