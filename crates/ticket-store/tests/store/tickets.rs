@@ -1,7 +1,7 @@
 //! Tickets in the store: creation, commands under concurrency, the evidence chain, lists, sweeps.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::EntityTrait;
+use sea_orm::{ConnectionTrait as _, EntityTrait};
 use std::collections::HashSet;
 use ticket_domain::kind::UsurpationReporter;
 use ticket_domain::testkit::*;
@@ -85,6 +85,31 @@ store_test!(
             "DEM-2026-000001"
         );
         assert_eq!(next_year.ticket.reference.to_string(), "INC-2027-000001");
+    }
+);
+
+store_test!(
+    taking_a_reference_leaves_commits_waiting_for_the_disk,
+    |store| async move {
+        // PostgreSQL takes a creation's number in a transaction that does not wait for the disk;
+        // that setting must end with it, not stay on the pooled connection for later commits.
+        partner_incident(&store, Priority::Normale, monday()).await;
+        partner_incident(&store, Priority::Normale, monday()).await;
+        if store.backend() == sea_orm::DbBackend::Postgres {
+            for _ in 0..4 {
+                let row = store
+                    .connection()
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        sea_orm::DbBackend::Postgres,
+                        "SELECT current_setting('synchronous_commit') AS value",
+                    ))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let value: String = row.try_get("", "value").unwrap();
+                assert_eq!(value, "on");
+            }
+        }
     }
 );
 
