@@ -183,10 +183,12 @@ pub(crate) async fn allocate_reference<C: ConnectionTrait>(
         )
         .returning_col("last_number")
         .to_owned();
-    let row = txn
-        .query_one(&statement)
-        .await?
-        .ok_or(StoreError::NotFound("reference counter"))?;
+    counter_value(txn.query_one(&statement).await?)
+}
+
+/// The number the counter's upsert returned.
+fn counter_value(row: Option<sea_orm::QueryResult>) -> Result<u32, StoreError> {
+    let row = row.ok_or(StoreError::NotFound("reference counter"))?;
     let number: i64 = row.try_get("", "last_number")?;
     u32::try_from(number).map_err(|_| StoreError::corrupt("reference counter overflow"))
 }
@@ -217,12 +219,7 @@ async fn reserve_reference(
          RETURNING last_number",
         [kind.reference_prefix().into(), year.into()],
     );
-    let row = db
-        .query_one_raw(statement)
-        .await?
-        .ok_or(StoreError::NotFound("reference counter"))?;
-    let number: i64 = row.try_get("", "last_number")?;
-    u32::try_from(number).map_err(|_| StoreError::corrupt("reference counter overflow"))
+    counter_value(db.query_one_raw(statement).await?)
 }
 
 /// The tickets reported earlier with the same FranceConnect session, oldest first.
