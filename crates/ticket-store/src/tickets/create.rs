@@ -10,8 +10,8 @@ use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait as _, Statement,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait as _, Statement,
 };
 use ticket_domain::kind::TicketKind;
 use ticket_domain::lifecycle::Decision;
@@ -40,13 +40,12 @@ impl Store {
         {
             return Ok(replay);
         }
-        // On PostgreSQL the number is taken by a statement of its own, before the transaction: the
-        // counter's row is then locked for that statement only, not until the creation commits
-        // (which made concurrent creations of a kind wait for each other, one at a time). A
-        // creation that fails after it leaves its number unused. SQLite has one writer at a time
-        // anyway, and a commit of its own would cost one more sync to disk.
+        // On PostgreSQL the number (a sequence's, which locks nothing) is taken before the
+        // transaction, so that a creation with nothing to read first is one statement alone. A
+        // creation that fails after it leaves its number unused. SQLite takes it inside the
+        // transaction (one writer at a time: no gap).
         let reserved = if self.db.get_database_backend() == DbBackend::Postgres {
-            Some(reserve_reference(&self.db, new.data.kind(), now).await?)
+            Some(allocate_reference(&self.db, new.data.kind(), now).await?)
         } else {
             None
         };
@@ -160,14 +159,26 @@ impl Store {
     }
 }
 
-/// Next number of a kind's reference for the year: one atomic upsert, so two concurrent creations
-/// never get the same number on either database.
+/// Next number of a kind's reference for the year; two concurrent creations never get the same
+/// number on either database.
+///
+/// SQLite: an upsert of the counter's row, in the caller's transaction (one writer at a time: no
+/// gap, no wait). PostgreSQL: the year's sequence of the kind (`reference_inc_2026`), created on
+/// first use. A counter's row was a queue there: each increment held the row until its
+/// transaction ended, so creations of a kind went one at a time through it (issue 17: pgbench, 64
+/// clients, 8,100 increments/s at most even without waiting for the disk, against 40,000 and more
+/// `nextval` a second, which locks nothing). A sequence never gives a number twice, also after a
+/// crash (its increments are logged ahead of the tickets that use them; a crash may skip some).
+/// Gaps: a creation that fails after taking its number, a crash.
 pub(crate) async fn allocate_reference<C: ConnectionTrait>(
-    txn: &C,
+    conn: &C,
     kind: TicketKind,
     now: DateTime<Utc>,
 ) -> Result<u32, StoreError> {
     let year = Reference::new(kind, now, 0).year;
+    if conn.get_database_backend() == DbBackend::Postgres {
+        return next_in_sequence(conn, kind.reference_prefix(), year).await;
+    }
     let statement = Query::insert()
         .into_table("reference_counters")
         .columns(["prefix", "year", "last_number"])
@@ -183,43 +194,62 @@ pub(crate) async fn allocate_reference<C: ConnectionTrait>(
         )
         .returning_col("last_number")
         .to_owned();
-    counter_value(txn.query_one(&statement).await?)
+    let row = conn
+        .query_one(&statement)
+        .await?
+        .ok_or(StoreError::NotFound("reference counter"))?;
+    number(row.try_get("", "last_number")?)
 }
 
-/// The number the counter's upsert returned.
-fn counter_value(row: Option<sea_orm::QueryResult>) -> Result<u32, StoreError> {
-    let row = row.ok_or(StoreError::NotFound("reference counter"))?;
-    let number: i64 = row.try_get("", "last_number")?;
-    u32::try_from(number).map_err(|_| StoreError::corrupt("reference counter overflow"))
+/// A reference number as stored (`bigint`) made a `u32`.
+fn number(value: i64) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| StoreError::corrupt("reference number overflow"))
 }
 
-/// PostgreSQL, outside any transaction: the next number of a kind's reference for the year, by the
-/// same upsert as [`allocate_reference`] in a transaction of its own whose commit does not wait
-/// for the disk (`synchronous_commit` off for that transaction only, set by the statement itself).
-///
-/// Waiting made the counter's row a queue: each increment held the row until its commit had
-/// reached the disk, so creations of a kind went one disk flush at a time (issue 17: pgbench, 64
-/// clients, the raw creation 2,937/s alone, 1,004/s behind such a counter, 2,170/s behind this one).
-///
-/// Nothing is lost by not waiting: the ticket that uses the number commits after this statement,
-/// and its own commit waits for the write-ahead log up to its commit record, which is after this
-/// increment. A crash before that ticket commits can forget the increment, but then no ticket
-/// holds the number, and the next creation takes it again.
-async fn reserve_reference(
-    db: &DatabaseConnection,
-    kind: TicketKind,
-    now: DateTime<Utc>,
+/// PostgreSQL: the next value of the sequence of `prefix` and `year`, which is created first if it
+/// does not exist yet (the first creation of a kind in a year, or of a database whose numbers
+/// were taken from `reference_counters` by an earlier version: it then starts after the last of
+/// them). Works inside a transaction and outside one: a concurrent first use waits for the
+/// creating transaction and then takes the sequence it made.
+async fn next_in_sequence<C: ConnectionTrait>(
+    conn: &C,
+    prefix: &str,
+    year: i32,
 ) -> Result<u32, StoreError> {
-    let year = Reference::new(kind, now, 0).year;
-    let statement = Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO reference_counters (prefix, year, last_number) \
-         SELECT $1, $2, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS relaxed \
-         ON CONFLICT (prefix, year) DO UPDATE SET last_number = reference_counters.last_number + 1 \
-         RETURNING last_number",
-        [kind.reference_prefix().into(), year.into()],
-    );
-    counter_value(db.query_one_raw(statement).await?)
+    let name = format!("reference_{}_{year}", prefix.to_ascii_lowercase());
+    if let Some(value) = nextval(conn, &name).await? {
+        return number(value);
+    }
+    // A `DO` block: DDL takes no bind parameters, and its exception handler (a subtransaction)
+    // lets a concurrent creation of the same sequence pass without aborting the caller's
+    // transaction. The prefix is one of the kinds' and the year a number.
+    conn.execute_unprepared(&format!(
+        "DO $$ BEGIN \
+           EXECUTE format('CREATE SEQUENCE IF NOT EXISTS %I START WITH %s', '{name}', \
+             (SELECT COALESCE(MAX(last_number), 0) + 1 FROM reference_counters \
+              WHERE prefix = '{prefix}' AND year = {year})); \
+         EXCEPTION WHEN unique_violation OR duplicate_table THEN NULL; \
+         END $$"
+    ))
+    .await?;
+    nextval(conn, &name)
+        .await?
+        .ok_or(StoreError::NotFound("reference sequence"))
+        .and_then(number)
+}
+
+/// `nextval` of the sequence `name`; `None` if there is no such sequence (`to_regclass` is null
+/// and `nextval` of null is null: no error, which would end the caller's transaction).
+async fn nextval<C: ConnectionTrait>(conn: &C, name: &str) -> Result<Option<i64>, StoreError> {
+    let row = conn
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT nextval(to_regclass($1)) AS value",
+            [name.into()],
+        ))
+        .await?
+        .ok_or(StoreError::NotFound("reference sequence"))?;
+    Ok(row.try_get("", "value")?)
 }
 
 /// The tickets reported earlier with the same FranceConnect session, oldest first.

@@ -89,26 +89,34 @@ store_test!(
 );
 
 store_test!(
-    taking_a_reference_leaves_commits_waiting_for_the_disk,
+    numbering_goes_on_after_the_numbers_an_earlier_version_counted,
     |store| async move {
-        // PostgreSQL takes a creation's number in a transaction that does not wait for the disk;
-        // that setting must end with it, not stay on the pooled connection for later commits.
-        partner_incident(&store, Priority::Normale, monday()).await;
-        partner_incident(&store, Priority::Normale, monday()).await;
+        // A database whose numbers an earlier version took from `reference_counters` (PostgreSQL
+        // now takes them from a sequence per kind and year, made on first use): the next
+        // reference follows the last one counted, and the one after it too.
+        store
+            .connection()
+            .execute_unprepared(
+                "INSERT INTO reference_counters (prefix, year, last_number) VALUES ('INC', 2026, 41)",
+            )
+            .await
+            .unwrap();
+        let next = partner_incident(&store, Priority::Normale, monday()).await;
+        let after = partner_incident(&store, Priority::Normale, monday()).await;
+        assert_eq!(next.ticket.reference.to_string(), "INC-2026-000042");
+        assert_eq!(after.ticket.reference.to_string(), "INC-2026-000043");
         if store.backend() == sea_orm::DbBackend::Postgres {
-            for _ in 0..4 {
-                let row = store
-                    .connection()
-                    .query_one_raw(sea_orm::Statement::from_string(
-                        sea_orm::DbBackend::Postgres,
-                        "SELECT current_setting('synchronous_commit') AS value",
-                    ))
-                    .await
-                    .unwrap()
-                    .unwrap();
-                let value: String = row.try_get("", "value").unwrap();
-                assert_eq!(value, "on");
-            }
+            let row = store
+                .connection()
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DbBackend::Postgres,
+                    "SELECT last_value FROM reference_inc_2026",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            let last: i64 = row.try_get("", "last_value").unwrap();
+            assert_eq!(last, 43);
         }
     }
 );
