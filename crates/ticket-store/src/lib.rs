@@ -35,6 +35,9 @@ pub use error::StoreError;
 /// pooled SQLite connection: the file cannot be "away", so waiting is the answer to load.
 const SQLITE_WAIT: Duration = Duration::from_secs(30);
 
+/// A pooled PostgreSQL connection idle at least this long is pinged before it is used.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 use sea_orm::sqlx::Connection as _;
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -133,7 +136,12 @@ impl Store {
             .connect_timeout(settings.connect_timeout)
             .acquire_timeout(settings.acquire_timeout);
         if url.starts_with("sqlite:") {
-            options.acquire_timeout(SQLITE_WAIT);
+            // A SQLite connection is a file opened in this process: it cannot have been dropped
+            // by a server while idle, so it is not pinged when taken from the pool (sqlx's default
+            // pings every connection taken: one more exchange with its worker thread per query).
+            options
+                .acquire_timeout(SQLITE_WAIT)
+                .test_before_acquire(false);
             if url.contains(":memory:") || url.contains("mode=memory") {
                 // An in-memory database exists per connection: more than one would split it.
                 options.max_connections(1).min_connections(1);
@@ -163,7 +171,15 @@ impl Store {
                 })
             });
         } else {
-            options.max_connections(settings.max_connections.max(1));
+            // sqlx pings a connection when it goes back to the pool, and by default again when it
+            // is taken: a read of one ticket was three exchanges with PostgreSQL for its one
+            // statement (issue 17: 4 → 3 sends a request, the answer's included). Only a
+            // connection idle for a while is pinged when taken — one that PostgreSQL (restarted)
+            // or the network may have dropped meanwhile; one in steady use was pinged on its
+            // release a moment before.
+            options
+                .max_connections(settings.max_connections.max(1))
+                .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
             let health = Arc::clone(&health);
             options.map_sqlx_postgres_pool_opts(move |pool| {
                 let health = Arc::clone(&health);
