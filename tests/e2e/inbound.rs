@@ -1,6 +1,6 @@
 //! Mail in over HTTP: a gateway delivers raw mails (`POST /api/v1/inbound-mails`), staff read
 //! them and triage the quarantine; a staff member's reply lands as theirs; a mail's files become
-//! the ticket's attachments.
+//! the ticket's attachments, a quarantined mail's once staff attach it or open a ticket from it.
 
 use crate::helpers::*;
 use reqwest::Response;
@@ -622,3 +622,120 @@ TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
     );
 }
 inbound_test!(a_mails_files_become_the_tickets_attachments);
+
+/// A mail from an unknown sender with one text file, `name`, holding `words`.
+fn stranger_with_file(subject: &str, name: &str, words: &str) -> Vec<u8> {
+    mail_with(
+        "inconnu@ailleurs.example",
+        subject,
+        &format!(
+            "Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n\
+--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nLe fichier est joint.\r\n\
+--B\r\nContent-Type: text/plain; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\r\n\
+{words}\r\n\
+--B--\r\n"
+        ),
+    )
+}
+
+async fn a_quarantined_mails_files_follow_the_staff_decision(w: World) {
+    let (id, _) = w.incident().await;
+    let path = |m: &Value, command: &str| {
+        format!(
+            "/api/v1/inbound-mails/{}/{command}",
+            m["id"].as_str().unwrap()
+        )
+    };
+    let agent = &w.app.keys.agent;
+    // Quarantined: the file is listed on the mail, stored nowhere yet.
+    let first = w
+        .deliver(&stranger_with_file(
+            "Capture",
+            "capture.txt",
+            "erreur 500 a 10h02",
+        ))
+        .await;
+    assert_eq!(first["status"], "quarantined");
+    assert_eq!(first["attachments"].as_array().unwrap().len(), 1, "{first}");
+    assert!(first["attachments"][0].get("attachment_id").is_none());
+    assert!(w.app.attachment_list(agent, &id).await.is_empty());
+    // Attached as an internal note: the file is the ticket's, internal, attached by the agent.
+    let attached = w
+        .post(
+            agent,
+            &path(&first, "attach"),
+            Some(json!({"ticket_id": id})),
+        )
+        .await;
+    assert_eq!(attached.status(), 200);
+    let attached: Value = attached.json().await.unwrap();
+    let file_id = attached["attachments"][0]["attachment_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the file's outcome on the mail: {attached}"))
+        .to_owned();
+    let listed = w.app.attachment_list(agent, &id).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], file_id.as_str());
+    assert_eq!(listed[0]["visibility"], "internal");
+    assert!(
+        w.app
+            .attachment_list(&w.app.keys.partner, &id)
+            .await
+            .is_empty()
+    );
+    let download = w
+        .app
+        .get_as(
+            agent,
+            &format!("/api/v1/tickets/{id}/attachments/{file_id}"),
+        )
+        .await;
+    assert_eq!(download.status(), 200);
+    assert_eq!(
+        download.bytes().await.unwrap().as_ref(),
+        b"erreur 500 a 10h02"
+    );
+    // Opened: the file is the new ticket's, like its other files.
+    let second = w
+        .deliver(&stranger_with_file(
+            "Journal",
+            "journal.txt",
+            "connexion refusee",
+        ))
+        .await;
+    let opened = w.post(agent, &path(&second, "open"), Some(json!({}))).await;
+    assert_eq!(opened.status(), 200);
+    let opened: Value = opened.json().await.unwrap();
+    let ticket = opened["ticket_id"].as_str().unwrap();
+    let file_id = opened["attachments"][0]["attachment_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the file's outcome on the mail: {opened}"))
+        .to_owned();
+    let listed = w.app.attachment_list(agent, ticket).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["visibility"], "public");
+    let download = w
+        .app
+        .get_as(
+            agent,
+            &format!("/api/v1/tickets/{ticket}/attachments/{file_id}"),
+        )
+        .await;
+    assert_eq!(
+        download.bytes().await.unwrap().as_ref(),
+        b"connexion refusee"
+    );
+    // The mail as staff read it again says where its file went.
+    let again: Value = w
+        .app
+        .get_as(
+            agent,
+            &format!("/api/v1/inbound-mails/{}", second["id"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["attachments"][0]["attachment_id"], file_id.as_str());
+}
+inbound_test!(a_quarantined_mails_files_follow_the_staff_decision);

@@ -1,5 +1,6 @@
-//! The files of a mail that landed on a ticket or opened one: each checked alone under the upload
-//! limits, the accepted ones attached by the mail's author in as many uploads as the limits ask,
+//! The files of a mail that landed on a ticket or opened one — by itself, or by the decision of a
+//! staff member on the quarantined mail: each checked alone under the upload limits, the accepted
+//! ones attached by the mail's author (or that staff member) in as many uploads as the limits ask,
 //! and every outcome recorded on the mail (`attachments[].attachment_id`, or `refused`).
 
 use crate::{Inbox, parse};
@@ -19,9 +20,29 @@ struct Checked {
 }
 
 impl Inbox {
+    /// The files of a quarantined mail that `staff` just attached to a ticket or opened one
+    /// from ([`Store::decide_quarantined`](ticket_store::Store::decide_quarantined)), attached
+    /// by them as the mail's own would have been: internal with an attached mail (an internal
+    /// note: its sender was not verified), like the ticket's other files with an opened one. A
+    /// mail without files, or no longer held (anonymised), has nothing to attach.
+    pub async fn attach_decided_files(
+        &self,
+        mail: &mut InboundMail,
+        staff: &Actor,
+    ) -> Result<(), StoreError> {
+        if mail.attachments.as_array().is_none_or(Vec::is_empty) {
+            return Ok(());
+        }
+        let Some(raw) = self.store.inbound_raw(mail.id).await? else {
+            return Ok(());
+        };
+        self.store_attachments(mail, &raw, staff).await
+    }
+
     /// The mail's files attached to the ticket it landed on or opened, as `author`, in as many
-    /// uploads as the limits ask. A file the rules refuse (size, type, the ticket's count) is
-    /// recorded on the mail with the reason and the others go on; the mail itself stays landed.
+    /// uploads as the limits ask (internal ones for a quarantined mail staff attached as an
+    /// internal note). A file the rules refuse (size, type, the ticket's count) is recorded on
+    /// the mail with the reason and the others go on; the mail itself stays where it is.
     /// A store that cannot write now is the caller's error, like the mail's own storing, but the
     /// mail is already committed: its files are then recorded as not stored.
     pub(crate) async fn store_attachments(
@@ -33,10 +54,14 @@ impl Inbox {
         let (Some(attachments), Some(ticket), true) = (
             &self.attachments,
             mail.ticket_id,
-            matches!(mail.status, InboundStatus::Landed | InboundStatus::Opened),
+            matches!(
+                mail.status,
+                InboundStatus::Landed | InboundStatus::Opened | InboundStatus::Attached
+            ),
         ) else {
             return Ok(());
         };
+        let internal = mail.status == InboundStatus::Attached;
         let Checked {
             mut outcomes,
             mut accepted,
@@ -45,7 +70,12 @@ impl Inbox {
         while !accepted.is_empty() {
             let rest = accepted.split_off(per_upload.min(accepted.len()));
             let batch = std::mem::replace(&mut accepted, rest);
-            self.attach_batch(mail, ticket, attachments, author, batch, &mut outcomes)
+            let target = Target {
+                ticket,
+                internal,
+                author,
+            };
+            self.attach_batch(mail, attachments, &target, batch, &mut outcomes)
                 .await;
         }
         let outcomes = Value::Array(outcomes);
@@ -60,9 +90,8 @@ impl Inbox {
     async fn attach_batch(
         &self,
         mail: &InboundMail,
-        ticket: TicketId,
         attachments: &Attachments,
-        author: &Actor,
+        target: &Target<'_>,
         batch: Vec<(usize, Upload)>,
         outcomes: &mut [Value],
     ) {
@@ -71,11 +100,11 @@ impl Inbox {
             .store
             .attach_files(
                 attachments,
-                TicketKey::Id(ticket),
+                TicketKey::Id(target.ticket),
                 None,
                 uploads,
-                false,
-                author,
+                target.internal,
+                target.author,
                 self.clock.now(),
                 &self.policy,
             )
@@ -104,6 +133,13 @@ impl Inbox {
             }
         }
     }
+}
+
+/// Where a mail's files go: the ticket, whether they are internal, who attaches them.
+struct Target<'a> {
+    ticket: TicketId,
+    internal: bool,
+    author: &'a Actor,
 }
 
 /// Each file of the raw mail checked alone under the upload limits.

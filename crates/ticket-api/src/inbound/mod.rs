@@ -255,8 +255,9 @@ impl InboundApi {
     ///
     /// The triage desk (`agent`, `security`, `supervisor`; a victim's mail: `security` and
     /// `supervisor`). The mail's words go on the ticket as an internal note of the caller, with
-    /// the mail's receipt (its SHA-256) in the evidence chain. Only a quarantined mail (409
-    /// otherwise).
+    /// the mail's receipt (its SHA-256) in the evidence chain; its files become internal
+    /// attachments of the caller's, under the upload limits (each file's outcome in the answer's
+    /// `attachments`). Only a quarantined mail (409 otherwise).
     #[oai(
         path = "/api/v1/inbound-mails/:id/attach",
         method = "post",
@@ -294,8 +295,9 @@ impl InboundApi {
     /// `supervisor`). A support request (or an incident) declared by the caller: the mail's
     /// subject is its title, its words the question or impact, its sender kept as the reporter's
     /// address. The caller is the reporter: mails about the ticket go to the staff and mailboxes
-    /// as for any ticket a member declares, none to the sender. Only a quarantined mail (409
-    /// otherwise).
+    /// as for any ticket a member declares, none to the sender. The mail's files become the
+    /// ticket's attachments, under the upload limits (each file's outcome in the answer's
+    /// `attachments`). Only a quarantined mail (409 otherwise).
     #[oai(
         path = "/api/v1/inbound-mails/:id/open",
         method = "post",

@@ -110,16 +110,17 @@ pub(super) fn ticket_from(
     })
 }
 
-/// Records `principal`'s decision on the quarantined mail `mail` and answers the mail as they
-/// read it; the dispatcher is woken for the mails the decision queued (a new ticket's
-/// acknowledgement).
+/// Records `principal`'s decision on the quarantined mail `mail`, attaches the mail's files to
+/// the ticket it was attached to or opened (by `principal`; each file's outcome on the mail), and
+/// answers the mail as they read it; the dispatcher is woken for the mails the decision queued (a
+/// new ticket's acknowledgement).
 pub(super) async fn decide(
     state: &ApiState,
     principal: &Principal,
     mail: Uuid,
     decision: QuarantineDecision,
 ) -> Result<InboundMailResponse> {
-    let decided = state
+    let mut decided = state
         .store
         .decide_quarantined(
             mail,
@@ -130,6 +131,10 @@ pub(super) async fn decide(
         )
         .await?;
     state.mail_queued.notify_one();
+    state
+        .inbox
+        .attach_decided_files(&mut decided, &principal.actor)
+        .await?;
     Ok(InboundMailResponse::Ok(Json(
         read_view(state, principal, decided).await?,
     )))
