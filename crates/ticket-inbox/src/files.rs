@@ -61,7 +61,11 @@ impl Inbox {
         ) else {
             return Ok(());
         };
-        let internal = mail.status == InboundStatus::Attached;
+        let target = Target {
+            ticket,
+            internal: mail.status == InboundStatus::Attached,
+            author,
+        };
         let Checked {
             mut outcomes,
             mut accepted,
@@ -70,11 +74,6 @@ impl Inbox {
         while !accepted.is_empty() {
             let rest = accepted.split_off(per_upload.min(accepted.len()));
             let batch = std::mem::replace(&mut accepted, rest);
-            let target = Target {
-                ticket,
-                internal,
-                author,
-            };
             self.attach_batch(mail, attachments, &target, batch, &mut outcomes)
                 .await;
         }
