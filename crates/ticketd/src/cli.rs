@@ -61,6 +61,30 @@ pub enum Command {
     /// Evidence archives.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// Attachments' bytes: backup to a folder, restore from it, check against the database.
+    #[command(subcommand)]
+    Files(FilesCommand),
+}
+
+/// `ticketd files …` (see deploy/RUNBOOK.md, "Backups and restore").
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum FilesCommand {
+    /// Copy every file of the attachments' store (`attachments.*`) missing in FOLDER into it, each
+    /// checked against its hash (files are named by their hash: nothing is copied twice).
+    Backup {
+        /// The backup folder (created if missing).
+        #[arg(long, value_name = "FOLDER")]
+        to: PathBuf,
+    },
+    /// Copy every file of FOLDER (a `files backup`) missing in the attachments' store into it.
+    Restore {
+        /// The backup folder.
+        #[arg(long, value_name = "FOLDER")]
+        from: PathBuf,
+    },
+    /// Check that every attachment the database names (not erased) has its bytes in the
+    /// attachments' store, matching its hash; exit non-zero naming the missing ones.
+    Check,
 }
 
 /// `ticketd evidence …`

@@ -71,6 +71,10 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             runtime()?.block_on(subject(&config, command))
         }
         Command::MailIn => Ok(()),
+        Command::Files(command) => {
+            telemetry::init(&config)?;
+            runtime()?.block_on(ticketd::file_backup::run(&config, command))
+        }
         Command::Probe { path } => ticketd::probe::probe(config.listen, &path),
         Command::Evidence(EvidenceCommand::Verify { file }) => {
             ticketd::attachments::verify_archive_file(&file)

@@ -57,6 +57,8 @@ impl Application {
             .await?
             .with_wording(Arc::clone(&wording));
         let attachments = Arc::new(config.attachments.open()?);
+        // After the store is open: a folder's record names it as created.
+        let replica = crate::replicas::join(&store, &config.attachments).await?;
         let policy = Arc::new(config.policy.clone());
         let inbox = crate::inbound::inbox(
             &config,
@@ -76,7 +78,8 @@ impl Application {
             mail_queued: Arc::new(tokio::sync::Notify::new()),
         };
         let fetchers = crate::inbound::fetchers(&config, &inbox);
-        let background = Background::new(&config, &state, wording, fetchers).await?;
+        let mut background = Background::new(&config, &state, wording, fetchers).await?;
+        background.replica = replica;
         let (acceptor, local_addr) = bind(config.listen, "listen").await?;
         let metrics = match config.metrics.listen {
             Some(address) => Some(bind(address, "metrics.listen").await?),
@@ -182,6 +185,8 @@ struct Background {
     housekeeping: Housekeeping,
     /// The watch that says when the sweeper or the dispatcher stalled.
     stall: crate::metrics::StallLimits,
+    /// This process's record among the replicas of a PostgreSQL database (`None` on SQLite).
+    replica: Option<crate::replicas::Replica>,
 }
 
 impl Background {
@@ -236,6 +241,7 @@ impl Background {
                 dispatcher: chrono::TimeDelta::minutes(5),
                 every: Duration::from_secs(60),
             },
+            replica: None,
         })
     }
 
@@ -249,6 +255,9 @@ impl Background {
         if let Some(mailer) = self.mailer {
             // The dispatcher finishes the batch it is sending, within the grace period.
             workers.spawn("the mail dispatcher", mailer.run(workers.stopped()));
+        }
+        if let Some(replica) = self.replica {
+            workers.spawn("the replica heartbeat", replica.run(workers.stopped()));
         }
         for fetcher in self.fetchers {
             // A message being received is committed first; the next start fetches the rest.

@@ -409,6 +409,20 @@ impl Store {
         Ok(result.rows_affected)
     }
 
+    /// The hashes of every attachment not erased, each once: the bytes a restored database
+    /// needs from the blob store.
+    pub async fn live_attachment_hashes(&self) -> Result<Vec<String>, StoreError> {
+        Ok(attachment::Entity::find()
+            .select_only()
+            .column(attachment::Column::Sha256)
+            .distinct()
+            .filter(attachment::Column::ErasedAt.is_null())
+            .order_by_asc(attachment::Column::Sha256)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
     /// Removes blobs that no live attachment names and that are older than `grace` (an upload in
     /// flight stores its bytes a moment before its transaction commits). Returns how many.
     pub async fn sweep_orphan_blobs(

@@ -10,11 +10,11 @@ use std::process::Command;
 use serde::Deserialize as _;
 use serde_yaml::Value;
 
-fn deploy_dir() -> PathBuf {
+pub(super) fn deploy_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy")
 }
 
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+pub(super) fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -29,7 +29,7 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Every document of a (multi-document) YAML file, aliases resolved.
-fn documents(path: &Path) -> Vec<Value> {
+pub(super) fn documents(path: &Path) -> Vec<Value> {
     let text = std::fs::read_to_string(path).unwrap();
     serde_yaml::Deserializer::from_str(&text)
         .map(|document| {
@@ -40,11 +40,11 @@ fn documents(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-fn compose() -> Value {
+pub(super) fn compose() -> Value {
     documents(&deploy_dir().join("compose.yaml")).remove(0)
 }
 
-fn kubernetes() -> Vec<Value> {
+pub(super) fn kubernetes() -> Vec<Value> {
     yaml_files(&deploy_dir().join("kubernetes"))
         .iter()
         .filter(|p| !p.ends_with("kustomization.yaml"))
@@ -56,11 +56,11 @@ fn kustomization() -> Value {
     documents(&deploy_dir().join("kubernetes/base/kustomization.yaml")).remove(0)
 }
 
-fn of_kind<'a>(documents: &'a [Value], kind: &str) -> Vec<&'a Value> {
+pub(super) fn of_kind<'a>(documents: &'a [Value], kind: &str) -> Vec<&'a Value> {
     documents.iter().filter(|d| d["kind"] == kind).collect()
 }
 
-fn text(value: &Value) -> String {
+pub(super) fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
@@ -70,7 +70,7 @@ fn text(value: &Value) -> String {
 }
 
 /// `${NAME:-default}` → `default` (compose interpolation, with the file's defaults).
-fn interpolate(value: &str) -> String {
+pub(super) fn interpolate(value: &str) -> String {
     let mut out = String::new();
     let mut rest = value;
     while let Some(start) = rest.find("${") {
@@ -88,7 +88,7 @@ fn interpolate(value: &str) -> String {
 }
 
 /// `ENV` instructions of the Containerfile.
-fn containerfile_env() -> BTreeMap<String, String> {
+pub(super) fn containerfile_env() -> BTreeMap<String, String> {
     let text = std::fs::read_to_string(deploy_dir().join("Containerfile")).unwrap();
     let joined = text.replace("\\\n", " ");
     let mut env = BTreeMap::new();
@@ -112,7 +112,7 @@ fn containerfile_exposed() -> Vec<u16> {
 }
 
 /// Runs `ticketd check-config` with exactly `env` as its `TICKETD_*` variables.
-fn check_config(origin: &str, env: &BTreeMap<String, String>) -> String {
+pub(super) fn check_config(origin: &str, env: &BTreeMap<String, String>) -> String {
     assert!(!env.is_empty(), "{origin}: no TICKETD_ variable");
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_ticketd"));
@@ -140,6 +140,10 @@ fn secret_placeholder(name: &str, key: &str) -> String {
         // CloudNativePG's `<cluster>-app` Secret: `uri` is a postgresql:// URL.
         ("ticketd-db-app", "uri") => "postgresql://app:secret@ticketd-db-rw:5432/app".to_owned(),
         ("ticketd-smtp", "password") => "a-password".to_owned(),
+        ("ticketd-attachments-s3", "endpoint") => "https://s3.fr-par.scw.cloud".to_owned(),
+        ("ticketd-attachments-s3", "bucket") => "ticketd-attachments".to_owned(),
+        ("ticketd-attachments-s3", "ACCESS_KEY_ID") => "SCWXXXXXXXXXXXXXXXXX".to_owned(),
+        ("ticketd-attachments-s3", "SECRET_ACCESS_KEY") => "a-secret-key".to_owned(),
         other => panic!("no placeholder for the Secret reference {other:?}: add one"),
     }
 }

@@ -6,8 +6,10 @@
 
 mod binary;
 mod deploy;
+mod deploy_run;
 mod mail;
 mod mail_in;
 mod metrics;
 mod operations;
+mod replicas;
 mod sweeper;
