@@ -7,6 +7,7 @@
 mod binary;
 mod deploy;
 mod deploy_run;
+mod files;
 mod mail;
 mod mail_in;
 mod metrics;
