@@ -236,6 +236,28 @@ async fn the_deployment_serves_an_upload_with_a_read_only_root_and_the_volumes_i
         format!("http://127.0.0.1:{port}"),
     );
 
+    // The migration Job first, as `kubectl apply` runs it: its own environment and volumes, the
+    // same read-only root.
+    let job = &of_kind(&manifests, "Job")[0]["spec"]["template"];
+    let job_container = &job["spec"]["containers"][0];
+    let job_env = container_env(job_container, &manifests, &secrets);
+    let job_args: Vec<String> = job_container["args"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(text)
+        .collect();
+    let migrated = sandbox(job, job_container)
+        .args(&job_args)
+        .envs(&job_env)
+        .output()
+        .unwrap();
+    assert!(
+        migrated.status.success(),
+        "the migration Job failed: {}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+
     let args: Vec<String> = container["args"]
         .as_sequence()
         .unwrap()
