@@ -49,8 +49,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-/// The default of [`StoreOptions::statement_timeout`].
-pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The default of [`StoreOptions::statement_timeout`]: a bound on the server's work, well above
+/// any statement of a request or of a worker's batch. Requests are bounded sooner by their own
+/// deadline (ticket-api's `RequestDeadline`); a request dropped at its deadline leaves its
+/// statement running on the server, and this ends it.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The default of [`StoreOptions::sqlite_headroom_bytes`]: 8 MiB, twice what the WAL holds before
 /// the automatic checkpoint (1,000 pages of 4 KiB) — a commit that fits in space the WAL already
