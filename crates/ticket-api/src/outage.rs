@@ -3,8 +3,8 @@
 //! rather than a request that hangs; and a 500 met while the storage fails turned into the 503 it
 //! is.
 
-use poem::http::{HeaderValue, StatusCode, header};
 use poem::error::ResponseError as _;
+use poem::http::{HeaderValue, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Response};
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,7 +44,10 @@ pub(crate) async fn within_deadline<E: Endpoint>(
     request: poem::Request,
 ) -> poem::Result<Response> {
     let Some(deadline) = request.data::<RequestDeadline>().copied() else {
-        return endpoint.call(request).await.map(IntoResponse::into_response);
+        return endpoint
+            .call(request)
+            .await
+            .map(IntoResponse::into_response);
     };
     let limit = if is_long(&request) {
         deadline.long
@@ -76,7 +79,10 @@ pub(crate) async fn within_deadline<E: Endpoint>(
 /// the API; other pages keep their body). A 500 while the storage works stays a 500 — real
 /// corruption is not hidden.
 pub(crate) fn storage_outage(path: &str, response: Response, why: &str) -> Response {
-    tracing::warn!(why, "a request failed while the database's storage fails: answered 503");
+    tracing::warn!(
+        why,
+        "a request failed while the database's storage fails: answered 503"
+    );
     if path.starts_with("/api/") {
         return Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -112,13 +118,21 @@ mod tests {
     #[test]
     fn requests_with_files_or_large_answers_have_the_long_deadline() {
         for (method, path, content_type) in [
-            ("POST", "/api/v1/tickets/x/attachments", Some("multipart/form-data; boundary=b")),
+            (
+                "POST",
+                "/api/v1/tickets/x/attachments",
+                Some("multipart/form-data; boundary=b"),
+            ),
             ("GET", "/api/v1/tickets/x/attachments/y", None),
             ("POST", "/api/v1/inbound-mails", Some("message/rfc822")),
             ("GET", "/api/v1/tickets/x/evidence/archive", None),
             ("GET", "/api/v1/access-journal/verification", None),
             ("POST", "/api/v1/data-subject-requests/access", None),
-            ("POST", "/signalement", Some("multipart/form-data; boundary=b")),
+            (
+                "POST",
+                "/signalement",
+                Some("multipart/form-data; boundary=b"),
+            ),
         ] {
             assert!(is_long(&request(method, path, content_type)), "{path}");
         }
@@ -150,7 +164,11 @@ mod tests {
         );
         let started = std::time::Instant::now();
         let response = app
-            .call(request("POST", "/api/v1/incidents", Some("application/json")))
+            .call(request(
+                "POST",
+                "/api/v1/incidents",
+                Some("application/json"),
+            ))
             .await
             .map(IntoResponse::into_response)
             .unwrap_or_else(|e| e.into_response());

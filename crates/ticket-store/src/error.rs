@@ -195,7 +195,9 @@ mod tests {
 
     #[test]
     fn postgres_timeouts_are_unavailable() {
-        for state in ["57014", "55P03", "25P03", "08006", "53100", "57P01", "58030"] {
+        for state in [
+            "57014", "55P03", "25P03", "08006", "53100", "57P01", "58030",
+        ] {
             assert!(postgres_state_unavailable(state), "{state}");
         }
         for state in ["23505", "40001", "22001", "42P01"] {

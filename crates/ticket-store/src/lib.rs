@@ -49,7 +49,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-/// The default of [`StoreOptions::statement_timeout`]: a bound on the server's work, well above
+/// The statement timeout the daemon sets by default (`StoreOptions::default()` sets none, for
+/// tools and tests that run long statements on purpose): a bound on the server's work, well above
 /// any statement of a request or of a worker's batch. Requests are bounded sooner by their own
 /// deadline (ticket-api's `RequestDeadline`); a request dropped at its deadline leaves its
 /// statement running on the server, and this ends it.
@@ -91,7 +92,7 @@ impl Default for StoreOptions {
             acquire_timeout: Duration::from_millis(1500),
             connect_timeout: Duration::from_secs(2),
             max_connections: DEFAULT_POSTGRES_CONNECTIONS,
-            statement_timeout: DEFAULT_STATEMENT_TIMEOUT,
+            statement_timeout: Duration::ZERO,
             sqlite_headroom_bytes: DEFAULT_SQLITE_HEADROOM_BYTES,
         }
     }
@@ -333,7 +334,9 @@ impl Store {
             })
             .await
             .map_err(|error| StoreError::Storage(error.to_string()))?
-            .map_err(|error| StoreError::Storage(format!("free space unknown: {}", error.kind())))?;
+            .map_err(|error| {
+                StoreError::Storage(format!("free space unknown: {}", error.kind()))
+            })?;
             if free < self.headroom {
                 self.health.record(false);
                 return Err(StoreError::Storage(format!(

@@ -109,7 +109,10 @@ impl SqliteFiles {
             file.read_exact(&mut header)
         });
         if let Err(error) = read {
-            return Some(format!("the database file cannot be read: {}", error.kind()));
+            return Some(format!(
+                "the database file cannot be read: {}",
+                error.kind()
+            ));
         }
         let probe = folder_of(&self.database).join(format!(
             ".ticketd-probe-{}-{}",

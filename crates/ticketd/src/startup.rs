@@ -51,8 +51,8 @@ impl Application {
     /// [`Application::build`] with another time source (tests move time).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
-        let deadline = (store.backend() == sea_orm::DbBackend::Postgres)
-            .then(|| config.deadlines.requests());
+        let deadline =
+            (store.backend() == sea_orm::DbBackend::Postgres).then(|| config.deadlines.requests());
         let wording = Arc::new(
             ticket_wording::Wording::load(&config.wording)
                 .context("cannot read the operator's wording (`wording`)")?,

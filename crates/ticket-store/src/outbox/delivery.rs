@@ -336,7 +336,10 @@ impl Store {
     /// are left to their lease: they may have been sent, and become `uncertain` then. On
     /// PostgreSQL another replica may be working on its claims: nothing is taken back. Returns
     /// how many rows are pending again.
-    pub async fn take_back_claims_at_start_up(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    pub async fn take_back_claims_at_start_up(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
         if self.backend() != DbBackend::Sqlite {
             return Ok(0);
         }

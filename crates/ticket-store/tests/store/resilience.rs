@@ -52,7 +52,10 @@ async fn readiness_needs_free_space_beyond_the_headroom_sqlite() {
     )
     .await
     .unwrap();
-    let error = greedy.ready().await.expect_err("no disk has that much room");
+    let error = greedy
+        .ready()
+        .await
+        .expect_err("no disk has that much room");
     assert!(error.is_unavailable(), "{error}");
     let modest = Store::connect_with(
         &database.url,
@@ -115,14 +118,14 @@ async fn claims_of_a_crashed_process_are_taken_back_at_start_up_sqlite() {
             .await
             .unwrap()
     );
-    let taken = store
-        .take_back_claims_at_start_up(monday())
-        .await
-        .unwrap();
+    let taken = store.take_back_claims_at_start_up(monday()).await.unwrap();
     assert_eq!(taken, 1);
     assert_eq!(status_of(&store, untouched).await, Status::Pending);
     assert_eq!(status_of(&store, handed).await, Status::Sending);
-    let again = store.claim_outbox("w", monday(), lease(), 10).await.unwrap();
+    let again = store
+        .claim_outbox("w", monday(), lease(), 10)
+        .await
+        .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].mail.id, untouched);
 }
@@ -141,10 +144,7 @@ async fn claims_are_left_to_their_lease_at_start_up_postgres() {
         .await
         .unwrap();
     assert_eq!(claimed.len(), 2);
-    let taken = store
-        .take_back_claims_at_start_up(monday())
-        .await
-        .unwrap();
+    let taken = store.take_back_claims_at_start_up(monday()).await.unwrap();
     assert_eq!(taken, 0);
     assert_eq!(status_of(&store, claimed[0].mail.id).await, Status::Sending);
 }
@@ -196,7 +196,11 @@ async fn corruption_on_a_healthy_file_system_is_not_unavailable_sqlite() {
         (root as usize, size as usize)
     };
     let mut bytes = std::fs::read(&file).unwrap();
-    for byte in bytes.iter_mut().skip((root - 1) * page_size).take(page_size) {
+    for byte in bytes
+        .iter_mut()
+        .skip((root - 1) * page_size)
+        .take(page_size)
+    {
         *byte = 0x5a;
     }
     std::fs::write(&file, bytes).unwrap();

@@ -36,7 +36,11 @@ impl DeadlinesConfig {
     pub fn validate(&self) -> Result<(), (&'static str, String)> {
         for (key, value, range) in [
             ("deadlines.request_ms", self.request_ms, 500..=60_000),
-            ("deadlines.long_request_ms", self.long_request_ms, 1000..=3_600_000),
+            (
+                "deadlines.long_request_ms",
+                self.long_request_ms,
+                1000..=3_600_000,
+            ),
             ("deadlines.statement_ms", self.statement_ms, 500..=3_600_000),
         ] {
             if !range.contains(&value) {
@@ -54,6 +58,39 @@ impl DeadlinesConfig {
         ticket_api::outage::RequestDeadline {
             regular: Duration::from_millis(self.request_ms),
             long: Duration::from_millis(self.long_request_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use figment::providers::Serialized;
+
+    #[test]
+    fn deadlines_are_read_from_their_section_and_bounded() {
+        let figment = Config::figment(None).merge(Serialized::default(
+            "deadlines",
+            DeadlinesConfig {
+                request_ms: 2500,
+                ..DeadlinesConfig::default()
+            },
+        ));
+        let config = Config::from_figment(&figment).map_err(|e| e.to_string());
+        assert_eq!(config.map(|c| c.deadlines.request_ms), Ok(2500));
+        for wrong in [
+            DeadlinesConfig {
+                request_ms: 10,
+                ..DeadlinesConfig::default()
+            },
+            DeadlinesConfig {
+                statement_ms: 0,
+                ..DeadlinesConfig::default()
+            },
+        ] {
+            let figment = Config::figment(None).merge(Serialized::default("deadlines", wrong));
+            assert!(Config::from_figment(&figment).is_err(), "{wrong:?}");
         }
     }
 }
