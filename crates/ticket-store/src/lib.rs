@@ -279,6 +279,13 @@ impl Store {
         match txn.commit().await {
             Ok(()) => {
                 self.health.record(true);
+                if let Some(files) = &self.sqlite
+                    && files.wal_outgrown(true)
+                {
+                    // Beside the request, not in its way: the checkpoint waits for readers.
+                    let store = self.clone();
+                    tokio::spawn(async move { store.trim_wal().await });
+                }
                 Ok(())
             }
             Err(error) => {
@@ -337,6 +344,16 @@ impl Store {
             .map_err(|error| {
                 StoreError::Storage(format!("free space unknown: {}", error.kind()))
             })?;
+            // A WAL that outgrew its checkpoint holds space it can give back.
+            let free = if free < self.headroom && files_wal_outgrown(&self.sqlite) {
+                self.trim_wal().await;
+                self.sqlite
+                    .as_ref()
+                    .and_then(|files| files.free_bytes().ok())
+                    .unwrap_or(free)
+            } else {
+                free
+            };
             if free < self.headroom {
                 self.health.record(false);
                 return Err(StoreError::Storage(format!(
@@ -358,6 +375,25 @@ impl Store {
             self.health.clear();
         }
         Ok(())
+    }
+
+    /// Checkpoints the whole WAL into the database and truncates it (SQLite). Readers that
+    /// overlap without a pause keep the automatic checkpoint from starting the WAL over, and it
+    /// then grows as long as the load lasts, into the space the disk has; this waits for them (the
+    /// busy timeout) and gives the space back. A failure (a full disk: the database cannot grow)
+    /// is only logged: the next look tries again.
+    async fn trim_wal(&self) {
+        let Some(_trimming) = self.sqlite.as_ref().and_then(|files| files.trimming()) else {
+            return;
+        };
+        match self
+            .db
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+        {
+            Ok(_) => tracing::debug!("the WAL was checkpointed and truncated"),
+            Err(error) => tracing::warn!(%error, "cannot checkpoint and truncate the WAL"),
+        }
     }
 
     /// Whether the storage under the database fails now, and how: on SQLite the database file
@@ -400,6 +436,12 @@ impl Store {
         self.db.ping().await?;
         Ok(())
     }
+}
+
+fn files_wal_outgrown(files: &Option<Arc<sqlite_files::SqliteFiles>>) -> bool {
+    files
+        .as_ref()
+        .is_some_and(|files| files.wal_outgrown(false))
 }
 
 /// The `options` a PostgreSQL session starts with: statements cut after `statement_timeout`, a

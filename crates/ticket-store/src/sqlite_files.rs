@@ -20,7 +20,16 @@ use std::fs::File;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+/// A WAL larger than this has outgrown what the automatic checkpoint keeps it to (1,000 pages):
+/// readers overlapping without a pause kept it from starting over, and it grows while the load
+/// lasts. It is then checkpointed and truncated ([`crate::Store`]'s commits look every
+/// [`WAL_CHECK_EVERY`] commits).
+pub(crate) const WAL_TRIM_BYTES: u64 = 4 << 20;
+
+/// How many commits between two looks at the WAL's size.
+const WAL_CHECK_EVERY: u64 = 128;
 
 /// Allocated ahead in the shared-memory file: four 32 KiB index blocks, a WAL of about 16,000
 /// frames — far more than the automatic checkpoint lets it reach.
@@ -34,6 +43,19 @@ pub(crate) struct SqliteFiles {
     _keeper: Mutex<SqliteConnection>,
     /// How much of the shared-memory file is known to be allocated.
     backed: AtomicU64,
+    /// Commits since the store was opened, to look at the WAL's size now and then.
+    commits: AtomicU64,
+    /// A checkpoint that truncates the WAL is under way: one at a time.
+    trimming: AtomicBool,
+}
+
+/// Held while the WAL is being trimmed.
+pub(crate) struct Trimming<'a>(&'a AtomicBool);
+
+impl Drop for Trimming<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl std::fmt::Debug for SqliteFiles {
@@ -57,9 +79,27 @@ impl SqliteFiles {
             database: options.get_filename().to_path_buf(),
             _keeper: Mutex::new(keeper),
             backed: AtomicU64::new(0),
+            commits: AtomicU64::new(0),
+            trimming: AtomicBool::new(false),
         };
         files.back_shared_memory();
         Ok(files)
+    }
+
+    /// Whether the WAL outgrew [`WAL_TRIM_BYTES`]; looked at once every [`WAL_CHECK_EVERY`]
+    /// commits (`every_commit`), or now.
+    pub(crate) fn wal_outgrown(&self, every_commit: bool) -> bool {
+        if every_commit && self.commits.fetch_add(1, Ordering::Relaxed) % WAL_CHECK_EVERY != 0 {
+            return false;
+        }
+        let mut name = self.database.clone().into_os_string();
+        name.push("-wal");
+        std::fs::metadata(PathBuf::from(name)).is_ok_and(|m| m.len() > WAL_TRIM_BYTES)
+    }
+
+    /// The right to trim the WAL, unless a trim is under way.
+    pub(crate) fn trimming(&self) -> Option<Trimming<'_>> {
+        (!self.trimming.swap(true, Ordering::AcqRel)).then_some(Trimming(&self.trimming))
     }
 
     fn shared_memory(&self) -> PathBuf {
