@@ -89,7 +89,12 @@ impl SqliteFiles {
     /// Whether the WAL outgrew [`WAL_TRIM_BYTES`]; looked at once every [`WAL_CHECK_EVERY`]
     /// commits (`every_commit`), or now.
     pub(crate) fn wal_outgrown(&self, every_commit: bool) -> bool {
-        if every_commit && self.commits.fetch_add(1, Ordering::Relaxed) % WAL_CHECK_EVERY != 0 {
+        if every_commit
+            && !self
+                .commits
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(WAL_CHECK_EVERY)
+        {
             return false;
         }
         let mut name = self.database.clone().into_os_string();
