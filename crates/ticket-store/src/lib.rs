@@ -392,6 +392,10 @@ impl Store {
             .await
         {
             Ok(_) => tracing::debug!("the WAL was checkpointed and truncated"),
+            // On a full disk it fails at every look: that is what the disk's state says already.
+            Err(error) if StoreError::from(error.clone()).is_unavailable() => {
+                tracing::debug!(%error, "cannot checkpoint and truncate the WAL now");
+            }
             Err(error) => tracing::warn!(%error, "cannot checkpoint and truncate the WAL"),
         }
     }
