@@ -20,6 +20,7 @@ pub mod inbound;
 pub mod keys;
 pub mod mail;
 pub mod observe;
+pub mod outage;
 pub mod privacy;
 pub mod problem;
 pub mod public;
@@ -145,6 +146,7 @@ pub fn app(state: ApiState) -> impl Endpoint<Output = Response> {
             })),
         )
         .nest("/", api.around(guard_body))
+        .around(outage::within_deadline)
         .around(note_write_failures)
         .data(state)
         .data(shapes.clone())
@@ -250,7 +252,8 @@ async fn common_headers<E: Endpoint>(
 
 /// A request that would write (any method but GET and HEAD) answered 503: the store could not
 /// write (a full disk, the database away). The store remembers it, and `/readyz` says not ready
-/// until a write goes through again.
+/// until a write goes through again. A 500 met while the database's storage fails is answered
+/// 503 ([`outage::storage_outage`]).
 async fn note_write_failures<E: Endpoint>(
     endpoint: Arc<E>,
     request: poem::Request,
@@ -260,20 +263,30 @@ async fn note_write_failures<E: Endpoint>(
         *request.method(),
         poem::http::Method::GET | poem::http::Method::HEAD
     );
-    let store = writes
-        .then(|| request.data::<ApiState>().map(|state| state.store.clone()))
-        .flatten();
+    let store = request.data::<ApiState>().map(|state| state.store.clone());
+    let path = request.uri().path().to_owned();
     let result = endpoint
         .call(request)
         .await
         .map(IntoResponse::into_response);
+    let Some(store) = store else {
+        return result;
+    };
     let status = match &result {
         Ok(response) => response.status(),
         Err(error) => error.status(),
     };
-    if status == poem::http::StatusCode::SERVICE_UNAVAILABLE
-        && let Some(store) = store
+    if status == poem::http::StatusCode::INTERNAL_SERVER_ERROR
+        && let Some(why) = store.storage_failure().await
     {
+        let response = match result {
+            Ok(response) => response,
+            Err(error) => problem::problem_response(error).await,
+        };
+        store.note_write_failure();
+        return Ok(outage::storage_outage(&path, response, &why));
+    }
+    if writes && status == poem::http::StatusCode::SERVICE_UNAVAILABLE {
         store.note_write_failure();
     }
     result

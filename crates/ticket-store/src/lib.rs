@@ -23,6 +23,7 @@ pub mod seal;
 pub mod search;
 pub mod secrets;
 pub mod shared;
+mod sqlite_files;
 pub mod staff;
 pub mod stats;
 pub mod sweep;
@@ -49,6 +50,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+/// The statement timeout the daemon sets by default (`StoreOptions::default()` sets none, for
+/// tools and tests that run long statements on purpose): a bound on the server's work, well above
+/// any statement of a request or of a worker's batch. Requests are bounded sooner by their own
+/// deadline (ticket-api's `RequestDeadline`); a request dropped at its deadline leaves its
+/// statement running on the server, and this ends it.
+pub const DEFAULT_STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The default of [`StoreOptions::sqlite_headroom_bytes`]: 8 MiB, twice what the WAL holds before
+/// the automatic checkpoint (1,000 pages of 4 KiB) — a commit that fits in space the WAL already
+/// has says nothing about the disk.
+pub const DEFAULT_SQLITE_HEADROOM_BYTES: u64 = 8 << 20;
+
 /// The PostgreSQL pool's default size (see [`StoreOptions::max_connections`]).
 pub const DEFAULT_POSTGRES_CONNECTIONS: u32 = 32;
 
@@ -67,6 +80,11 @@ pub struct StoreOptions {
     /// (`max_connections`, 100 by default) shared by every replica bounds it from above. (SQLite
     /// uses 4: one writer at a time, readers beside it.)
     pub max_connections: u32,
+    /// PostgreSQL: the longest a statement may run before the server cancels it (then the store
+    /// answers [`StoreError::is_unavailable`]); zero for no limit. Migrations run without it.
+    pub statement_timeout: Duration,
+    /// SQLite: the free space its file system must have for [`Store::ready`] to say ready.
+    pub sqlite_headroom_bytes: u64,
 }
 
 impl Default for StoreOptions {
@@ -75,22 +93,33 @@ impl Default for StoreOptions {
             acquire_timeout: Duration::from_millis(1500),
             connect_timeout: Duration::from_secs(2),
             max_connections: DEFAULT_POSTGRES_CONNECTIONS,
+            statement_timeout: Duration::ZERO,
+            sqlite_headroom_bytes: DEFAULT_SQLITE_HEADROOM_BYTES,
         }
     }
 }
 
-/// Whether the last write the store tried could be committed. Set when a commit fails for a
-/// reason of the database (full disk, I/O error, connection lost) or when a connection comes back
-/// to the pool in a transaction it could not end; cleared by the next successful commit.
+/// Whether a write failed since the readiness probe last wrote. Set when a commit fails for a
+/// reason of the database (full disk, I/O error, connection lost), when a connection comes back
+/// to the pool in a transaction it could not end, or when the file system is short of space;
+/// cleared only by the readiness probe's own write ([`Store::ready`]). A request's commit does not
+/// clear it: a small commit may fit in space the WAL already holds while the disk is full.
 #[derive(Debug, Default)]
 struct WriteHealth {
     failing: AtomicBool,
 }
 
 impl WriteHealth {
+    /// A write's outcome: a failure sets the flag; a success leaves it as it is.
     fn record(&self, ok: bool) {
-        let was_failing = self.failing.swap(!ok, Ordering::AcqRel);
-        if was_failing && ok {
+        if !ok {
+            self.failing.store(true, Ordering::Release);
+        }
+    }
+
+    /// The readiness probe wrote, with the headroom: writes go through again.
+    fn clear(&self) {
+        if self.failing.swap(false, Ordering::AcqRel) {
             tracing::info!("the database accepts writes again");
         }
     }
@@ -105,6 +134,10 @@ impl WriteHealth {
 pub struct Store {
     db: DatabaseConnection,
     health: Arc<WriteHealth>,
+    /// SQLite in a file: its files and the connection that keeps the WAL index alive.
+    sqlite: Option<Arc<sqlite_files::SqliteFiles>>,
+    /// [`StoreOptions::sqlite_headroom_bytes`].
+    headroom: u64,
     round_trips: Arc<AtomicU64>,
     /// Keys authenticated lately (`keys::KEY_CACHE_TTL`).
     keys: Arc<keys::KeyCache>,
@@ -181,6 +214,8 @@ impl Store {
             options
                 .max_connections(settings.max_connections.max(1))
                 .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
+            let server_side = postgres_session_settings(settings.statement_timeout);
+            options.map_sqlx_postgres_opts(move |o| o.options(server_side.clone()));
             let health = Arc::clone(&health);
             options.map_sqlx_postgres_pool_opts(move |pool| {
                 let health = Arc::clone(&health);
@@ -191,6 +226,15 @@ impl Store {
             });
         }
         let mut db = Database::connect(options).await?;
+        let sqlite = if db.get_database_backend() == DbBackend::Sqlite
+            && !url.contains(":memory:")
+            && !url.contains("mode=memory")
+        {
+            let options = db.get_sqlite_connection_pool().connect_options();
+            Some(Arc::new(sqlite_files::SqliteFiles::open(&options).await?))
+        } else {
+            None
+        };
         let round_trips = Arc::new(AtomicU64::new(0));
         let counter = Arc::clone(&round_trips);
         db.set_metric_callback(move |_| {
@@ -199,6 +243,8 @@ impl Store {
         Ok(Self {
             db,
             health,
+            sqlite,
+            headroom: settings.sqlite_headroom_bytes,
             round_trips,
             keys: Arc::default(),
         })
@@ -234,6 +280,13 @@ impl Store {
         match txn.commit().await {
             Ok(()) => {
                 self.health.record(true);
+                if let Some(files) = &self.sqlite
+                    && files.wal_outgrown(true)
+                {
+                    // Beside the request, not in its way: the checkpoint waits for readers.
+                    let store = self.clone();
+                    tokio::spawn(async move { store.trim_wal().await });
+                }
                 Ok(())
             }
             Err(error) => {
@@ -269,11 +322,48 @@ impl Store {
         }
     }
 
-    /// Whether the service can take requests: the database answers and, if the last write failed,
-    /// a write goes through again (a probe rewrites one row of the migrations table unchanged, so
-    /// a full disk or a read-only file shows here until it is fixed).
+    /// Whether the service can take writes. The rule:
+    ///
+    /// 1. the database answers;
+    /// 2. on SQLite, its file system has at least [`StoreOptions::sqlite_headroom_bytes`] free
+    ///    (short of it, a write failure is noted as if a commit had failed);
+    /// 3. if a write failed since the last probe, a probe write commits now (it rewrites one row
+    ///    of the migrations table unchanged), and only that clears the failure.
+    ///
+    /// So a full disk or a read-only file shows here until it is fixed, even when some requests'
+    /// small commits still fit in space the WAL already holds.
     pub async fn ready(&self) -> Result<(), StoreError> {
         self.db.ping().await?;
+        if let Some(files) = &self.sqlite {
+            let files = Arc::clone(files);
+            let free = tokio::task::spawn_blocking(move || {
+                files.back_shared_memory();
+                files.free_bytes()
+            })
+            .await
+            .map_err(|error| StoreError::Storage(error.to_string()))?
+            .map_err(|error| {
+                StoreError::Storage(format!("free space unknown: {}", error.kind()))
+            })?;
+            // A WAL that outgrew its checkpoint holds space it can give back.
+            let free = if free < self.headroom && files_wal_outgrown(&self.sqlite) {
+                self.trim_wal().await;
+                self.sqlite
+                    .as_ref()
+                    .and_then(|files| files.free_bytes().ok())
+                    .unwrap_or(free)
+            } else {
+                free
+            };
+            if free < self.headroom {
+                self.health.record(false);
+                return Err(StoreError::Storage(format!(
+                    "{} KiB free on the database's file system, {} KiB needed",
+                    free / 1024,
+                    self.headroom / 1024
+                )));
+            }
+        }
         if self.health.is_failing() {
             let txn = self.write_transaction().await?;
             txn.execute_raw(Statement::from_string(
@@ -283,8 +373,53 @@ impl Store {
             ))
             .await?;
             self.commit(txn).await?;
+            self.health.clear();
         }
         Ok(())
+    }
+
+    /// Checkpoints the whole WAL into the database and truncates it (SQLite). Readers that
+    /// overlap without a pause keep the automatic checkpoint from starting the WAL over, and it
+    /// then grows as long as the load lasts, into the space the disk has; this waits for them (the
+    /// busy timeout) and gives the space back. A failure (a full disk: the database cannot grow)
+    /// is only logged: the next look tries again.
+    async fn trim_wal(&self) {
+        let Some(_trimming) = self.sqlite.as_ref().and_then(|files| files.trimming()) else {
+            return;
+        };
+        match self
+            .db
+            .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await
+        {
+            Ok(_) => tracing::debug!("the WAL was checkpointed and truncated"),
+            // On a full disk it fails at every look: that is what the disk's state says already.
+            Err(error) if StoreError::from(error.clone()).is_unavailable() => {
+                tracing::debug!(%error, "cannot checkpoint and truncate the WAL now");
+            }
+            Err(error) => tracing::warn!(%error, "cannot checkpoint and truncate the WAL"),
+        }
+    }
+
+    /// Whether the storage under the database fails now, and how: on SQLite the database file
+    /// cannot be read or its folder cannot be written (an I/O error, a full disk, the folder
+    /// gone); on PostgreSQL the server does not answer within a second. `None` when the storage
+    /// works: an error the database reported as corruption is then corruption, not an outage.
+    pub async fn storage_failure(&self) -> Option<String> {
+        match &self.sqlite {
+            Some(files) => {
+                let files = Arc::clone(files);
+                tokio::task::spawn_blocking(move || files.probe())
+                    .await
+                    .unwrap_or_else(|error| Some(error.to_string()))
+            }
+            None if self.backend() == DbBackend::Sqlite => None,
+            None => match tokio::time::timeout(Duration::from_secs(1), self.db.ping()).await {
+                Ok(Ok(())) => None,
+                Ok(Err(error)) => Some(StoreError::from(error).to_string()),
+                Err(_) => Some("the database did not answer within a second".to_owned()),
+            },
+        }
     }
 
     /// A write could not be done for a reason of the database (its statement failed before the
@@ -308,6 +443,30 @@ impl Store {
     }
 }
 
+fn files_wal_outgrown(files: &Option<Arc<sqlite_files::SqliteFiles>>) -> bool {
+    files
+        .as_ref()
+        .is_some_and(|files| files.wal_outgrown(false))
+}
+
+/// The `options` a PostgreSQL session starts with: statements cut after `statement_timeout`, a
+/// transaction left idle by a client that vanished ended after a minute, and the server's side of
+/// the connection probed while idle (keepalives) and dropped when what it sent stays unacknowledged
+/// (user timeout), so that a partition does not leave the client's locks held.
+fn postgres_session_settings(statement_timeout: Duration) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "statement_timeout",
+            statement_timeout.as_millis().to_string(),
+        ),
+        ("idle_in_transaction_session_timeout", "60000".to_owned()),
+        ("tcp_keepalives_idle", "10".to_owned()),
+        ("tcp_keepalives_interval", "5".to_owned()),
+        ("tcp_keepalives_count", "3".to_owned()),
+        ("tcp_user_timeout", "30000".to_owned()),
+    ]
+}
+
 /// The pool's release check: keeps a connection unless it is still in a transaction.
 fn keep_connection(in_transaction: bool, health: &WriteHealth) -> bool {
     if in_transaction {
@@ -315,4 +474,19 @@ fn keep_connection(in_transaction: bool, health: &WriteHealth) -> bool {
         health.record(false);
     }
     !in_transaction
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A commit that goes through after a failed one may have fit in space the WAL already held:
+    /// it does not say that the database takes writes again.
+    #[test]
+    fn a_commit_does_not_clear_a_write_failure() {
+        let health = WriteHealth::default();
+        health.record(false);
+        health.record(true);
+        assert!(health.is_failing());
+    }
 }

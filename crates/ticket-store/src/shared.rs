@@ -13,7 +13,7 @@ use ticket_migrations::{Migrator, MigratorTrait};
 /// "ticketd" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0074_6963_6b65_7464;
 
-fn sqlx_error(error: sqlx::Error) -> StoreError {
+pub(crate) fn sqlx_error(error: sqlx::Error) -> StoreError {
     StoreError::Database(DbErr::Query(RuntimeErr::SqlxError(Arc::new(error))))
 }
 
@@ -43,14 +43,28 @@ impl Store {
             Migrator::up(self.connection(), None).await?;
             return Ok(());
         }
-        let pool = self.connection().get_postgres_connection_pool();
+        // Migrations and the wait for another replica's run without the statement timeout of
+        // the store's sessions: a migration of a large table, or the wait, may take minutes.
+        let options = self
+            .connection()
+            .get_postgres_connection_pool()
+            .connect_options()
+            .as_ref()
+            .clone()
+            .options([("statement_timeout", "0")]);
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options)
+            .await
+            .map_err(sqlx_error)?;
+        let migrations = sea_orm::SqlxPostgresConnector::from_sqlx_postgres_pool(pool.clone());
         let mut holder = pool.acquire().await.map_err(sqlx_error)?;
         sqlx::query("SELECT pg_advisory_lock($1)")
             .bind(MIGRATION_LOCK)
             .execute(&mut *holder)
             .await
             .map_err(sqlx_error)?;
-        let migrated = Migrator::up(self.connection(), None).await;
+        let migrated = Migrator::up(&migrations, None).await;
         let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(MIGRATION_LOCK)
             .execute(&mut *holder)
@@ -58,7 +72,10 @@ impl Store {
         if unlocked.is_err() {
             // The lock dies with the connection: do not give it back to the pool.
             holder.detach();
+        } else {
+            drop(holder);
         }
+        pool.close().await;
         migrated?;
         Ok(())
     }

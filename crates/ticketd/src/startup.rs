@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use anyhow::Context as _;
 use poem::listener::TcpAcceptor;
-use poem::{Route, Server};
+use poem::{EndpointExt as _, Route, Server};
 
 use crate::config::Config;
 use crate::http;
@@ -26,6 +26,8 @@ pub struct Application {
     acceptor: TcpAcceptor,
     local_addr: SocketAddr,
     state: http::ApiState,
+    /// The deadline of requests (PostgreSQL only: SQLite requests wait for the one writer).
+    deadline: Option<ticket_api::outage::RequestDeadline>,
     /// The separate `/metrics` listener (`metrics.listen`), bound; `None` serves it on `listen`.
     metrics: Option<(TcpAcceptor, SocketAddr)>,
     background: Background,
@@ -49,6 +51,8 @@ impl Application {
     /// [`Application::build`] with another time source (tests move time).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
+        let deadline =
+            (store.backend() == sea_orm::DbBackend::Postgres).then(|| config.deadlines.requests());
         let wording = Arc::new(
             ticket_wording::Wording::load(&config.wording)
                 .context("cannot read the operator's wording (`wording`)")?,
@@ -90,6 +94,7 @@ impl Application {
             acceptor,
             local_addr,
             state,
+            deadline,
             metrics,
             background,
         })
@@ -155,7 +160,10 @@ impl Application {
         let asked = OnceLock::new();
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
-                main.nest("/", http::app(self.state)),
+                match self.deadline {
+                    Some(deadline) => main.nest("/", http::app(self.state).data(deadline)),
+                    None => main.nest("/", http::app(self.state)),
+                },
                 async {
                     shutdown.await;
                     let _ = asked.set(Instant::now());
@@ -208,6 +216,13 @@ impl Background {
         let replies =
             crate::inbound::reply_addresses(config, &state.store, state.clock.now()).await?;
         let mailer = if config.mail.dispatcher.enabled {
+            // SQLite serves this process alone: what a previous one claimed and never began to
+            // send is taken back now rather than after its lease.
+            state
+                .store
+                .take_back_claims_at_start_up(state.clock.now())
+                .await
+                .context("cannot take back the mails a previous process had claimed")?;
             Some(mailer(config, state, wording, replies)?)
         } else {
             None
@@ -359,6 +374,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let options = StoreOptions {
         acquire_timeout: Duration::from_millis(config.database_acquire_timeout_ms),
         max_connections: config.database_max_connections,
+        statement_timeout: Duration::from_millis(config.deadlines.statement_ms),
         ..StoreOptions::default()
     };
     let store = Store::connect_with(config.database_url.expose(), &options)

@@ -330,6 +330,45 @@ impl Store {
         Ok(uncertain.rows_affected)
     }
 
+    /// At start-up on SQLite, which serves one process: rows a previous process had claimed but
+    /// not begun to hand over go back to `pending` at once, instead of waiting for its lease (a
+    /// crashed process would have held them for the whole lease). Rows whose handover had begun
+    /// are left to their lease: they may have been sent, and become `uncertain` then. On
+    /// PostgreSQL another replica may be working on its claims: nothing is taken back. Returns
+    /// how many rows are pending again.
+    pub async fn take_back_claims_at_start_up(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        if self.backend() != DbBackend::Sqlite {
+            return Ok(0);
+        }
+        let txn = self.write_transaction().await?;
+        let requeued = outbox::Entity::update_many()
+            .col_expr(outbox::Column::Status, Expr::value(Status::Pending.name()))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(normalise(now)))
+            .col_expr(
+                outbox::Column::ClaimedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(
+                outbox::Column::Attempts,
+                Expr::col(outbox::Column::Attempts).sub(1),
+            )
+            .filter(outbox::Column::Status.eq(Status::Sending.name()))
+            .filter(outbox::Column::HandoverStartedAt.is_null())
+            .exec(&txn)
+            .await?;
+        self.commit(txn).await?;
+        if requeued.rows_affected > 0 {
+            tracing::info!(
+                rows = requeued.rows_affected,
+                "mails claimed by a previous process but not sent are pending again"
+            );
+        }
+        Ok(requeued.rows_affected)
+    }
+
     /// The worker is about to open the SMTP transaction of a mail it holds: from now on, if it
     /// dies, the mail may have been sent. `false` if `worker` no longer holds the row (then it
     /// must not send it).

@@ -8,5 +8,6 @@ mod lists;
 mod outbox;
 mod outbox_staff;
 mod registry;
+mod resilience;
 mod sweep;
 mod tickets;

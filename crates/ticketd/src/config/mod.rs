@@ -9,8 +9,10 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
 mod database_url;
+mod deadlines;
 
 pub use database_url::{DatabaseUrl, EmptyDatabaseUrl};
+pub use deadlines::DeadlinesConfig;
 
 /// Prefix of the environment variables that set configuration keys (`TICKETD_LISTEN`, ...).
 pub const ENV_PREFIX: &str = "TICKETD_";
@@ -68,6 +70,10 @@ pub struct Config {
     /// language whose messages replace the shipped ones by id.
     #[serde(default)]
     pub wording: ticket_wording::WordingConfig,
+    // -- Issue 27: bounds on waiting for PostgreSQL (kept apart: see config/deadlines.rs). --
+    /// How long a request and a statement may wait on PostgreSQL before the answer is 503.
+    #[serde(default)]
+    pub deadlines: DeadlinesConfig,
 }
 
 impl Default for Config {
@@ -87,6 +93,7 @@ impl Default for Config {
             anonymiser: crate::anonymiser::AnonymiserConfig::default(),
             wording: ticket_wording::WordingConfig::default(),
             attachments: crate::attachments::AttachmentsConfig::default(),
+            deadlines: DeadlinesConfig::default(),
         }
     }
 }
@@ -178,6 +185,9 @@ impl Config {
             }
         }
         self.attachments
+            .validate()
+            .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
+        self.deadlines
             .validate()
             .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
         if !(1..=10).contains(&self.public.trusted_proxy_hops) {
