@@ -12,6 +12,7 @@ mod helpers;
 mod inbound;
 mod keys;
 mod mail;
+mod need_to_know;
 mod openapi;
 mod operator_rules;
 mod privacy;

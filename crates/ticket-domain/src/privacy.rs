@@ -139,6 +139,58 @@ pub fn disclosure(
     }
 }
 
+/// Rule "need-to-know" for files: on a user's case every file may show the victim (a scan of their
+/// papers named after them, a screenshot of their account), whoever attached it, so its name and
+/// its bytes are the victim's [`PersonalField::Attachments`]; a file of another ticket is no
+/// victim's data. Masked: the name is masked and the bytes are not served. (Which files a partner
+/// or the reporter may see at all — public, not internal — is checked on top.)
+pub fn files_disclosure(reader: &Actor, ticket: &Ticket, purpose: Purpose) -> Disclosure {
+    if ticket.data.concerns_a_user() {
+        disclosure(reader, ticket, PersonalField::Attachments, purpose)
+    } else {
+        Disclosure::Full
+    }
+}
+
+/// What an evidence export of `ticket` (the JSON file or the archive) gives `reader`: the sealed
+/// texts when they see the victim's words in full, the files' bytes when they see the files in full.
+/// "An evidence export is only given to those who may read everything in it; others get the
+/// version their role may see."
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceShare {
+    pub sealed_texts: bool,
+    pub files: bool,
+}
+
+impl EvidenceShare {
+    pub fn for_reader(reader: &Actor, ticket: &Ticket) -> Self {
+        Self {
+            sealed_texts: disclosure(reader, ticket, PersonalField::OwnWords, Purpose::Read)
+                == Disclosure::Full,
+            files: files_disclosure(reader, ticket, Purpose::Read) == Disclosure::Full,
+        }
+    }
+
+    /// Everything: what the verifier of a complete file expects.
+    pub const WHOLE: EvidenceShare = EvidenceShare {
+        sealed_texts: true,
+        files: true,
+    };
+}
+
+/// The personal fields an export gave in full, for the access journal: the victim's words when
+/// sealed texts were included, their files when a file of a user's case was.
+pub fn exported_in_full(ticket: &Ticket, sealed_texts: usize, files: usize) -> Vec<PersonalField> {
+    let mut fields = Vec::new();
+    if sealed_texts > 0 {
+        fields.push(PersonalField::OwnWords);
+    }
+    if files > 0 && ticket.data.concerns_a_user() {
+        fields.push(PersonalField::Attachments);
+    }
+    fields
+}
+
 /// The fields of `ticket` that hold a value and that `reader` sees in full: what a read must
 /// record in the access journal (nothing, for a ticket without a victim).
 pub fn disclosed_in_full(reader: &Actor, ticket: &Ticket, purpose: Purpose) -> Vec<PersonalField> {

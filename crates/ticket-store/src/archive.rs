@@ -10,11 +10,12 @@
 //! ```
 
 use crate::blobs::{BlobStore, sha256_hex};
-use crate::chain::{self, EvidenceFile, Link};
+use crate::chain::{self, EvidenceFile, Link, Withheld};
 use crate::{Store, StoreError};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read, Write};
+use ticket_domain::privacy::EvidenceShare;
 use ticket_domain::values::TicketId;
 
 /// The procedure written into every archive.
@@ -98,25 +99,53 @@ fn attached_hashes(file: &EvidenceFile) -> Vec<(i64, String)> {
     out
 }
 
+/// An evidence archive, and what it holds of a victim's data (for the access journal).
+#[derive(Debug, Clone)]
+pub struct EvidenceArchive {
+    pub zip: Vec<u8>,
+    /// Sealed texts included (the victim's words, with their salts).
+    pub sealed_texts: usize,
+    /// Files included.
+    pub files: usize,
+}
+
 impl Store {
-    /// The evidence archive of a ticket (see the module's documentation). Files are written as
-    /// stored, unchecked: an altered file must show in the archive for the verifier to name it.
+    /// The evidence archive of a ticket (see the module's documentation), holding what `share`
+    /// lets its reader see: without the sealed texts or the files, `evidence.json` says what was
+    /// withheld, so that the copy never passes for a complete one. Files are written as stored,
+    /// unchecked: an altered file must show in the archive for the verifier to name it.
     pub async fn evidence_archive(
         &self,
         blobs: &BlobStore,
         id: TicketId,
-    ) -> Result<Vec<u8>, StoreError> {
-        let file = self.evidence(id).await?;
-        let evidence = serde_json::to_vec_pretty(&file)?;
+        share: EvidenceShare,
+    ) -> Result<EvidenceArchive, StoreError> {
+        let mut file = self.evidence(id).await?;
+        let mut withheld = Withheld {
+            reason: "need-to-know: the reader's role may not see these".to_owned(),
+            ..Withheld::default()
+        };
+        if !share.sealed_texts {
+            withheld.sealed_texts = std::mem::take(&mut file.sealed_texts).len();
+        }
         let mut files = BTreeMap::new();
         for (_, sha256) in attached_hashes(&file) {
-            if files.contains_key(&sha256) {
+            if files.contains_key(&sha256) || withheld.files.contains(&sha256) {
+                continue;
+            }
+            if !share.files {
+                withheld.files.push(sha256);
                 continue;
             }
             if let Some(bytes) = blobs.get(&sha256).await? {
                 files.insert(sha256, bytes);
             }
         }
+        if withheld.sealed_texts > 0 || !withheld.files.is_empty() {
+            file.withheld = Some(withheld);
+        }
+        let sealed_texts = file.sealed_texts.len();
+        let evidence = serde_json::to_vec_pretty(&file)?;
         let mut manifest = format!("{}  evidence.json\n", sha256_hex(&evidence));
         for (sha256, bytes) in &files {
             manifest.push_str(&format!("{}  files/{sha256}\n", sha256_hex(bytes)));
@@ -136,7 +165,11 @@ impl Store {
             add(&format!("files/{sha256}"), bytes)?;
         }
         let cursor = zip.finish().map_err(zip_error)?;
-        Ok(cursor.into_inner())
+        Ok(EvidenceArchive {
+            zip: cursor.into_inner(),
+            sealed_texts,
+            files: files.len(),
+        })
     }
 }
 
