@@ -6,6 +6,7 @@ mod authz;
 mod bad_input;
 mod contract;
 mod errors;
+mod evidence_offline;
 mod file_store_outage;
 mod health;
 mod helpers;
