@@ -300,6 +300,10 @@ pub struct Ticket {
     /// When the last reminder of the current wait was sent (closure condition 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_reminder_at: Option<DateTime<Utc>>,
+    /// When the mail server last accepted a reminder of the current wait: "notified means
+    /// delivered" (closure condition 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reminder_delivered_at: Option<DateTime<Utc>>,
 }
 
 impl Ticket {
