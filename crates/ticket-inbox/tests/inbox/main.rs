@@ -5,6 +5,7 @@
 mod dovecot;
 mod imap;
 mod landing;
+mod reply_tag;
 
 use chrono::{TimeDelta, Utc};
 use std::sync::Arc;
