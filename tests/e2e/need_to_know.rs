@@ -201,3 +201,62 @@ e2e_test!(
         }
     }
 );
+
+e2e_test!(
+    the_identity_provider_concerned_reads_a_confirmed_public_report,
+    |app| async move {
+        let id = victims_case(&app).await;
+        let (_, idp) = app
+            .store
+            .create_api_key(
+                "idp-main",
+                ticket_store::keys::KeyScope::Partner {
+                    organisation: app.identity_provider,
+                },
+                start_instant(),
+            )
+            .await
+            .unwrap();
+        // Not confirmed: not the identity provider's case.
+        let response = app.get_as(&idp, &format!("/api/v1/tickets/{id}")).await;
+        assert_problem(response, 404).await;
+
+        let (_, etag) = app.ticket(&app.keys.security, &id).await;
+        let (_, etag) = app
+            .command_ok(&app.keys.security, &id, "acknowledge", &etag, &json!({}))
+            .await;
+        app.command_ok(
+            &app.keys.security,
+            &id,
+            "qualify",
+            &etag,
+            &json!({"outcome": "confirmed"}),
+        )
+        .await;
+        // Confirmed: what finds the account, nothing else; the read is journalled.
+        let (ticket, _) = app.ticket(&idp, &id).await;
+        let victim = &ticket["user_usurpation"]["victim"];
+        assert_eq!(victim["birth_names"], BIRTH_NAMES, "{ticket}");
+        assert_eq!(victim["email"], EMAIL, "{ticket}");
+        let shown = ticket.to_string();
+        assert!(!shown.contains(DESCRIPTION), "{shown}");
+        let events = app
+            .get_as(&idp, &format!("/api/v1/tickets/{id}/events"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(!events.contains(REPLY), "{events}");
+        assert!(app.attachment_list(&idp, &id).await.is_empty());
+        let reads = journal_entries(&app, &id, "ticket_read").await;
+        assert!(
+            reads.iter().any(|e| e["actor"] == "partner key idp-main"),
+            "{reads:?}"
+        );
+        // Another partner still does not see it.
+        let response = app
+            .get_as(&app.keys.other_partner, &format!("/api/v1/tickets/{id}"))
+            .await;
+        assert_problem(response, 404).await;
+    }
+);

@@ -118,16 +118,13 @@ pub fn disclosure(
             Role::Security | Role::Supervisor => Disclosure::Full,
             Role::Agent | Role::Engineer | Role::Admin | Role::Dpo => Disclosure::Masked,
         },
-        Actor::Partner { organisation, .. } => match &ticket.data {
-            KindData::UserUsurpation(data)
-                if data.identity_provider == Some(*organisation)
-                    && data.qualification == Some(Qualification::Confirmed)
-                    && field.finds_the_account() =>
-            {
+        Actor::Partner { organisation, .. } => {
+            if ticket.identity_provider_concerned(*organisation) && field.finds_the_account() {
                 Disclosure::Full
+            } else {
+                Disclosure::Hidden
             }
-            _ => Disclosure::Hidden,
-        },
+        }
         // The tracking page shows the reporter their own case; it does not show it back either.
         Actor::PublicReporter => Disclosure::Hidden,
         // Mail rendering and the anonymiser work on the whole ticket.

@@ -163,11 +163,11 @@ fn automatic_closure(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> 
         .last_reminder_at
         .max(ticket.last_reminder_delivered_at)
         .map(|reminded| {
-        calendar.add_working_time(
-            reminded,
-            calendar.working_days(policy.closure_after_reminder_days),
-        )
-    });
+            calendar.add_working_time(
+                reminded,
+                calendar.working_days(policy.closure_after_reminder_days),
+            )
+        });
     let at = answer_time.map_or(waited_enough, |a| a.max(waited_enough));
     let proof = ClosureProof::default();
     closure::unmet_conditions(

@@ -130,7 +130,8 @@ pub(super) fn record_mail_delivered(
         (Template::ReporterReminder, Recipient::Reporter) => match t.waiting_since {
             Some(since)
                 if since <= event_at
-                    && t.last_reminder_delivered_at.is_none_or(|d| d < delivered_at) =>
+                    && t.last_reminder_delivered_at
+                        .is_none_or(|d| d < delivered_at) =>
             {
                 t.last_reminder_delivered_at = Some(delivered_at);
                 true

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dovecot;
+mod idp_reply;
 mod imap;
 mod landing;
 mod reply_tag;
