@@ -149,6 +149,26 @@ pub fn files_disclosure(reader: &Actor, ticket: &Ticket, purpose: Purpose) -> Di
     }
 }
 
+/// Rule "need-to-know" for a victim's mail (one of a user usurpation, or received through the
+/// security mailbox): its sender, subject, files and raw bytes are the victim's contact and own
+/// words, shown in full to `security` and `supervisor` (never in a list), masked to other staff,
+/// hidden from everyone else.
+pub fn victims_mail_disclosure(reader: &Actor, purpose: Purpose) -> Disclosure {
+    let rule = match reader.role() {
+        Some(Role::Security | Role::Supervisor) => Disclosure::Full,
+        Some(_) => Disclosure::Masked,
+        None => Disclosure::Hidden,
+    };
+    match purpose {
+        Purpose::Read => rule,
+        Purpose::List => rule.min(Disclosure::Masked),
+    }
+}
+
+/// Rule "A person's requests": the roles that answer a person's access (export) and erasure
+/// requests, reading everything held about them.
+pub const SUBJECT_REQUEST_ROLES: [Role; 2] = [Role::Admin, Role::Dpo];
+
 /// What an evidence export of `ticket` (the JSON file or the archive) gives `reader`: the sealed
 /// texts when they see the victim's words in full, the files' bytes when they see the files in full.
 /// "An evidence export is only given to those who may read everything in it; others get the
