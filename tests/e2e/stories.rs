@@ -287,6 +287,47 @@ e2e_test!(
                 .unwrap()
                 .with_timezone(&chrono::Utc),
         );
+        // Notified means delivered: while the reminder waits in the outbox, it does not count.
+        let (_, etag) = app.ticket(&keys.agent, &id).await;
+        let problem = assert_problem(
+            app.command(
+                &keys.agent,
+                &id,
+                "close",
+                &etag,
+                &json!({"reason": "reporter_unresponsive"}),
+            )
+            .await,
+            409,
+        )
+        .await;
+        assert!(problem.detail.contains("delivered"), "{}", problem.detail);
+        let claimed = app
+            .store
+            .claim_outbox("w", reminder_at, chrono::TimeDelta::minutes(5), 100)
+            .await
+            .unwrap();
+        let reminder = claimed
+            .iter()
+            .find(|c| {
+                c.mail.ticket_id == ticket_id
+                    && c.mail.template == ticket_domain::Template::ReporterReminder
+            })
+            .unwrap();
+        assert!(
+            app.store
+                .settle_outbox(
+                    reminder.mail.id,
+                    "w",
+                    ticket_store::outbox::Settlement::Sent {
+                        message_id: "<r@d>",
+                        at: reminder_at,
+                        policy: &ticket_domain::Policy::default()
+                    }
+                )
+                .await
+                .unwrap()
+        );
         let (_, etag) = app.ticket(&keys.agent, &id).await;
         let (t, _) = app
             .command_ok(

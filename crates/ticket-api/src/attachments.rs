@@ -12,8 +12,13 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::{Binary, Json};
 use poem_openapi::types::multipart::Upload as MultipartUpload;
 use poem_openapi::{ApiResponse, Enum, Multipart, Object, OpenApi};
+use ticket_domain::Ticket;
 use ticket_domain::event::Visibility;
+use ticket_domain::privacy::{
+    Disclosure, EvidenceShare, Purpose, exported_in_full, files_disclosure, mask_word,
+};
 use ticket_store::attachments::{Attachment, AttachmentRefusal, Upload};
+use ticket_store::privacy::{JournalAction, JournalRecord};
 use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -173,9 +178,30 @@ pub fn content_disposition(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-/// Whether `principal` may see `attachment`: staff all, others the public ones.
+/// Whether `principal` may see `attachment` at all: staff all, others the public ones.
 fn may_see(principal: &Principal, attachment: &Attachment) -> bool {
     principal.is_staff() || attachment.visibility == Visibility::Public
+}
+
+/// `attachment` as `principal` may see it on `ticket` (rule `privacy::files_disclosure`): in
+/// full, with its name masked, or not at all.
+fn view_for(
+    principal: &Principal,
+    ticket: &Ticket,
+    attachment: Attachment,
+) -> Option<AttachmentView> {
+    if !may_see(principal, &attachment) {
+        return None;
+    }
+    match files_disclosure(&principal.actor, ticket, Purpose::Read) {
+        Disclosure::Full => Some(attachment.into()),
+        Disclosure::Masked => {
+            let mut view = AttachmentView::from(attachment);
+            view.name = view.name.as_deref().map(mask_word);
+            Some(view)
+        }
+        Disclosure::Hidden => None,
+    }
 }
 
 /// Maps a refusal of files to its problem: too large 413, too many 422, wrong type 415.
@@ -281,7 +307,8 @@ impl AttachmentsApi {
 
     /// A ticket's files
     ///
-    /// Oldest first. Partners see public files only.
+    /// Oldest first. Partners see public files only. On a user usurpation the files are the
+    /// victim's: `security` and `supervisor` see them, other staff see their names masked.
     #[oai(
         path = "/api/v1/tickets/:id/attachments",
         method = "get",
@@ -300,8 +327,7 @@ impl AttachmentsApi {
             .attachments(stored.ticket.id.0)
             .await?
             .into_iter()
-            .filter(|a| may_see(&auth.0, a))
-            .map(Into::into)
+            .filter_map(|a| view_for(&auth.0, &stored.ticket, a))
             .collect();
         Ok(ListResponse::Ok(Json(AttachmentList { items })))
     }
@@ -310,7 +336,8 @@ impl AttachmentsApi {
     ///
     /// The bytes exactly as attached, as `application/octet-stream` with
     /// `Content-Disposition: attachment`, `nosniff` and a sandboxing Content-Security-Policy.
-    /// Partners download public files only; an erased file is 404.
+    /// Partners download public files only; an erased file is 404. On a user usurpation only
+    /// `security` and `supervisor` download (403 `need-to-know` for other staff), journalled.
     #[oai(
         path = "/api/v1/tickets/:id/attachments/:attachment_id",
         method = "get",
@@ -333,10 +360,20 @@ impl AttachmentsApi {
         if !may_see(&auth.0, &attachment) {
             return Err(ApiError::not_found("attachment"));
         }
+        match files_disclosure(&auth.0.actor, &stored.ticket, Purpose::Read) {
+            Disclosure::Full => {}
+            Disclosure::Masked => {
+                return Err(ApiError::forbidden(
+                    "need-to-know",
+                    "This file may hold a victim's personal data, which your role sees masked.",
+                ));
+            }
+            Disclosure::Hidden => return Err(ApiError::not_found("attachment")),
+        }
         // On a case with a victim, every download is a read of their data: journalled first.
-        if !ticket_domain::privacy::held_fields(&stored.ticket).is_empty() {
-            let record = ticket_store::privacy::JournalRecord::new(
-                ticket_store::privacy::JournalAction::AttachmentDownload,
+        if stored.ticket.data.concerns_a_user() {
+            let record = JournalRecord::new(
+                JournalAction::AttachmentDownload,
                 &auth.0.actor,
                 Some(stored.ticket.id),
             )
@@ -360,7 +397,9 @@ impl AttachmentsApi {
     /// One ZIP with the evidence file (`evidence.json`: every event with `prev_hash` and `hash`),
     /// the files still held (`files/<sha256>`), a manifest of hashes (`manifest.sha256`, checked
     /// by `sha256sum -c`) and how to verify it offline (`README.txt`, or
-    /// `ticketd evidence verify FILE`). Staff only.
+    /// `ticketd evidence verify FILE`). Staff only; each role gets what the JSON evidence gives
+    /// it: without full need-to-know, no sealed texts and no victim's files (`withheld` says so).
+    /// An export holding either is recorded in the access journal.
     #[oai(
         path = "/api/v1/tickets/:id/evidence/archive",
         method = "get",
@@ -375,12 +414,26 @@ impl AttachmentsApi {
     ) -> Result<ArchiveResponse> {
         auth.0.require_staff()?;
         let stored = crate::tickets::visible_ticket(&state, &auth.0, &id.0).await?;
-        let zip = state
+        let share = EvidenceShare::for_reader(&auth.0.actor, &stored.ticket);
+        let archive = state
             .store
-            .evidence_archive(&state.attachments.blobs, stored.ticket.id)
+            .evidence_archive(&state.attachments.blobs, stored.ticket.id, share)
             .await?;
+        // What the reader gets in full is journalled before the archive is sent.
+        let fields = exported_in_full(&stored.ticket, archive.sealed_texts, archive.files);
+        if !fields.is_empty() {
+            let record = JournalRecord::new(
+                JournalAction::EvidenceExport,
+                &auth.0.actor,
+                Some(stored.ticket.id),
+            )
+            .key(Some(auth.0.key.id))
+            .fields(fields)
+            .detail("archive");
+            state.store.journal(&record, state.clock.now()).await?;
+        }
         Ok(ArchiveResponse::Ok(
-            Binary(zip),
+            Binary(archive.zip),
             format!(
                 "attachment; filename=\"{}-evidence.zip\"",
                 stored.ticket.reference

@@ -13,7 +13,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 use ticket_domain::Actor;
 use ticket_domain::event::Visibility;
 use ticket_domain::privacy::{
-    Disclosure, PersonalField, Purpose, disclosed_in_full, disclosure, mask_text,
+    Disclosure, EvidenceShare, PersonalField, Purpose, disclosed_in_full, disclosure, mask_text,
 };
 use ticket_domain::values::ANONYMISED;
 use ticket_domain::{ClockKind, clock_status};
@@ -315,12 +315,8 @@ impl HistoryApi {
         let stored = crate::tickets::visible_ticket(&state, &auth.0, &id.0).await?;
         let file = state.store.evidence(stored.ticket.id).await?;
         let verification = state.store.verify_chain(stored.ticket.id).await?;
-        let words = disclosure(
-            &auth.0.actor,
-            &stored.ticket,
-            PersonalField::OwnWords,
-            Purpose::Read,
-        ) == Disclosure::Full;
+        // The same share as the archive's (rule `privacy::EvidenceShare`).
+        let words = EvidenceShare::for_reader(&auth.0.actor, &stored.ticket).sealed_texts;
         let sealed_texts: Vec<SealedTextView> = if words {
             file.sealed_texts
                 .into_iter()

@@ -253,7 +253,7 @@ fn require_role(principal: &Principal, roles: &[Role], rule: &str, who: &str) ->
 fn journal_readers(principal: &Principal) -> Result<()> {
     require_role(
         principal,
-        &[Role::Admin, Role::Dpo],
+        &ticket_domain::privacy::SUBJECT_REQUEST_ROLES,
         "privacy-role-required",
         "an admin or dpo key",
     )

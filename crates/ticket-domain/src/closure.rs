@@ -19,7 +19,8 @@ pub enum ClosureReason {
     ResolvedConfirmed,
     /// 2: not resolved, but both parties agree to close; a note says what was agreed.
     MutualAgreement,
-    /// 3: waited for the reporter at least 10 working days, and at least one reminder was sent.
+    /// 3: waited for the reporter at least 10 working days, and at least one reminder was delivered
+    /// (accepted by the mail server), the last one at least 2 working days before.
     ReporterUnresponsive,
     /// 4: staff resolved it and the reporter has been notified of the resolution.
     ResolvedByOperator,
@@ -125,11 +126,34 @@ pub fn unmet_conditions(
                     ),
                 ));
             }
+            let since_delivery = ticket
+                .last_reminder_delivered_at
+                .map(|d| policy.support_calendar.working_time_between(d, now));
             match ticket.last_reminder_at {
                 _ if ticket.reminders_sent == 0 => unmet.push(Unmet::new(
                     condition,
                     "no reminder was sent to the reporter",
                 )),
+                // "Notified" means delivered: a reminder still queued, failed or uncertain does
+                // not count.
+                _ if since_delivery.is_none() => unmet.push(Unmet::new(
+                    condition,
+                    "no reminder has been delivered to the reporter: the mail server has not accepted one (still queued, failed or uncertain: see the ticket's mails)",
+                )),
+                _ if since_delivery.is_some_and(|s| {
+                    s < policy
+                        .support_calendar
+                        .working_days(policy.closure_after_reminder_days)
+                }) =>
+                {
+                    unmet.push(Unmet::new(
+                        condition,
+                        format!(
+                            "the last reminder was delivered less than {} working days ago: the reporter has time to answer it",
+                            policy.closure_after_reminder_days
+                        ),
+                    ))
+                }
                 Some(reminded)
                     if policy.support_calendar.working_time_between(reminded, now)
                         < policy

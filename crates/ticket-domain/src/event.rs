@@ -137,6 +137,16 @@ pub enum EventData {
     MailReceived {
         receipt: MailReceipt,
     },
+    /// Personal data of the ticket was erased (retention, a person's request): the sealed free
+    /// texts of the events before this one (`sealed_texts`), and the files named by their SHA-256.
+    /// The chain still verifies, and an offline verifier accepts their absence from an export
+    /// because this event, itself in the chain, names it. Recorded by the service.
+    PersonalDataErased {
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        sealed_texts: bool,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<String>,
+    },
 }
 
 /// A file attached to a ticket, as the evidence chain records it.
@@ -192,6 +202,7 @@ impl EventData {
             EventData::SlaBreached { .. } => "sla_breached",
             EventData::ReminderSent { .. } => "reminder_sent",
             EventData::FilesAttached { .. } => "files_attached",
+            EventData::PersonalDataErased { .. } => "personal_data_erased",
             EventData::MailReceived { .. } => "mail_received",
         }
     }

@@ -147,6 +147,7 @@ impl Template {
             self,
             Template::ResolutionConfirmationRequest
                 | Template::UnfoundedExplanation
+                | Template::ReporterReminder
                 | Template::UsurpationConfirmed
                 | Template::PartnerImpersonationDetected
         )

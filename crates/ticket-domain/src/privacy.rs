@@ -118,16 +118,13 @@ pub fn disclosure(
             Role::Security | Role::Supervisor => Disclosure::Full,
             Role::Agent | Role::Engineer | Role::Admin | Role::Dpo => Disclosure::Masked,
         },
-        Actor::Partner { organisation, .. } => match &ticket.data {
-            KindData::UserUsurpation(data)
-                if data.identity_provider == Some(*organisation)
-                    && data.qualification == Some(Qualification::Confirmed)
-                    && field.finds_the_account() =>
-            {
+        Actor::Partner { organisation, .. } => {
+            if ticket.identity_provider_concerned(*organisation) && field.finds_the_account() {
                 Disclosure::Full
+            } else {
+                Disclosure::Hidden
             }
-            _ => Disclosure::Hidden,
-        },
+        }
         // The tracking page shows the reporter their own case; it does not show it back either.
         Actor::PublicReporter => Disclosure::Hidden,
         // Mail rendering and the anonymiser work on the whole ticket.
@@ -137,6 +134,78 @@ pub fn disclosure(
         Purpose::Read => rule,
         Purpose::List => rule.min(Disclosure::Masked),
     }
+}
+
+/// Rule "need-to-know" for files: on a user's case every file may show the victim (a scan of their
+/// papers named after them, a screenshot of their account), whoever attached it, so its name and
+/// its bytes are the victim's [`PersonalField::Attachments`]; a file of another ticket is no
+/// victim's data. Masked: the name is masked and the bytes are not served. (Which files a partner
+/// or the reporter may see at all — public, not internal — is checked on top.)
+pub fn files_disclosure(reader: &Actor, ticket: &Ticket, purpose: Purpose) -> Disclosure {
+    if ticket.data.concerns_a_user() {
+        disclosure(reader, ticket, PersonalField::Attachments, purpose)
+    } else {
+        Disclosure::Full
+    }
+}
+
+/// Rule "need-to-know" for a victim's mail (one of a user usurpation, or received through the
+/// security mailbox): its sender, subject, files and raw bytes are the victim's contact and own
+/// words, shown in full to `security` and `supervisor` (never in a list), masked to other staff,
+/// hidden from everyone else.
+pub fn victims_mail_disclosure(reader: &Actor, purpose: Purpose) -> Disclosure {
+    let rule = match reader.role() {
+        Some(Role::Security | Role::Supervisor) => Disclosure::Full,
+        Some(_) => Disclosure::Masked,
+        None => Disclosure::Hidden,
+    };
+    match purpose {
+        Purpose::Read => rule,
+        Purpose::List => rule.min(Disclosure::Masked),
+    }
+}
+
+/// Rule "A person's requests": the roles that answer a person's access (export) and erasure
+/// requests, reading everything held about them.
+pub const SUBJECT_REQUEST_ROLES: [Role; 2] = [Role::Admin, Role::Dpo];
+
+/// What an evidence export of `ticket` (the JSON file or the archive) gives `reader`: the sealed
+/// texts when they see the victim's words in full, the files' bytes when they see the files in full.
+/// "An evidence export is only given to those who may read everything in it; others get the
+/// version their role may see."
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceShare {
+    pub sealed_texts: bool,
+    pub files: bool,
+}
+
+impl EvidenceShare {
+    pub fn for_reader(reader: &Actor, ticket: &Ticket) -> Self {
+        Self {
+            sealed_texts: disclosure(reader, ticket, PersonalField::OwnWords, Purpose::Read)
+                == Disclosure::Full,
+            files: files_disclosure(reader, ticket, Purpose::Read) == Disclosure::Full,
+        }
+    }
+
+    /// Everything: what the verifier of a complete file expects.
+    pub const WHOLE: EvidenceShare = EvidenceShare {
+        sealed_texts: true,
+        files: true,
+    };
+}
+
+/// The personal fields an export gave in full, for the access journal: the victim's words when
+/// sealed texts were included, their files when a file of a user's case was.
+pub fn exported_in_full(ticket: &Ticket, sealed_texts: usize, files: usize) -> Vec<PersonalField> {
+    let mut fields = Vec::new();
+    if sealed_texts > 0 {
+        fields.push(PersonalField::OwnWords);
+    }
+    if files > 0 && ticket.data.concerns_a_user() {
+        fields.push(PersonalField::Attachments);
+    }
+    fields
 }
 
 /// The fields of `ticket` that hold a value and that `reader` sees in full: what a read must

@@ -300,6 +300,10 @@ pub struct Ticket {
     /// When the last reminder of the current wait was sent (closure condition 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_reminder_at: Option<DateTime<Utc>>,
+    /// When the mail server last accepted a reminder of the current wait: "notified means
+    /// delivered" (closure condition 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reminder_delivered_at: Option<DateTime<Utc>>,
 }
 
 impl Ticket {
@@ -317,10 +321,22 @@ impl Ticket {
         match actor {
             Actor::Staff { .. } | Actor::System => true,
             Actor::Partner { organisation, .. } => {
-                self.organisation == Some(*organisation) || self.reporter.is(actor)
+                self.organisation == Some(*organisation)
+                    || self.reporter.is(actor)
+                    || self.identity_provider_concerned(*organisation)
             }
             Actor::PublicReporter => matches!(self.reporter.origin, ReporterOrigin::Public),
         }
+    }
+
+    /// Rule "Personal data": the identity provider holding the victim's account takes part in a
+    /// user usurpation once `security` confirmed it (it is notified, finds the account, answers);
+    /// what it sees of the victim is `privacy::disclosure`'s.
+    pub fn identity_provider_concerned(&self, organisation: OrganisationId) -> bool {
+        self.data.user_usurpation().is_some_and(|data| {
+            data.identity_provider == Some(organisation)
+                && data.qualification == Some(crate::kind::Qualification::Confirmed)
+        })
     }
 
     pub fn has_link(&self, ticket: TicketId, kind: LinkKind) -> bool {

@@ -115,7 +115,33 @@ impl Inbox {
     }
 
     /// The ticket the mail answers, by our Message-IDs, the subject's reference, the reply address.
+    /// A reply address of ours whose tag is present and wrong quarantines the mail whatever else
+    /// threads it: headers are easy to copy, the tag is the proof that the writer received a mail
+    /// of that ticket.
     async fn thread(&self, mail: &ParsedMail) -> Result<Thread, StoreError> {
+        let mut signed = None;
+        if let Some(replies) = &self.replies {
+            for address in &mail.recipients {
+                match replies.check(address) {
+                    ReplyTag::Signed(reference) => signed = signed.or(Some(reference)),
+                    ReplyTag::Forged => return Ok(Thread::Forged),
+                    ReplyTag::NotOurs => {}
+                }
+            }
+        }
+        let threaded = self.thread_by_headers(mail).await?;
+        match (threaded, signed) {
+            (Thread::Found(ticket), Some(reference)) if ticket.reference != reference => {
+                // A valid tag of another ticket: one of the two was altered.
+                Ok(Thread::Forged)
+            }
+            (Thread::None, Some(reference)) => self.found(TicketKey::Reference(reference)).await,
+            (threaded, _) => Ok(threaded),
+        }
+    }
+
+    /// The ticket the mail answers by our Message-IDs or the subject's reference.
+    async fn thread_by_headers(&self, mail: &ParsedMail) -> Result<Thread, StoreError> {
         if let Some(id) = self.store.ticket_of_sent_message(&mail.thread_ids).await? {
             return self.found(TicketKey::Id(id)).await;
         }
@@ -146,23 +172,7 @@ impl Inbox {
                 }
             }
         }
-        let mut forged = false;
-        if let Some(replies) = &self.replies {
-            for address in &mail.recipients {
-                match replies.check(address) {
-                    ReplyTag::Signed(reference) => {
-                        if let Thread::Found(ticket) =
-                            self.found(TicketKey::Reference(reference)).await?
-                        {
-                            return Ok(Thread::Found(ticket));
-                        }
-                    }
-                    ReplyTag::Forged => forged = true,
-                    ReplyTag::NotOurs => {}
-                }
-            }
-        }
-        Ok(if forged { Thread::Forged } else { Thread::None })
+        Ok(Thread::None)
     }
 
     async fn found(&self, key: TicketKey) -> Result<Thread, StoreError> {

@@ -9,7 +9,8 @@
 //!    notification marks the outbox mail it reports on `failed`, with the reason.
 //! 2. **Threading**, in this order: our own Message-IDs in `In-Reply-To`/`References` (those the
 //!    outbox recorded, and each ticket's thread root), the ticket reference in the subject, the
-//!    signed reply address (`support+REF.tag@…`; a tag that does not verify quarantines the mail).
+//!    signed reply address (`support+REF.tag@…`). A reply address of ours whose tag does not verify,
+//!    or names another ticket than the headers, quarantines the mail whatever else threads it.
 //! 3. **Trust**: the sender address is believed only when the trusted MTA's
 //!    `Authentication-Results` say `dmarc=pass`; otherwise the mail is quarantined.
 //! 4. **Who speaks**: on a ticket, the reporter's address acts as the reporter, a partner's

@@ -55,6 +55,21 @@ pub struct EvidenceFile {
     /// `sealed_sha256` commitment found at `pointer` in event `seq`. Erased by anonymisation.
     #[serde(default)]
     pub sealed_texts: Vec<SealedEntry>,
+    /// What this copy leaves out because its reader may not see it (need-to-know); absent from a
+    /// complete file. A verifier reports these parts as not verified, never as verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<Withheld>,
+}
+
+/// The parts of an evidence file left out of a reader's copy.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Withheld {
+    /// Why, in words.
+    pub reason: String,
+    /// How many sealed texts were left out.
+    pub sealed_texts: usize,
+    /// The SHA-256 of each file left out.
+    pub files: Vec<String>,
 }
 
 /// A sealed free text of an exported evidence file.

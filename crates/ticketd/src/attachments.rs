@@ -185,31 +185,37 @@ impl AttachmentsConfig {
     }
 }
 
-/// `ticketd evidence verify FILE`: prints what holds, or the first broken event or file, and
-/// fails in that case.
+/// `ticketd evidence verify FILE`: prints what holds, or the first broken event, sealed text or
+/// file, and fails in that case; a reader's partial copy (parts withheld by need-to-know) also
+/// fails, saying so: it is not the complete evidence file.
 pub fn verify_archive_file(path: &std::path::Path) -> anyhow::Result<()> {
     let bytes =
         std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     let result = ticket_store::archive::verify_archive(&bytes)?;
-    match &result.broken {
-        None => {
-            println!(
-                "evidence archive verified: {} events chained, {} files match their hashes{}",
-                result.events,
-                result.files,
-                if result.absent_files > 0 {
-                    format!(
-                        " ({} erased under the retention policy)",
-                        result.absent_files
-                    )
-                } else {
-                    String::new()
-                }
-            );
-            Ok(())
-        }
-        Some(broken) => Err(anyhow::anyhow!("evidence archive NOT valid: {broken}")),
+    if let Some(broken) = &result.broken {
+        return Err(anyhow::anyhow!("evidence archive NOT valid: {broken}"));
     }
+    let erased = if result.absent_files + result.erased_sealed_texts > 0 {
+        format!(
+            " ({} files and {} sealed texts erased, as events of the chain record)",
+            result.absent_files, result.erased_sealed_texts
+        )
+    } else {
+        String::new()
+    };
+    let summary = format!(
+        "{} events chained, {} readable copies match, {} sealed texts match their commitments, {} files match their hashes{erased}",
+        result.events, result.events, result.sealed_texts, result.files
+    );
+    if !result.is_complete() {
+        return Err(anyhow::anyhow!(
+            "evidence archive INCOMPLETE: {summary}; but {} files and {} sealed texts were withheld from this reader's copy (need-to-know) and are not verified: this is not the complete evidence file",
+            result.withheld_files,
+            result.withheld_sealed_texts
+        ));
+    }
+    println!("evidence archive verified: {summary}");
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,7 +19,10 @@ type Result<T> = std::result::Result<T, ApiError>;
 
 /// Whether the reader sees a victim's data in full (need-to-know).
 pub(super) fn sees_in_full(principal: &Principal) -> bool {
-    matches!(principal.role(), Some(Role::Security | Role::Supervisor))
+    ticket_domain::privacy::victims_mail_disclosure(
+        &principal.actor,
+        ticket_domain::privacy::Purpose::Read,
+    ) == ticket_domain::privacy::Disclosure::Full
 }
 
 /// Whether a mail is personal data of the need-to-know rule: it came through the security mailbox

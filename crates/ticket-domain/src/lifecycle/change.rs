@@ -155,6 +155,7 @@ pub(super) fn resume_after_wait(ticket: &mut Ticket, now: DateTime<Utc>) {
     ticket.waiting_since = None;
     ticket.reminders_sent = 0;
     ticket.last_reminder_at = None;
+    ticket.last_reminder_delivered_at = None;
 }
 
 /// The reporter says the resolution does not fix it: back to work, the handling clock runs again.

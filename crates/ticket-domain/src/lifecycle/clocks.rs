@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 /// Applies what time makes due on a ticket's clocks (rule "Clocks (SLA)", "Escalation", closure
 /// condition 3): the 75 % warning, the breach and its escalation, reminders to a silent reporter and
 /// the automatic closure. `None` when nothing is due. Each alarm fires at most once per clock, and
-/// never on a stopped clock.
+/// never on a stopped or paused clock: a paused clock whose target was passed (a priority raised
+/// while waiting for the reporter) raises its alarms once it runs again, if still due then.
 pub fn sweep(ticket: &Ticket, now: DateTime<Utc>, policy: &Policy) -> Option<Decision> {
     if !ticket.state.is_open() {
         return None;
@@ -21,7 +22,7 @@ pub fn sweep(ticket: &Ticket, now: DateTime<Utc>, policy: &Policy) -> Option<Dec
     let mut change = Change::new(ticket.clone(), Actor::System, now, policy);
     for kind in [ClockKind::Acknowledgement, ClockKind::Handling] {
         let clock = clock_of(&change.ticket, kind).clone();
-        if clock.stopped {
+        if !clock.is_running() {
             continue;
         }
         let status = clock_status(&change.ticket, kind, policy, now);
@@ -97,7 +98,7 @@ pub fn next_due(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> {
     let mut due: Vec<DateTime<Utc>> = Vec::new();
     for kind in [ClockKind::Acknowledgement, ClockKind::Handling] {
         let clock = clock_of(ticket, kind);
-        if clock.stopped {
+        if !clock.is_running() {
             continue;
         }
         for target in policy.targets(kind, ticket.priority, &ticket.data) {
@@ -158,12 +159,15 @@ fn automatic_closure(ticket: &Ticket, policy: &Policy) -> Option<DateTime<Utc>> 
     let calendar = &policy.support_calendar;
     let waited_enough =
         calendar.add_working_time(since, calendar.working_days(policy.unresponsive_after_days));
-    let answer_time = ticket.last_reminder_at.map(|reminded| {
-        calendar.add_working_time(
-            reminded,
-            calendar.working_days(policy.closure_after_reminder_days),
-        )
-    });
+    let answer_time = ticket
+        .last_reminder_at
+        .max(ticket.last_reminder_delivered_at)
+        .map(|reminded| {
+            calendar.add_working_time(
+                reminded,
+                calendar.working_days(policy.closure_after_reminder_days),
+            )
+        });
     let at = answer_time.map_or(waited_enough, |a| a.max(waited_enough));
     let proof = ClosureProof::default();
     closure::unmet_conditions(

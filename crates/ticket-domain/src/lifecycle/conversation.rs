@@ -71,6 +71,8 @@ pub(super) fn wait_for_reporter(change: &mut Change<'_>, question: Text) -> Resu
     t.acknowledgement_clock.pause(now);
     t.waiting_since = Some(now);
     t.reminders_sent = 0;
+    t.last_reminder_at = None;
+    t.last_reminder_delivered_at = None;
     change.transition(
         State::WaitingReporter,
         Visibility::Public,

@@ -96,6 +96,7 @@ pub fn open(
         credentials: None,
         links: links.clone(),
         last_reminder_at: None,
+        last_reminder_delivered_at: None,
         data: new.data,
     };
     let mut change = Change::new(ticket, actor.clone(), now, policy);

@@ -105,7 +105,7 @@ pub(super) fn reopen(change: &mut Change<'_>, reason: Text) -> Result<(), Refusa
 }
 
 /// What a delivered mail proves: the reporter told of the current resolution (closure condition
-/// 4), or an organisation concerned notified. Records an internal event when it proves something
+/// 4) or reminded during the current wait (condition 3), or an organisation concerned notified. Records an internal event when it proves something
 /// new; a mail about an earlier resolution, or to an organisation already notified, changes nothing.
 pub(super) fn record_mail_delivered(
     change: &mut Change<'_>,
@@ -122,6 +122,18 @@ pub(super) fn record_mail_delivered(
         ) => match &mut t.resolution {
             Some(resolution) if resolution.at <= event_at && !resolution.reporter_notified => {
                 resolution.reporter_notified = true;
+                true
+            }
+            _ => false,
+        },
+        // Closure condition 3: a reminder of the current wait reached the mail server.
+        (Template::ReporterReminder, Recipient::Reporter) => match t.waiting_since {
+            Some(since)
+                if since <= event_at
+                    && t.last_reminder_delivered_at
+                        .is_none_or(|d| d < delivered_at) =>
+            {
+                t.last_reminder_delivered_at = Some(delivered_at);
                 true
             }
             _ => false,

@@ -6,3 +6,4 @@
 mod privacy;
 mod rules;
 mod state_machine;
+mod ways_out;

@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod dovecot;
+mod idp_reply;
 mod imap;
 mod landing;
+mod reply_tag;
 
 use chrono::{TimeDelta, Utc};
 use std::sync::Arc;

@@ -398,13 +398,25 @@ impl Store {
             .filter(attachment::Column::ErasedAt.is_null())
             .exec(&txn)
             .await?;
-        self.commit(txn).await?;
-        let hashes: Vec<String> = rows
+        let mut hashes: Vec<String> = rows
             .into_iter()
             .map(|r| r.sha256)
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
+        hashes.sort();
+        // The chain names each erased file: an export without it still proves complete.
+        crate::tickets::append_service_event(
+            &txn,
+            ticket_domain::values::TicketId(ticket_id),
+            ticket_domain::EventData::PersonalDataErased {
+                sealed_texts: false,
+                files: hashes.clone(),
+            },
+            now,
+        )
+        .await?;
+        self.commit(txn).await?;
         self.forget_unreferenced(blobs, &hashes).await;
         Ok(result.rows_affected)
     }

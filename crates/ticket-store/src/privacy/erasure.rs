@@ -264,6 +264,18 @@ impl Store {
         for eraser in DatabaseEraser::ALL {
             eraser.erase(&txn, &stored.ticket, now).await?;
         }
+        // The chain records the erasure, so an export without the sealed texts still proves
+        // complete (the files are recorded when they are erased).
+        crate::tickets::append_service_event(
+            &txn,
+            id,
+            ticket_domain::EventData::PersonalDataErased {
+                sealed_texts: true,
+                files: Vec::new(),
+            },
+            now,
+        )
+        .await?;
         external_erasure::Entity::insert(external_erasure::ActiveModel {
             ticket_id: Set(id.0),
             queued_at: Set(now),

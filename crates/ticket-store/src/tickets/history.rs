@@ -94,6 +94,7 @@ impl Store {
             events,
             head: row.chain_head,
             sealed_texts,
+            withheld: None,
         })
     }
 

@@ -24,7 +24,7 @@ mod write;
 
 pub(crate) use create::{allocate_reference, insert_opened};
 pub use list::{AssigneeFilter, Sort, SortKey, TicketFilter, list_query, no_deadline};
-pub(crate) use write::write_decision;
+pub(crate) use write::{append_service_event, write_decision};
 
 /// A ticket with the version that commands must name in `If-Match`.
 #[derive(Debug, Clone, PartialEq, Eq)]

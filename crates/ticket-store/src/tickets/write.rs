@@ -214,6 +214,66 @@ fn insert_events(
     Ok(())
 }
 
+/// Appends an internal event of the service to a ticket's chain outside any command (what the
+/// rules do not decide, such as an erasure): the version is bumped first, which takes the row
+/// (PostgreSQL) before the chain is read, like [`write_decision`]'s conditional update.
+pub(crate) async fn append_service_event(
+    txn: &DatabaseTransaction,
+    ticket_id: TicketId,
+    data: ticket_domain::EventData,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::Version,
+            sea_orm::sea_query::ExprTrait::add(
+                sea_orm::sea_query::Expr::col(ticket::Column::Version),
+                1_i64,
+            ),
+        )
+        .filter(ticket::Column::Id.eq(ticket_id.0))
+        .exec(txn)
+        .await?;
+    let (count, head) = ticket::Entity::find_by_id(ticket_id.0)
+        .select_only()
+        .columns([ticket::Column::EventCount, ticket::Column::ChainHead])
+        .into_tuple::<(i64, String)>()
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("ticket"))?;
+    let records = [Record {
+        event: ticket_domain::Event {
+            at: now,
+            actor: ticket_domain::Actor::System,
+            visibility: ticket_domain::event::Visibility::Internal,
+            transition: None,
+            data,
+            facts: None,
+        },
+        notifications: Vec::new(),
+    }];
+    let prepared = prepare_events(ticket_id, count, head, &records, false)?;
+    let new_head = prepared
+        .last()
+        .map(|p| p.hash.clone())
+        .ok_or_else(|| StoreError::corrupt("no event prepared"))?;
+    ticket::Entity::update_many()
+        .col_expr(
+            ticket::Column::EventCount,
+            sea_orm::sea_query::Expr::value(count + 1),
+        )
+        .col_expr(
+            ticket::Column::ChainHead,
+            sea_orm::sea_query::Expr::value(new_head),
+        )
+        .filter(ticket::Column::Id.eq(ticket_id.0))
+        .exec(txn)
+        .await?;
+    let mut writes = Writes::default();
+    insert_events(&mut writes, ticket_id, prepared, &records, None, now)?;
+    writes.run(txn).await
+}
+
 fn visibility_name(visibility: ticket_domain::event::Visibility) -> &'static str {
     match visibility {
         ticket_domain::event::Visibility::Public => "public",

@@ -259,3 +259,71 @@ fn clocks_a_priority_change_recomputes_deadlines_from_the_stored_intervals() {
     // Priority 1: 2 days around the clock from creation.
     assert_eq!(status.deadline, Some(at("2026-11-25T09:00:00Z")));
 }
+
+/// "A paused clock gets its new deadline but raises its alarms only once it runs again (and only if
+/// still due then)": a ticket waiting for its reporter after 28 working hours, raised to a 17-hour
+/// target, stays silent while paused, then warns and breaches at once when the clock runs again.
+#[test]
+fn clocks_a_paused_clock_raises_no_alarm_after_a_priority_change() {
+    let policy = Policy::default();
+    let agent = staff(Role::Agent);
+    let t = incident_in_progress(MONDAY_10H_PARIS);
+    // Monday 10:00 to Thursday 12:30 (Paris): 8 + 8.5 + 8.5 + 3 = 28 working hours.
+    let t = apply(
+        &t,
+        Command::WaitForReporter {
+            question: text("Pouvez-vous préciser ?"),
+        },
+        &agent,
+        "2026-11-26T11:30:00Z",
+    )
+    .ticket;
+    let used = clock_status(&t, ClockKind::Handling, &policy, at("2026-11-26T11:30:00Z")).used;
+    assert_eq!(used, TimeDelta::hours(28));
+    let d = apply(
+        &t,
+        Command::SetPriority {
+            priority: Priority::Majeure,
+            reason: text("plus grave que prévu"),
+        },
+        &agent,
+        "2026-11-26T12:00:00Z",
+    );
+    assert!(
+        !event_types(&d).iter().any(|e| e.starts_with("sla_")),
+        "{:?}",
+        event_types(&d)
+    );
+    let t = d.ticket;
+    // Paused: the new target is already used up, but nothing fires, now or later.
+    for later in ["2026-11-26T12:01:00Z", "2026-11-30T12:00:00Z"] {
+        if let Some(d) = sweep(&t, at(later), &policy) {
+            let types = event_types(&d);
+            assert!(
+                !types
+                    .iter()
+                    .any(|e| e.starts_with("sla_") || *e == "escalated"),
+                "alarm on a paused clock at {later}: {types:?}"
+            );
+        }
+    }
+    assert!(
+        next_due(&t, &policy).is_none_or(|due| due > at("2026-11-26T12:00:00Z")),
+        "{:?}",
+        next_due(&t, &policy)
+    );
+    // The reporter answers: the clock runs, and its alarms are due at once.
+    let t = apply(
+        &t,
+        Command::RecordReporterAnswered {
+            note: text("réponse par téléphone"),
+        },
+        &agent,
+        "2026-11-26T13:00:00Z",
+    )
+    .ticket;
+    let d = sweep(&t, at("2026-11-26T13:01:00Z"), &policy).unwrap();
+    let types = event_types(&d);
+    assert!(types.contains(&"sla_warning"), "{types:?}");
+    assert!(types.contains(&"sla_breached"), "{types:?}");
+}

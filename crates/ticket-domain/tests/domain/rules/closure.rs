@@ -112,8 +112,10 @@ fn closure_3_reporter_unresponsive_needs_10_working_days_of_waiting_and_a_remind
         Template::ReporterReminder,
         Recipient::Reporter
     ));
+    // The mail server accepts it ("notified means delivered").
+    let delivered = deliver_mails(&reminded, "2026-11-30T09:00:00Z");
     let refusal = refuse(
-        &reminded.ticket,
+        &delivered,
         close(ClosureReason::ReporterUnresponsive, None),
         &agent,
         "2026-12-07T08:59:59Z",
@@ -124,7 +126,7 @@ fn closure_3_reporter_unresponsive_needs_10_working_days_of_waiting_and_a_remind
         refusal.detail
     );
     apply(
-        &reminded.ticket,
+        &delivered,
         close(ClosureReason::ReporterUnresponsive, None),
         &agent,
         "2026-12-07T09:00:00Z",
@@ -144,9 +146,8 @@ fn closure_3_a_silent_reporter_is_reminded_then_the_ticket_closes_itself() {
         MONDAY_10H_PARIS,
     )
     .ticket;
-    let t = sweep(&t, next_due(&t, &policy).unwrap(), &policy)
-        .unwrap()
-        .ticket;
+    let reminded = sweep(&t, next_due(&t, &policy).unwrap(), &policy).unwrap();
+    let t = deliver_mails(&reminded, "2026-11-30T09:00:00Z");
     let due = next_due(&t, &policy).unwrap();
     assert_eq!(due, at("2026-12-07T09:00:00Z"));
     let d = sweep(&t, due, &policy).unwrap();
@@ -316,4 +317,57 @@ fn closure_of_a_partner_usurpation_needs_credentials_revoked_or_a_waiver_from_se
         &sec,
         MONDAY_10H_PARIS,
     );
+}
+
+/// Closure condition 3 with "notified means delivered": a reminder the mail server never accepted
+/// does not count — no automatic closure, and staff cannot close as "reporter unresponsive" — until
+/// a reminder is delivered (and 2 working days have passed since).
+#[test]
+fn closure_3_needs_a_reminder_the_mail_server_accepted() {
+    let policy = Policy::default();
+    let agent = staff(Role::Agent);
+    let t = incident_in_progress(MONDAY_10H_PARIS);
+    let t = apply(
+        &t,
+        Command::WaitForReporter {
+            question: text("Pouvez-vous préciser ?"),
+        },
+        &agent,
+        MONDAY_10H_PARIS,
+    )
+    .ticket;
+    // The reminder is due and "sent" (an outbox row), but the SMTP server is down: never delivered.
+    let reminded = sweep(&t, next_due(&t, &policy).unwrap(), &policy).unwrap();
+    let t = reminded.ticket.clone();
+    for later in ["2026-12-07T09:00:00Z", "2026-12-21T09:00:00Z"] {
+        if let Some(d) = sweep(&t, at(later), &policy) {
+            assert_ne!(d.ticket.state, State::Closed, "closed at {later}");
+        }
+        let refusal = refuse(
+            &t,
+            close(ClosureReason::ReporterUnresponsive, None),
+            &agent,
+            later,
+        );
+        assert_eq!(refusal.rule, Rule::ClosureConditionUnmet);
+        assert!(refusal.detail.contains("delivered"), "{}", refusal.detail);
+    }
+    // The mail server accepts the reminder on Tuesday 1 December: 2 working days later it may close.
+    let t = deliver_mails(&reminded, "2026-12-01T09:00:00Z");
+    let refusal = refuse(
+        &t,
+        close(ClosureReason::ReporterUnresponsive, None),
+        &agent,
+        "2026-12-02T09:00:00Z",
+    );
+    assert_eq!(refusal.rule, Rule::ClosureConditionUnmet);
+    apply(
+        &t,
+        close(ClosureReason::ReporterUnresponsive, None),
+        &agent,
+        "2026-12-07T09:00:00Z",
+    );
+    let due = next_due(&t, &policy).unwrap();
+    assert_eq!(due, at("2026-12-07T09:00:00Z"));
+    assert_eq!(sweep(&t, due, &policy).unwrap().ticket.state, State::Closed);
 }

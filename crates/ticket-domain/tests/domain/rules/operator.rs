@@ -551,6 +551,12 @@ fn closure_3_the_automatic_closure_comes_two_working_days_after_the_last_reminde
     let d = sweep(&t, back, &policy).unwrap();
     assert_eq!(event_types(&d), ["reminder_sent"]);
     assert!(sweep(&d.ticket, back + TimeDelta::seconds(1), &policy).is_none());
+    // The mail server accepts it at once (closure condition 3 needs it delivered).
+    let delivered = deliver_mails(&d, "2026-12-09T09:00:00Z");
+    let d = ticket_domain::Decision {
+        ticket: delivered,
+        records: Vec::new(),
+    };
     let early = refuse(
         &d.ticket,
         close(ClosureReason::ReporterUnresponsive, None),
