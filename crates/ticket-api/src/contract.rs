@@ -11,6 +11,7 @@
 use serde_json::{Map, Value, json};
 use ticket_domain::TicketKind;
 use ticket_domain::values::{LONG_TEXT, SHORT_TEXT};
+use ticket_store::attachments::AttachmentLimits;
 use ticket_store::keys::MAX_KEY_NAME;
 
 /// Control characters `Text` refuses (all of Unicode's `Cc` but tab, line feed and carriage return).
@@ -83,7 +84,20 @@ pub const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("NewContactBody", "phone", Phone),
     // A staff key's name is a handle; a partner key's any text: the spec states the stricter.
     ("NewApiKeyBody", "name", Handle),
+    ("SubjectRequest", "email", Email),
+    ("LegalHoldRequest", "reason", Text(SHORT_TEXT)),
 ];
+
+/// Query parameters and the rule their handler parses them with: `(path, name, rule)`.
+pub const PARAMETER_RULES: &[(&str, &str, Rule)] = &[
+    ("/api/v1/access-journal", "ticket", TicketKey),
+    ("/api/v1/inbound-mails", "ticket", TicketKey),
+    // A member's handle, `me` or `none` (both handles in shape).
+    ("/api/v1/tickets", "assignee", Handle),
+];
+
+/// `q` holds at least one word to search for: a letter or a digit (`\w` but `_`).
+pub const SEARCH_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F]*[^\\W_][^\\u0000-\\u001F\\u007F]*$";
 
 /// The alphabet of `Idempotency-Key`: 1 to 200 visible ASCII characters.
 pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,200}$";
@@ -158,16 +172,38 @@ pub fn refine(mut spec: Value) -> Value {
                 schema.insert("additionalProperties".into(), Value::Bool(false));
             }
         }
+        // The public report is registered only with the reporter's consent.
+        if let Some(Value::Object(consent)) = schemas
+            .get_mut("PublicReportRequest")
+            .and_then(|s| s.pointer_mut("/properties/consent"))
+        {
+            consent.insert("enum".into(), json!([true]));
+        }
+        close_usurpation_variants(schemas);
     }
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
-        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             for operation in item.values_mut() {
                 // Multipart forms refuse unknown parts, like JSON bodies refuse unknown fields.
                 if let Some(Value::Object(form)) =
                     operation.pointer_mut("/requestBody/content/multipart~1form-data/schema")
                 {
                     form.insert("additionalProperties".into(), Value::Bool(false));
+                    // An upload holds 1 to `attachments.max_files_per_upload` files (5 by default).
+                    if let Some(Value::Object(files)) =
+                        form.get_mut("properties").and_then(|p| p.get_mut("file"))
+                    {
+                        files.insert("minItems".into(), json!(1));
+                        files.insert(
+                            "maxItems".into(),
+                            json!(AttachmentLimits::default().max_files_per_upload),
+                        );
+                    }
                 }
+                binary_alternative(operation);
                 let Some(parameters) = operation
                     .get_mut("parameters")
                     .and_then(Value::as_array_mut)
@@ -175,6 +211,27 @@ pub fn refine(mut spec: Value) -> Value {
                     continue;
                 };
                 for parameter in parameters.iter_mut().filter_map(Value::as_object_mut) {
+                    let name = parameter
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned();
+                    let in_query = parameter.get("in").and_then(Value::as_str) == Some("query");
+                    if let Some((_, _, rule)) = PARAMETER_RULES
+                        .iter()
+                        .find(|(p, n, _)| in_query && p == path && *n == name)
+                        && let (Some(Value::Object(schema)), Value::Object(extra)) =
+                            (parameter.get_mut("schema"), constraints(*rule))
+                    {
+                        schema.extend(extra);
+                        continue;
+                    }
+                    if in_query && path == "/api/v1/tickets" && name == "q" {
+                        if let Some(Value::Object(schema)) = parameter.get_mut("schema") {
+                            schema.insert("pattern".into(), json!(SEARCH_PATTERN));
+                        }
+                        continue;
+                    }
                     let pattern = match parameter.get("name").and_then(Value::as_str) {
                         Some("If-Match") => {
                             parameter.insert("required".into(), Value::Bool(true));
@@ -213,6 +270,81 @@ fn request_schemas(schemas: &Map<String, Value>) -> Vec<String> {
     // the discriminator.
     names.retain(|n| n != "PartnerUsurpationRequest" && n != "UserUsurpationRequest");
     names
+}
+
+/// The usurpation report's variants as closed objects: `kind` and the variant's own fields, no
+/// other (the server refuses unknown fields; an `allOf` of the discriminator and the variant could
+/// not say so, as each part would refuse the other's fields).
+fn close_usurpation_variants(schemas: &mut Map<String, Value>) {
+    for variant in ["PartnerUsurpationRequest", "UserUsurpationRequest"] {
+        let wrapper = format!("UsurpationRequest_{variant}");
+        let Some(Value::Object(own)) = schemas.get(variant).cloned() else {
+            continue;
+        };
+        let Some(Value::Object(kind)) = schemas
+            .get(&wrapper)
+            .and_then(|w| w.pointer("/allOf/0/properties/kind"))
+            .cloned()
+        else {
+            continue;
+        };
+        let mut kind = kind;
+        kind.insert(
+            "description".into(),
+            json!("Which report this is (the discriminator)."),
+        );
+        let mut properties = Map::new();
+        properties.insert("kind".into(), Value::Object(kind));
+        if let Some(Value::Object(fields)) = own.get("properties") {
+            properties.extend(fields.clone());
+        }
+        let mut required = vec![json!("kind")];
+        if let Some(Value::Array(names)) = own.get("required") {
+            required.extend(names.iter().cloned());
+        }
+        let description = schemas
+            .get(&wrapper)
+            .and_then(|w| w.get("description"))
+            .cloned()
+            .unwrap_or_else(|| json!(""));
+        schemas.insert(
+            wrapper,
+            json!({
+                "type": "object",
+                "description": description,
+                "properties": properties,
+                "required": required,
+                "additionalProperties": false,
+            }),
+        );
+    }
+}
+
+/// A binary response of a media type generators may not know (`application/zip`) is also offered
+/// as `application/octet-stream`, which every generator reads as bytes (openapi-python-client
+/// would otherwise drop the response).
+fn binary_alternative(operation: &mut Value) {
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for response in responses.values_mut() {
+        let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let binary = content
+            .iter()
+            .find(|(media, m)| {
+                media.as_str() != "application/octet-stream"
+                    && m.pointer("/schema/format") == Some(&json!("binary"))
+            })
+            .map(|(_, m)| m.clone());
+        if let Some(media) = binary {
+            content.entry("application/octet-stream").or_insert(media);
+        }
+    }
 }
 
 /// `allOf: [{$ref}, {description, …}]` → `{$ref, description, …}` (OpenAPI 3.1 allows `$ref`

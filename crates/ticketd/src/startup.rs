@@ -152,7 +152,8 @@ impl Application {
         let asked = OnceLock::new();
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
-                main.nest("/", http::app(self.state)),
+                // Invalid UTF-8 in the path or query is refused before the router drops it.
+                http::utf8::well_formed(main.nest("/", http::app(self.state))),
                 async {
                     shutdown.await;
                     let _ = asked.set(Instant::now());
