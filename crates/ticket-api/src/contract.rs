@@ -84,6 +84,10 @@ pub const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("NewContactBody", "phone", Phone),
     // A staff key's name is a handle; a partner key's any text: the spec states the stricter.
     ("NewApiKeyBody", "name", Handle),
+    ("NewApiKeyBody", "staff_member", Handle),
+    ("NewStaffMemberBody", "handle", Handle),
+    ("NewStaffMemberBody", "email", Email),
+    ("StaffMemberChangeBody", "email", Email),
     ("SubjectRequest", "email", Email),
     ("LegalHoldRequest", "reason", Text(SHORT_TEXT)),
 ];
@@ -158,14 +162,26 @@ pub fn refine(mut spec: Value) -> Value {
                 property.extend(extra);
             }
         }
-        // An organisation has at least one role (the registry's rule).
+        // An organisation has at least one role, each once (the registry's rule).
         for schema in ["NewOrganisationBody", "OrganisationChanges"] {
             if let Some(Value::Object(roles)) = schemas
                 .get_mut(schema)
                 .and_then(|s| s.pointer_mut("/properties/roles"))
             {
                 roles.insert("minItems".into(), json!(1));
+                roles.insert("uniqueItems".into(), json!(true));
             }
+        }
+        // A change names something to change.
+        if let Some(Value::Object(changes)) = schemas.get_mut("OrganisationChanges") {
+            changes.insert("minProperties".into(), json!(1));
+        }
+        // A maximum unavailability, when declared, is more than 0 seconds.
+        if let Some(Value::Object(seconds)) = schemas
+            .get_mut("NewServiceBody")
+            .and_then(|s| s.pointer_mut("/properties/max_unavailability_seconds"))
+        {
+            seconds.insert("minimum".into(), json!(1));
         }
         for name in request_schemas(schemas) {
             if let Some(Value::Object(schema)) = schemas.get_mut(&name) {

@@ -2,7 +2,7 @@
 //! parsers disagree on which value wins (serde_json keeps the last: `{"role":"agent",
 //! "role":"admin"}` would be read as an admin key).
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::collections::HashSet;
 use std::fmt;
 
@@ -11,10 +11,7 @@ use std::fmt;
 /// names are unique, or when `body` is not JSON (the caller reports that).
 pub fn duplicate_member(body: &[u8]) -> Option<(String, String)> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    match Walk::deserialize_at(&mut deserializer, String::new()) {
-        Ok(found) => found,
-        Err(_) => None,
-    }
+    Walk::deserialize_at(&mut deserializer, String::new()).unwrap_or_default()
 }
 
 /// A value walked for duplicate names; holds the first one found below it.
@@ -99,12 +96,6 @@ impl<'de> Visitor<'de> for WalkVisitor {
             names.insert(name);
         }
         Ok(Walk(found))
-    }
-}
-
-impl<'de> Deserialize<'de> for Walk {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(WalkVisitor { at: String::new() })
     }
 }
 

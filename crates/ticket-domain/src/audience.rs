@@ -67,6 +67,8 @@ impl Event {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use crate::ClockKind;
     use crate::notify::{Recipient, Template};
