@@ -1,8 +1,9 @@
 //! The versions clients hold (API convention: "the ETag a client holds changes only with what that
 //! client can see"). `version` stays the internal one, raised by every write and used by the
-//! conditional updates; `staff_version` and `public_version` are raised only by the events staff,
-//! respectively partners and the public reporter, can see (rules in `ticket_domain::audience`).
-//! Both start at the ticket's current version, so the ETags clients hold stay valid.
+//! conditional updates; `staff_version` and `public_version` are the internal version of the last
+//! write holding an event staff, respectively partners and the public reporter, can see (rules in
+//! `ticket_domain::audience`). Both start at the ticket's current version, so the ETags clients
+//! hold stay valid.
 
 use sea_orm_migration::{prelude::*, schema::*};
 

@@ -432,6 +432,84 @@ mod tests {
         }
     }
 
+    /// Issue 29, point 7: the rules the server enforces that the spec did not state.
+    #[test]
+    fn the_spec_states_every_rule_the_server_enforces() {
+        let spec = spec();
+        let schemas = &spec["components"]["schemas"];
+        assert_eq!(
+            schemas["PublicReportRequest"]["properties"]["consent"]["enum"],
+            json!([true])
+        );
+        for variant in ["PartnerUsurpationRequest", "UserUsurpationRequest"] {
+            let closed = &schemas[format!("UsurpationRequest_{variant}").as_str()];
+            assert_eq!(closed["additionalProperties"], false, "{variant}");
+            assert!(closed["properties"]["kind"]["enum"].is_array(), "{variant}");
+        }
+        let upload = &spec["paths"]["/api/v1/tickets/{id}/attachments"]["post"]["requestBody"]["content"]
+            ["multipart/form-data"]["schema"]["properties"]["file"];
+        assert_eq!(upload["minItems"], 1);
+        assert_eq!(upload["maxItems"], 5);
+        let parameter = |path: &str, name: &str| -> Value {
+            spec["paths"][path]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap()["schema"]
+                .clone()
+        };
+        let ticket_key = constraints(TicketKey)["pattern"].clone();
+        assert_eq!(
+            parameter("/api/v1/access-journal", "ticket")["pattern"],
+            ticket_key
+        );
+        assert_eq!(
+            parameter("/api/v1/tickets", "assignee")["pattern"],
+            constraints(Handle)["pattern"]
+        );
+        assert_eq!(parameter("/api/v1/tickets", "q")["pattern"], SEARCH_PATTERN);
+        assert_eq!(
+            schemas["SubjectRequest"]["properties"]["email"]["pattern"],
+            constraints(Email)["pattern"]
+        );
+        assert!(schemas["LegalHoldRequest"]["properties"]["reason"]["pattern"].is_string());
+    }
+
+    /// Issue 29, point 8: the order of each sort key, in words.
+    #[test]
+    fn each_sort_key_says_its_order() {
+        let spec = spec();
+        let description = spec["components"]["schemas"]["TicketSort"]["description"]
+            .as_str()
+            .unwrap();
+        for key in [
+            "`created_at`",
+            "`-created_at`",
+            "`updated_at`",
+            "`-updated_at`",
+            "`priority`: priority 1 (`critique`) first",
+            "`-priority`: `info` first",
+            "`deadline`",
+            "`-deadline`",
+        ] {
+            assert!(description.contains(key), "{key}: {description}");
+        }
+    }
+
+    /// Issue 29, point 6: generators that know only `application/octet-stream` keep the archive.
+    #[test]
+    fn the_evidence_archive_is_also_offered_as_octet_stream() {
+        let spec = spec();
+        let content = &spec["paths"]["/api/v1/tickets/{id}/evidence/archive"]["get"]["responses"]["200"]
+            ["content"];
+        assert_eq!(content["application/zip"]["schema"]["format"], "binary");
+        assert_eq!(
+            content["application/octet-stream"]["schema"]["format"],
+            "binary"
+        );
+    }
+
     #[test]
     fn no_all_of_wrapper_around_a_described_ref() {
         let text = crate::spec_json();

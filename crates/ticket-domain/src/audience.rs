@@ -2,13 +2,16 @@
 //! with what that client can see").
 //!
 //! Every write raises the ticket's internal version (the store's conditional writes use it). A
-//! client is shown the version of its *audience* instead, which only the events that audience can
-//! see raise:
-//! - staff see every event except the service's own bookkeeping (a mail accepted by the mail
-//!   server, the 75 % warning and the breach alarms, the receipt of an inbound mail);
-//! - partners and the public reporter see public events only, bookkeeping excluded too.
+//! client is shown the version of its *audience* instead: the internal version of the last write
+//! holding an event that audience can see. An `If-Match` is current when it is not older than that
+//! (so an ETag staff hand to a partner is good as long as the partner's view has not changed).
 //!
-//! An event authored by a client always raises its author's audience, so that two commands sent
+//! The events an audience sees:
+//! - staff: every event except the service's own bookkeeping (a mail accepted by the mail server,
+//!   the 75 % warning and the breach alarms, the receipt of an inbound mail);
+//! - partners and the public reporter: public events only, bookkeeping excluded too.
+//!
+//! An event authored by a client always moves its author's audience, so that two commands sent
 //! with the same `If-Match` can never both pass.
 
 use crate::actor::Actor;

@@ -229,13 +229,13 @@ impl Store {
     ) -> Result<Attached, StoreError> {
         let current = self.get_ticket(key).await?;
         // `expected_version` is the version the actor's audience holds (its ETag).
-        let seen = current.version_for(Audience::of(actor));
+        let audience = Audience::of(actor);
         if let Some(expected) = expected_version
-            && expected != seen
+            && !current.is_current_for(audience, expected)
         {
             return Err(StoreError::VersionConflict {
                 expected,
-                current: seen,
+                current: current.version_for(audience),
             });
         }
         let decision = ticket_domain::decide(&current.ticket, command.clone(), actor, now, policy)?;

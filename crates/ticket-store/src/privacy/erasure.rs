@@ -9,7 +9,7 @@ use crate::tickets::{from_row, normalise};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Statement,
@@ -253,14 +253,8 @@ impl Store {
             .col_expr(ticket::Column::AnonymisedAt, Expr::value(now))
             .col_expr(ticket::Column::Version, Expr::value(version + 1))
             // The personal data every reader sees (in full or masked) changed.
-            .col_expr(
-                ticket::Column::StaffVersion,
-                Expr::col(ticket::Column::StaffVersion).add(1),
-            )
-            .col_expr(
-                ticket::Column::PublicVersion,
-                Expr::col(ticket::Column::PublicVersion).add(1),
-            )
+            .col_expr(ticket::Column::StaffVersion, Expr::value(version + 1))
+            .col_expr(ticket::Column::PublicVersion, Expr::value(version + 1))
             .filter(ticket::Column::Id.eq(id.0))
             .filter(ticket::Column::Version.eq(version))
             .filter(ticket::Column::AnonymisedAt.is_null())

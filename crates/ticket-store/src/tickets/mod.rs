@@ -28,14 +28,16 @@ pub use list::{AssigneeFilter, Sort, SortKey, TicketFilter, list_query, no_deadl
 pub(crate) use write::write_decision;
 
 /// A ticket with its versions: the internal one (raised by every write) and those clients hold,
-/// which commands name in `If-Match` (see [`ticket_domain::audience`]).
+/// which commands name in `If-Match` (see [`ticket_domain::audience`]). All three count in the
+/// same numbers: an audience's version is the internal version of the last write it can see, so
+/// `public_version <= staff_version <= version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredTicket {
     pub ticket: Ticket,
     pub version: i64,
-    /// Raised only by what staff can see.
+    /// The last write staff can see.
     pub staff_version: i64,
-    /// Raised only by what partners and the public reporter can see.
+    /// The last write partners and the public reporter can see.
     pub public_version: i64,
 }
 
@@ -46,6 +48,13 @@ impl StoredTicket {
             Audience::Staff => self.staff_version,
             Audience::Public => self.public_version,
         }
+    }
+
+    /// Whether a client of `audience` holding `version` has seen the ticket as it is now: it read
+    /// it at or after the last write it can see (an ETag handed on by a reader who sees more —
+    /// staff's to a partner — is one of those).
+    pub fn is_current_for(&self, audience: Audience, version: i64) -> bool {
+        (self.version_for(audience)..=self.version).contains(&version)
     }
 
     /// The ticket's versions, as a write returns them.
@@ -254,11 +263,10 @@ impl Store {
         loop {
             attempts += 1;
             let current = self.get_ticket(key).await?;
-            let seen = current.version_for(audience);
-            if seen != expected_version {
+            if !current.is_current_for(audience, expected_version) {
                 return Err(StoreError::VersionConflict {
                     expected: expected_version,
-                    current: seen,
+                    current: current.version_for(audience),
                 });
             }
             let decision =

@@ -43,7 +43,7 @@ fn canonical_event(
 
 /// Writes a decision on a ticket that has `expected_version` (internal): the conditional update
 /// comes first, so it takes the row (PostgreSQL) or the write lock (SQLite) before the chain is
-/// read and extended. The versions clients hold are raised only by the events they can see.
+/// read and extended. The versions clients hold move only with the events they can see.
 pub(crate) async fn write_decision(
     txn: &DatabaseTransaction,
     decision: &Decision,
@@ -86,19 +86,22 @@ pub(crate) async fn write_decision(
     let new_head = prepared
         .last()
         .map_or_else(|| head.clone(), |p| p.hash.clone());
-    let raises = |audience: Audience| {
-        i64::from(
-            decision
-                .records
-                .iter()
-                .any(|r| r.event.raises_version_of(audience)),
-        )
+    // An audience's version is the internal version of the last write it can see.
+    let seen = |audience: Audience, before: i64| {
+        if decision
+            .records
+            .iter()
+            .any(|r| r.event.raises_version_of(audience))
+        {
+            version
+        } else {
+            before
+        }
     };
-    // Read under the same condition as the internal version: they move together.
     let versions = Versions {
         internal: version,
-        staff: staff_version + raises(Audience::Staff),
-        public: public_version + raises(Audience::Public),
+        staff: seen(Audience::Staff, staff_version),
+        public: seen(Audience::Public, public_version),
     };
     let mut row = to_row(&decision.ticket, version, new_count, new_head, policy)?;
     row.created_at = sea_orm::ActiveValue::NotSet;
