@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Starts ticketd on a throw-away database with an admin key and a partner key, for the contract
+# Starts ticketd on a throw-away database with a key of every staff role and a partner key, for the contract
 # tools (schemathesis, the generated Python client). Usage:
 #   tests/contract/run-ticketd.sh DIR DATABASE_URL
-# Writes DIR/env (CONTRACT_URL, ADMIN_KEY, PARTNER_KEY, PARTNER_ORG, PID) and leaves ticketd running
+# Writes DIR/env (CONTRACT_URL, ADMIN_KEY, AGENT_KEY, ENGINEER_KEY, SECURITY_KEY, SUPERVISOR_KEY,
+# DPO_KEY, PARTNER_KEY, PARTNER_ORG, PID) and leaves ticketd running
 # (kill "$PID" to stop it). Needs target/debug/ticketd (or $TICKETD_BIN) built.
 set -euo pipefail
 dir="$1"
@@ -20,6 +21,11 @@ export TICKETD_PUBLIC__PER_IP__MAX=100000
 export TICKETD_PUBLIC__PER_EMAIL__MAX=100000
 "$bin" migrate >/dev/null
 admin="$("$bin" keys create --role admin --name contract-admin 2>/dev/null | tail -n1)"
+# A staff key of every other role, for the contract check's runs per role.
+declare -A role_keys
+for role in agent engineer security supervisor dpo; do
+    role_keys[$role]="$("$bin" keys create --role "$role" --name "contract-$role" 2>/dev/null | tail -n1)"
+done
 "$bin" serve >"$dir/ticketd.log" 2>&1 &
 pid=$!
 url="http://127.0.0.1:$port"
@@ -38,5 +44,10 @@ CONTRACT_URL=$url
 ADMIN_KEY=$admin
 PARTNER_KEY=$partner
 PARTNER_ORG=$org
+AGENT_KEY=${role_keys[agent]}
+ENGINEER_KEY=${role_keys[engineer]}
+SECURITY_KEY=${role_keys[security]}
+SUPERVISOR_KEY=${role_keys[supervisor]}
+DPO_KEY=${role_keys[dpo]}
 PID=$pid
 ENV

@@ -1,7 +1,8 @@
 """A whole story through the Python client generated from openapi/openapi.yaml.
 
-A partner declares a security incident, security acknowledges and resolves it, the partner
-confirms, the ticket is closed; another partner never sees it. Every response is parsed with the
+A partner declares a security incident, security acknowledges and resolves it, the dispatcher
+delivers the resolution notice, the partner confirms with the resolve's ETag, the ticket is closed
+and its evidence archive downloads as a ZIP; another partner never sees it. Every response is parsed with the
 client's own models (a response the models cannot read fails the test).
 
 Run by scripts/test with the generated package on PYTHONPATH and, in the environment, CONTRACT_URL
@@ -11,6 +12,7 @@ and ADMIN_KEY of a running ticketd (tests/contract/run-ticketd.sh starts one).
 import datetime
 import os
 import sys
+import time
 import uuid
 
 from ticketd_client import AuthenticatedClient, Client
@@ -18,7 +20,13 @@ from ticketd_client.api.commands import acknowledge, confirm_resolution, resolve
 from ticketd_client.api.keys import create_api_key
 from ticketd_client.api.operations import healthz
 from ticketd_client.api.registry import create_organisation
-from ticketd_client.api.tickets import declare_incident, get_ticket, list_events, list_tickets
+from ticketd_client.api.tickets import (
+    declare_incident,
+    get_evidence_archive,
+    get_ticket,
+    list_events,
+    list_tickets,
+)
 from ticketd_client.models import (
     ClosureReasonDto,
     CreatedApiKeyView,
@@ -38,6 +46,7 @@ from ticketd_client.models import (
     TicketPage,
     TicketView,
 )
+from ticketd_client.types import File
 
 URL = os.environ["CONTRACT_URL"]
 ADMIN = AuthenticatedClient(base_url=URL, token=os.environ["ADMIN_KEY"], raise_on_unexpected_status=True)
@@ -116,6 +125,17 @@ def main():
     assert ticket.state == StateDto.RESOLVED, ticket.state
     version = etag(response)
 
+    # The dispatcher delivers the resolution notice (a `mail_delivered` event, staff only): the
+    # resolve's ETag stays the If-Match of the next command.
+    deadline = time.monotonic() + 15
+    while True:
+        events = check(list_events.sync_detailed(ticket.reference, client=security), 200, EventList)
+        if any(e.type_ == "mail_delivered" for e in events.items):
+            break
+        assert time.monotonic() < deadline, [e.type_ for e in events.items]
+        time.sleep(0.05)
+    assert etag(get_ticket.sync_detailed(ticket.reference, client=partner)) == version
+
     # A stale version is refused with the current ETag.
     stale = confirm_resolution.sync_detailed(ticket.reference, client=partner, if_match='"1"')
     check(stale, 412, Problem)
@@ -131,6 +151,11 @@ def main():
     kinds = [e.type_ for e in events.items]
     assert kinds[0] == "created" and "resolved" in kinds and kinds[-1] == "closed", kinds
     assert check(list_events.sync_detailed(ticket.reference, client=other), 404, Problem)
+    # The evidence archive reaches the client as bytes (a ZIP), with the generator's defaults.
+    archive = get_evidence_archive.sync_detailed(ticket.reference, client=security)
+    assert archive.status_code == 200, (archive.status_code, archive.content)
+    assert isinstance(archive.parsed, File), type(archive.parsed)
+    assert archive.parsed.payload.read(2) == b"PK", "not a ZIP"
     listed = check(list_tickets.sync_detailed(client=partner, state=[StateDto.CLOSED]), 200, TicketPage)
     assert [t.id for t in listed.items] == [ticket.id], listed.items
     print(f"story: {ticket.reference} declared, acknowledged, resolved, confirmed and closed")

@@ -4,7 +4,9 @@
 mod attachments;
 mod authz;
 mod bad_input;
+mod client_version;
 mod contract;
+mod contract_polish;
 mod errors;
 mod evidence_offline;
 mod file_store_outage;

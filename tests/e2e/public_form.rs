@@ -414,7 +414,6 @@ async fn the_json_endpoint_applies_the_same_rules() {
             .contains("/suivi/")
     );
     let mut bad = body.clone();
-    bad["consent"] = json!(false);
     bad["email"] = json!("nope");
     bad["connection_date"] = json!("2025-01-01");
     let response = app
@@ -426,5 +425,18 @@ async fn the_json_endpoint_applies_the_same_rules() {
         .unwrap();
     let problem = assert_problem(response, 422).await;
     let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
-    assert_eq!(fields, ["connection_date", "email", "consent"]);
+    assert_eq!(fields, ["connection_date", "email"]);
+    // Consent is `true` or the body does not fit the spec (`enum: [true]`).
+    let mut bad = body.clone();
+    bad["consent"] = json!(false);
+    let response = app
+        .client
+        .post(app.url("/api/v1/public/identity-theft-reports"))
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 400).await;
+    let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["consent"]);
 }

@@ -13,6 +13,7 @@ use poem_openapi::payload::{Binary, Json};
 use poem_openapi::types::multipart::Upload as MultipartUpload;
 use poem_openapi::{ApiResponse, Enum, Multipart, Object, OpenApi};
 use ticket_domain::Ticket;
+use ticket_domain::audience::Audience;
 use ticket_domain::event::Visibility;
 use ticket_domain::privacy::{
     Disclosure, EvidenceShare, Purpose, exported_in_full, files_disclosure, mask_word,
@@ -301,7 +302,10 @@ impl AttachmentsApi {
             Json(AttachmentList {
                 items: attached.attachments.into_iter().map(Into::into).collect(),
             }),
-            format!("\"{}\"", attached.ticket.version),
+            format!(
+                "\"{}\"",
+                attached.ticket.version_for(Audience::of(&auth.0.actor))
+            ),
         ))
     }
 

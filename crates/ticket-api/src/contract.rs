@@ -11,6 +11,7 @@
 use serde_json::{Map, Value, json};
 use ticket_domain::TicketKind;
 use ticket_domain::values::{LONG_TEXT, SHORT_TEXT};
+use ticket_store::attachments::AttachmentLimits;
 use ticket_store::keys::MAX_KEY_NAME;
 
 /// Control characters `Text` refuses (all of Unicode's `Cc` but tab, line feed and carriage return).
@@ -83,7 +84,24 @@ pub const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("NewContactBody", "phone", Phone),
     // A staff key's name is a handle; a partner key's any text: the spec states the stricter.
     ("NewApiKeyBody", "name", Handle),
+    ("NewApiKeyBody", "staff_member", Handle),
+    ("NewStaffMemberBody", "handle", Handle),
+    ("NewStaffMemberBody", "email", Email),
+    ("StaffMemberChangeBody", "email", Email),
+    ("SubjectRequest", "email", Email),
+    ("LegalHoldRequest", "reason", Text(SHORT_TEXT)),
 ];
+
+/// Query parameters and the rule their handler parses them with: `(path, name, rule)`.
+pub const PARAMETER_RULES: &[(&str, &str, Rule)] = &[
+    ("/api/v1/access-journal", "ticket", TicketKey),
+    ("/api/v1/inbound-mails", "ticket", TicketKey),
+    // A member's handle, `me` or `none` (both handles in shape).
+    ("/api/v1/tickets", "assignee", Handle),
+];
+
+/// `q` holds at least one word to search for: a letter or a digit (`\w` but `_`).
+pub const SEARCH_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F]*[^\\W_][^\\u0000-\\u001F\\u007F]*$";
 
 /// The alphabet of `Idempotency-Key`: 1 to 200 visible ASCII characters.
 pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,200}$";
@@ -144,30 +162,64 @@ pub fn refine(mut spec: Value) -> Value {
                 property.extend(extra);
             }
         }
-        // An organisation has at least one role (the registry's rule).
+        // An organisation has at least one role, each once (the registry's rule).
         for schema in ["NewOrganisationBody", "OrganisationChanges"] {
             if let Some(Value::Object(roles)) = schemas
                 .get_mut(schema)
                 .and_then(|s| s.pointer_mut("/properties/roles"))
             {
                 roles.insert("minItems".into(), json!(1));
+                roles.insert("uniqueItems".into(), json!(true));
             }
+        }
+        // A change names something to change.
+        if let Some(Value::Object(changes)) = schemas.get_mut("OrganisationChanges") {
+            changes.insert("minProperties".into(), json!(1));
+        }
+        // A maximum unavailability, when declared, is more than 0 seconds.
+        if let Some(Value::Object(seconds)) = schemas
+            .get_mut("NewServiceBody")
+            .and_then(|s| s.pointer_mut("/properties/max_unavailability_seconds"))
+        {
+            seconds.insert("minimum".into(), json!(1));
         }
         for name in request_schemas(schemas) {
             if let Some(Value::Object(schema)) = schemas.get_mut(&name) {
                 schema.insert("additionalProperties".into(), Value::Bool(false));
             }
         }
+        // The public report is registered only with the reporter's consent.
+        if let Some(Value::Object(consent)) = schemas
+            .get_mut("PublicReportRequest")
+            .and_then(|s| s.pointer_mut("/properties/consent"))
+        {
+            consent.insert("enum".into(), json!([true]));
+        }
+        close_usurpation_variants(schemas);
     }
     if let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) {
-        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             for operation in item.values_mut() {
                 // Multipart forms refuse unknown parts, like JSON bodies refuse unknown fields.
                 if let Some(Value::Object(form)) =
                     operation.pointer_mut("/requestBody/content/multipart~1form-data/schema")
                 {
                     form.insert("additionalProperties".into(), Value::Bool(false));
+                    // An upload holds 1 to `attachments.max_files_per_upload` files (5 by default).
+                    if let Some(Value::Object(files)) =
+                        form.get_mut("properties").and_then(|p| p.get_mut("file"))
+                    {
+                        files.insert("minItems".into(), json!(1));
+                        files.insert(
+                            "maxItems".into(),
+                            json!(AttachmentLimits::default().max_files_per_upload),
+                        );
+                    }
                 }
+                binary_alternative(operation);
                 let Some(parameters) = operation
                     .get_mut("parameters")
                     .and_then(Value::as_array_mut)
@@ -175,6 +227,27 @@ pub fn refine(mut spec: Value) -> Value {
                     continue;
                 };
                 for parameter in parameters.iter_mut().filter_map(Value::as_object_mut) {
+                    let name = parameter
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_owned();
+                    let in_query = parameter.get("in").and_then(Value::as_str) == Some("query");
+                    if let Some((_, _, rule)) = PARAMETER_RULES
+                        .iter()
+                        .find(|(p, n, _)| in_query && p == path && *n == name)
+                        && let (Some(Value::Object(schema)), Value::Object(extra)) =
+                            (parameter.get_mut("schema"), constraints(*rule))
+                    {
+                        schema.extend(extra);
+                        continue;
+                    }
+                    if in_query && path == "/api/v1/tickets" && name == "q" {
+                        if let Some(Value::Object(schema)) = parameter.get_mut("schema") {
+                            schema.insert("pattern".into(), json!(SEARCH_PATTERN));
+                        }
+                        continue;
+                    }
                     let pattern = match parameter.get("name").and_then(Value::as_str) {
                         Some("If-Match") => {
                             parameter.insert("required".into(), Value::Bool(true));
@@ -213,6 +286,81 @@ fn request_schemas(schemas: &Map<String, Value>) -> Vec<String> {
     // the discriminator.
     names.retain(|n| n != "PartnerUsurpationRequest" && n != "UserUsurpationRequest");
     names
+}
+
+/// The usurpation report's variants as closed objects: `kind` and the variant's own fields, no
+/// other (the server refuses unknown fields; an `allOf` of the discriminator and the variant could
+/// not say so, as each part would refuse the other's fields).
+fn close_usurpation_variants(schemas: &mut Map<String, Value>) {
+    for variant in ["PartnerUsurpationRequest", "UserUsurpationRequest"] {
+        let wrapper = format!("UsurpationRequest_{variant}");
+        let Some(Value::Object(own)) = schemas.get(variant).cloned() else {
+            continue;
+        };
+        let Some(Value::Object(kind)) = schemas
+            .get(&wrapper)
+            .and_then(|w| w.pointer("/allOf/0/properties/kind"))
+            .cloned()
+        else {
+            continue;
+        };
+        let mut kind = kind;
+        kind.insert(
+            "description".into(),
+            json!("Which report this is (the discriminator)."),
+        );
+        let mut properties = Map::new();
+        properties.insert("kind".into(), Value::Object(kind));
+        if let Some(Value::Object(fields)) = own.get("properties") {
+            properties.extend(fields.clone());
+        }
+        let mut required = vec![json!("kind")];
+        if let Some(Value::Array(names)) = own.get("required") {
+            required.extend(names.iter().cloned());
+        }
+        let description = schemas
+            .get(&wrapper)
+            .and_then(|w| w.get("description"))
+            .cloned()
+            .unwrap_or_else(|| json!(""));
+        schemas.insert(
+            wrapper,
+            json!({
+                "type": "object",
+                "description": description,
+                "properties": properties,
+                "required": required,
+                "additionalProperties": false,
+            }),
+        );
+    }
+}
+
+/// A binary response of a media type generators may not know (`application/zip`) is also offered
+/// as `application/octet-stream`, which every generator reads as bytes (openapi-python-client
+/// would otherwise drop the response).
+fn binary_alternative(operation: &mut Value) {
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for response in responses.values_mut() {
+        let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let binary = content
+            .iter()
+            .find(|(media, m)| {
+                media.as_str() != "application/octet-stream"
+                    && m.pointer("/schema/format") == Some(&json!("binary"))
+            })
+            .map(|(_, m)| m.clone());
+        if let Some(media) = binary {
+            content.entry("application/octet-stream").or_insert(media);
+        }
+    }
 }
 
 /// `allOf: [{$ref}, {description, …}]` → `{$ref, description, …}` (OpenAPI 3.1 allows `$ref`
@@ -282,6 +430,84 @@ mod tests {
             assert_eq!(property["type"], "string", "{schema}.{field}");
             assert!(property.get("pattern").is_some(), "{schema}.{field}");
         }
+    }
+
+    /// Issue 29, point 7: the rules the server enforces that the spec did not state.
+    #[test]
+    fn the_spec_states_every_rule_the_server_enforces() {
+        let spec = spec();
+        let schemas = &spec["components"]["schemas"];
+        assert_eq!(
+            schemas["PublicReportRequest"]["properties"]["consent"]["enum"],
+            json!([true])
+        );
+        for variant in ["PartnerUsurpationRequest", "UserUsurpationRequest"] {
+            let closed = &schemas[format!("UsurpationRequest_{variant}").as_str()];
+            assert_eq!(closed["additionalProperties"], false, "{variant}");
+            assert!(closed["properties"]["kind"]["enum"].is_array(), "{variant}");
+        }
+        let upload = &spec["paths"]["/api/v1/tickets/{id}/attachments"]["post"]["requestBody"]["content"]
+            ["multipart/form-data"]["schema"]["properties"]["file"];
+        assert_eq!(upload["minItems"], 1);
+        assert_eq!(upload["maxItems"], 5);
+        let parameter = |path: &str, name: &str| -> Value {
+            spec["paths"][path]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap()["schema"]
+                .clone()
+        };
+        let ticket_key = constraints(TicketKey)["pattern"].clone();
+        assert_eq!(
+            parameter("/api/v1/access-journal", "ticket")["pattern"],
+            ticket_key
+        );
+        assert_eq!(
+            parameter("/api/v1/tickets", "assignee")["pattern"],
+            constraints(Handle)["pattern"]
+        );
+        assert_eq!(parameter("/api/v1/tickets", "q")["pattern"], SEARCH_PATTERN);
+        assert_eq!(
+            schemas["SubjectRequest"]["properties"]["email"]["pattern"],
+            constraints(Email)["pattern"]
+        );
+        assert!(schemas["LegalHoldRequest"]["properties"]["reason"]["pattern"].is_string());
+    }
+
+    /// Issue 29, point 8: the order of each sort key, in words.
+    #[test]
+    fn each_sort_key_says_its_order() {
+        let spec = spec();
+        let description = spec["components"]["schemas"]["TicketSort"]["description"]
+            .as_str()
+            .unwrap();
+        for key in [
+            "`created_at`",
+            "`-created_at`",
+            "`updated_at`",
+            "`-updated_at`",
+            "`priority`: priority 1 (`critique`) first",
+            "`-priority`: `info` first",
+            "`deadline`",
+            "`-deadline`",
+        ] {
+            assert!(description.contains(key), "{key}: {description}");
+        }
+    }
+
+    /// Issue 29, point 6: generators that know only `application/octet-stream` keep the archive.
+    #[test]
+    fn the_evidence_archive_is_also_offered_as_octet_stream() {
+        let spec = spec();
+        let content = &spec["paths"]["/api/v1/tickets/{id}/evidence/archive"]["get"]["responses"]["200"]
+            ["content"];
+        assert_eq!(content["application/zip"]["schema"]["format"], "binary");
+        assert_eq!(
+            content["application/octet-stream"]["schema"]["format"],
+            "binary"
+        );
     }
 
     #[test]

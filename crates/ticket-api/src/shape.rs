@@ -101,11 +101,45 @@ impl Shapes {
         Self { spec, operations }
     }
 
-    fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
+    /// The operations of the path template `path` matches, as the router picks it: where a
+    /// literal segment (`retry-uncertain`) and a parameter (`{id}`) both match, the literal wins.
+    fn routed(&self, path: &str) -> impl Iterator<Item = &Operation> {
         let segments: Vec<&str> = path.split('/').collect();
-        self.operations
+        let matching: Vec<&Operation> = self
+            .operations
             .iter()
-            .find(|o| o.method == method && o.matches(&segments))
+            .filter(|o| o.matches(&segments))
+            .collect();
+        // Compared segment by segment, a literal before a parameter.
+        let rank = |o: &Operation| -> Vec<bool> {
+            o.segments
+                .iter()
+                .map(|s| !(s.starts_with('{') && s.ends_with('}')))
+                .collect()
+        };
+        let best = matching.iter().map(|o| rank(o)).max();
+        matching.into_iter().filter(move |o| Some(rank(o)) == best)
+    }
+
+    fn operation(&self, method: &str, path: &str) -> Option<&Operation> {
+        self.routed(path).find(|o| o.method == method)
+    }
+
+    /// The route template of the operation at `method` `path` as the router writes it
+    /// (`/api/v1/tickets/:id`), for the request's log line and metrics.
+    pub fn route_of(&self, method: &str, path: &str) -> Option<String> {
+        self.operation(method, path).map(|o| {
+            o.segments
+                .iter()
+                .map(
+                    |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(name) => format!(":{name}"),
+                        None => s.clone(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("/")
+        })
     }
 
     /// The body schema of the operation at `method` `path`, if it takes a JSON body.
@@ -132,13 +166,7 @@ impl Shapes {
 
     /// The methods the API answers at `path` (for `Allow`), if it is one of its paths.
     pub fn methods_of(&self, path: &str) -> Option<String> {
-        let segments: Vec<&str> = path.split('/').collect();
-        let methods: Vec<&str> = self
-            .operations
-            .iter()
-            .filter(|o| o.matches(&segments))
-            .map(|o| o.method.as_str())
-            .collect();
+        let methods: Vec<&str> = self.routed(path).map(|o| o.method.as_str()).collect();
         (!methods.is_empty()).then(|| methods.join(", "))
     }
 
@@ -186,6 +214,13 @@ impl Shapes {
                 )];
             }
         };
+        if let Some((at, name)) = crate::ijson::duplicate_member(body) {
+            return vec![error_at(
+                &at,
+                "duplicate_member",
+                format!("has the member `{name}` more than once (RFC 7493: names are unique)"),
+            )];
+        }
         let mut errors = Vec::new();
         self.check_value(schema, &value, "", &mut errors);
         errors

@@ -8,6 +8,7 @@
 //! function that implements it.
 
 pub mod actor;
+pub mod audience;
 pub mod calendar;
 pub mod clock;
 pub mod closure;

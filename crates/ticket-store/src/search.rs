@@ -173,6 +173,12 @@ fn appended(column: &str) -> SimpleExpr {
     ))
 }
 
+/// Whether `text` holds a word to search for (a letter or a digit): a search without one would
+/// match every ticket.
+pub fn has_words(text: &str) -> bool {
+    !words(text).is_empty()
+}
+
 /// The words of a search, without anything a query language could read as an operator.
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '_')

@@ -53,6 +53,8 @@ impl Application {
         let store = open_store(&config).await?;
         let deadline =
             (store.backend() == sea_orm::DbBackend::Postgres).then(|| config.deadlines.requests());
+        // Replicas cache the keys they authenticate; each hears the others' revocations.
+        store.listen_for_key_revocations().await;
         let wording = Arc::new(
             ticket_wording::Wording::load(&config.wording)
                 .context("cannot read the operator's wording (`wording`)")?,
@@ -160,10 +162,11 @@ impl Application {
         let asked = OnceLock::new();
         let served = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(
-                match self.deadline {
+                // Invalid UTF-8 in the path or query is refused before the router drops it.
+                http::utf8::well_formed(match self.deadline {
                     Some(deadline) => main.nest("/", http::app(self.state).data(deadline)),
                     None => main.nest("/", http::app(self.state)),
-                },
+                }),
                 async {
                     shutdown.await;
                     let _ = asked.set(Instant::now());
@@ -375,6 +378,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
         acquire_timeout: Duration::from_millis(config.database_acquire_timeout_ms),
         max_connections: config.database_max_connections,
         statement_timeout: Duration::from_millis(config.deadlines.statement_ms),
+        key_policy: config.keys,
         ..StoreOptions::default()
     };
     let store = Store::connect_with(config.database_url.expose(), &options)

@@ -127,7 +127,7 @@ async fn run(
     let version = form
         .get("version")
         .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(stored.version);
+        .unwrap_or(stored.public_version);
     match state
         .store
         .execute(

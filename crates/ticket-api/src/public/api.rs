@@ -160,7 +160,9 @@ impl PublicApi {
         let created = report_identity_theft(&state, submission, now)
             .await
             .map_err(|refused| match refused {
-                Refused::Invalid { rules, .. } => ApiError::invalid(rules),
+                Refused::Invalid { rules, .. } => {
+                    ApiError::invalid(rules.into_iter().map(json_field_name).collect())
+                }
                 Refused::TooMany(wait) => too_many(wait),
                 Refused::Store(error) => error.into(),
             })?;
@@ -172,4 +174,17 @@ impl PublicApi {
             created_at: created.ticket.ticket.created_at.into(),
         })))
     }
+}
+
+/// An error of the report's rules, naming the field as the JSON body writes it: the rules name the
+/// web form's fields (`identity_provider`, `service_providers`), the body's are
+/// `identity_provider_id` and `service_provider_ids`.
+fn json_field_name(mut error: crate::problem::FieldError) -> crate::problem::FieldError {
+    let renamed = match error.field.as_str() {
+        "identity_provider" => "identity_provider_id",
+        "service_providers" => "service_provider_ids",
+        _ => return error,
+    };
+    error.field = renamed.to_owned();
+    error
 }

@@ -209,7 +209,8 @@ pub(super) async fn tracking_page(
             resolved: ticket_state == ticket_domain::State::Resolved,
             open: ticket_state.is_open(),
             csrf: token.to_owned(),
-            version: stored.version,
+            // The reporter holds the public version.
+            version: stored.public_version,
             action_base,
             files,
             files_action,

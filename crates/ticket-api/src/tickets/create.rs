@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;
 use sha2::{Digest, Sha256};
+use ticket_domain::audience::Audience;
 use ticket_domain::kind::KindData;
 use ticket_domain::values::{EmailAddress, OrganisationId, Text, TicketId};
 use ticket_domain::{Language, NewTicket};
@@ -123,7 +124,7 @@ pub(crate) async fn create(
     let stored = created.ticket;
     Ok(CreatedResponse::Created(
         Json(read_view(state, &stored, principal).await?),
-        etag(stored.version),
+        etag(stored.version_for(Audience::of(&principal.actor))),
         format!("/api/v1/tickets/{}", stored.ticket.id),
         created.replayed.then(|| "true".to_owned()),
     ))

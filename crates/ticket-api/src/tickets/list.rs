@@ -9,6 +9,7 @@ use crate::dto::{TicketPage, TicketView};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use ticket_domain::Permission;
+use ticket_domain::audience::Audience;
 use ticket_domain::values::OrganisationId;
 use ticket_store::search::{Search, SearchScope};
 use ticket_store::tickets::{AssigneeFilter, TicketFilter};
@@ -17,7 +18,13 @@ use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
 
-/// The order of a ticket list: a key, ascending, or descending with a leading `-`.
+/// The order of a ticket list, ties ordered by id:
+/// - `created_at`: oldest first (the default); `-created_at`: newest first;
+/// - `updated_at`: least recently changed first; `-updated_at`: most recently changed first;
+/// - `priority`: priority 1 (`critique`) first, then `majeure`, `normale`, `mineure`, and
+///   priority 5 (`info`) last; `-priority`: `info` first, `critique` last;
+/// - `deadline`: the nearest next deadline of a running clock first, tickets without one last;
+///   `-deadline`: tickets without one first, then the furthest deadline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
 pub enum TicketSort {
     /// Oldest first (the default).
@@ -125,15 +132,26 @@ pub(crate) fn organisation_filter(
     }
 }
 
-/// The full-text search of `q` (none when blank), over what `principal` may read.
-pub(crate) fn search(principal: &Principal, q: Option<String>) -> Option<Search> {
-    q.filter(|t| !t.trim().is_empty()).map(|text| Search {
+/// The full-text search of `q`, over what `principal` may read; 400 naming `q` when it holds no
+/// word (a letter or a digit), which would match every ticket.
+pub(crate) fn search(principal: &Principal, q: Option<String>) -> Result<Option<Search>> {
+    let Some(text) = q else {
+        return Ok(None);
+    };
+    if !ticket_store::search::has_words(&text) {
+        return Err(ApiError::malformed(vec![field(
+            "q",
+            "search_words",
+            "must hold at least one word (a letter or a digit) to search for",
+        )]));
+    }
+    Ok(Some(Search {
         text,
         scope: SearchScope {
             internal_notes: principal.actor.may(Permission::ReadInternalNotes),
             personal_data: principal.actor.is_security_or_supervisor(),
         },
-    })
+    }))
 }
 
 /// One page of the tickets `filter` selects, as `principal` sees them in a list.
@@ -155,12 +173,12 @@ pub(crate) async fn ticket_page(
             .items
             .iter()
             .map(|t| {
-                TicketView::listed(&t.ticket, t.version, &principal.actor).with_actions(
+                TicketView::listed(
                     &t.ticket,
+                    t.version_for(Audience::of(&principal.actor)),
                     &principal.actor,
-                    &state.policy,
-                    now,
                 )
+                .with_actions(&t.ticket, &principal.actor, &state.policy, now)
             })
             .collect(),
         next_cursor: page.next_cursor,

@@ -168,8 +168,9 @@ impl TicketsApi {
     ///
     /// Staff see every ticket; a partner sees its organisation's. Filters combine (repeat `state`
     /// or `priority` for several values). `sort` is one of `created_at` (the default), `updated_at`,
-    /// `priority`, `deadline` (the next deadline of a running clock; tickets without one come last),
-    /// each ascending, or descending with a leading `-`; ties are ordered by id. Pass `next_cursor`
+    /// `priority` (priority 1, `critique`, first), `deadline` (the nearest next deadline of a running
+    /// clock first; tickets without one come last), each reversed with a leading `-` (see
+    /// `TicketSort`); ties are ordered by id. Pass `next_cursor`
     /// back as `cursor`, with the same `sort`, for the next page: pages never skip or repeat a
     /// ticket, even while tickets are created.
     #[oai(
@@ -264,7 +265,7 @@ impl TicketsApi {
             breached: breached.0,
             waiting_reporter: waiting_reporter.0,
             due_before: due_before.0,
-            search: search(principal, q.0),
+            search: search(principal, q.0)?,
             created_from: created_from.0,
             created_before: created_before.0,
             updated_from: updated_from.0,

@@ -8,6 +8,7 @@ use crate::dto::{TicketView, etag};
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
 use poem_openapi::payload::Json;
+use ticket_domain::audience::Audience;
 use ticket_domain::privacy::{Purpose, disclosed_in_full};
 use ticket_domain::values::TicketId;
 use ticket_store::privacy::{JournalAction, JournalRecord};
@@ -44,7 +45,7 @@ pub(crate) async fn view(
 ) -> Result<TicketResponse> {
     Ok(TicketResponse::Ok(
         Json(read_view(state, stored, principal).await?),
-        etag(stored.version),
+        etag(stored.version_for(Audience::of(&principal.actor))),
     ))
 }
 
@@ -66,14 +67,12 @@ pub(crate) async fn read_view(
         .fields(fields);
         state.store.journal(&record, now(state)).await?;
     }
-    Ok(
-        TicketView::new(&stored.ticket, stored.version, &principal.actor).with_actions(
-            &stored.ticket,
-            &principal.actor,
-            &state.policy,
-            now(state),
-        ),
+    Ok(TicketView::new(
+        &stored.ticket,
+        stored.version_for(Audience::of(&principal.actor)),
+        &principal.actor,
     )
+    .with_actions(&stored.ticket, &principal.actor, &state.policy, now(state)))
 }
 
 /// The id of a ticket named in a body (by id or reference), 422 naming `name` unless the caller

@@ -15,6 +15,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashSet;
+use ticket_domain::audience::Audience;
 use ticket_domain::event::{AttachedFile, Visibility};
 use ticket_domain::{Actor, Command, Policy};
 use uuid::Uuid;
@@ -201,8 +202,9 @@ impl Store {
                 )
                 .await;
             match result {
-                Err(StoreError::VersionConflict { .. })
-                    if expected_version.is_none() && attempts < 5 => {}
+                // Written by someone else in between: look again (with `expected_version`, the
+                // version the actor holds is compared again: bookkeeping alone is no conflict).
+                Err(StoreError::VersionConflict { .. }) if attempts < 5 => {}
                 other => break other,
             }
         };
@@ -226,11 +228,14 @@ impl Store {
         max_per_ticket: u32,
     ) -> Result<Attached, StoreError> {
         let current = self.get_ticket(key).await?;
-        let version = expected_version.unwrap_or(current.version);
-        if current.version != version {
+        // `expected_version` is the version the actor's audience holds (its ETag).
+        let audience = Audience::of(actor);
+        if let Some(expected) = expected_version
+            && !current.is_current_for(audience, expected)
+        {
             return Err(StoreError::VersionConflict {
-                expected: version,
-                current: current.version,
+                expected,
+                current: current.version_for(audience),
             });
         }
         let decision = ticket_domain::decide(&current.ticket, command.clone(), actor, now, policy)?;
@@ -246,7 +251,7 @@ impl Store {
             }
             .into());
         }
-        let new_version = write_decision(&txn, &decision, version, now, policy).await?;
+        let versions = write_decision(&txn, &decision, current.version, now, policy).await?;
         let event_id: Uuid = ticket_event::Entity::find()
             .select_only()
             .column(ticket_event::Column::Id)
@@ -295,10 +300,7 @@ impl Store {
         }
         self.commit(txn).await?;
         Ok(Attached {
-            ticket: StoredTicket {
-                ticket: decision.ticket,
-                version: new_version,
-            },
+            ticket: StoredTicket::with_versions(decision.ticket, versions),
             attachments: out,
         })
     }

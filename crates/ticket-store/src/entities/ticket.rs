@@ -26,6 +26,8 @@ pub struct Model {
     pub anonymised_at: Option<DateTimeUtc>,
     pub deadline_at: Option<DateTimeUtc>,
     pub service_id: Option<Uuid>,
+    pub staff_version: i64,
+    pub public_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

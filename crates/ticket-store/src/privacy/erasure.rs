@@ -252,6 +252,9 @@ impl Store {
             )
             .col_expr(ticket::Column::AnonymisedAt, Expr::value(now))
             .col_expr(ticket::Column::Version, Expr::value(version + 1))
+            // The personal data every reader sees (in full or masked) changed.
+            .col_expr(ticket::Column::StaffVersion, Expr::value(version + 1))
+            .col_expr(ticket::Column::PublicVersion, Expr::value(version + 1))
             .filter(ticket::Column::Id.eq(id.0))
             .filter(ticket::Column::Version.eq(version))
             .filter(ticket::Column::AnonymisedAt.is_null())

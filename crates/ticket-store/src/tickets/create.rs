@@ -1,7 +1,7 @@
 //! Opening a ticket: its reference, the tickets it is linked to, idempotent retries.
 
 use super::write::{decision_writes, prepare_events, write_decision};
-use super::{Created, IdempotencyRequest, StoredTicket, from_row, normalise, to_row};
+use super::{Created, IdempotencyRequest, StoredTicket, Versions, from_row, normalise, to_row};
 use crate::batch::Writes;
 use crate::chain::{self};
 use crate::entities::{idempotency_key, ticket, tracking_secret};
@@ -65,10 +65,7 @@ impl Store {
             let writes = opened_writes(&decision, tracking_secret.as_deref(), now, policy)?;
             self.write_alone(writes).await?;
             return Ok(Created {
-                ticket: StoredTicket {
-                    ticket: decision.ticket,
-                    version: 1,
-                },
+                ticket: StoredTicket::with_versions(decision.ticket, Versions::FIRST),
                 tracking_secret,
                 replayed: false,
             });
@@ -105,10 +102,7 @@ impl Store {
             )
             .await?;
         }
-        let stored = StoredTicket {
-            ticket: decision.ticket,
-            version: 1,
-        };
+        let stored = StoredTicket::with_versions(decision.ticket, Versions::FIRST);
         if let Some(request) = &idempotency
             && let Err(error) = remember_response(&txn, request, &stored.ticket, now).await
         {
@@ -143,7 +137,7 @@ impl Store {
         }
         let ticket: Ticket = serde_json::from_value(row.response)?;
         Ok(Some(Created {
-            ticket: StoredTicket { ticket, version: 1 },
+            ticket: StoredTicket::with_versions(ticket, Versions::FIRST),
             tracking_secret: None,
             replayed: true,
         }))

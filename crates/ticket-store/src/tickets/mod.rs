@@ -10,6 +10,7 @@ use crate::{Store, StoreError};
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use ticket_domain::audience::Audience;
 use ticket_domain::kind::KindData;
 use ticket_domain::lifecycle::{next_deadline, next_due};
 use ticket_domain::ticket::Reference;
@@ -26,11 +27,61 @@ pub(crate) use create::{allocate_reference, insert_opened};
 pub use list::{AssigneeFilter, Sort, SortKey, TicketFilter, list_query, no_deadline};
 pub(crate) use write::{append_service_event, write_decision};
 
-/// A ticket with the version that commands must name in `If-Match`.
+/// A ticket with its versions: the internal one (raised by every write) and those clients hold,
+/// which commands name in `If-Match` (see [`ticket_domain::audience`]). All three count in the
+/// same numbers: an audience's version is the internal version of the last write it can see, so
+/// `public_version <= staff_version <= version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredTicket {
     pub ticket: Ticket,
     pub version: i64,
+    /// The last write staff can see.
+    pub staff_version: i64,
+    /// The last write partners and the public reporter can see.
+    pub public_version: i64,
+}
+
+impl StoredTicket {
+    /// The version `audience` holds: its ETag.
+    pub fn version_for(&self, audience: Audience) -> i64 {
+        match audience {
+            Audience::Staff => self.staff_version,
+            Audience::Public => self.public_version,
+        }
+    }
+
+    /// Whether a client of `audience` holding `version` has seen the ticket as it is now: it read
+    /// it at or after the last write it can see (an ETag handed on by a reader who sees more —
+    /// staff's to a partner — is one of those).
+    pub fn is_current_for(&self, audience: Audience, version: i64) -> bool {
+        (self.version_for(audience)..=self.version).contains(&version)
+    }
+
+    /// The ticket's versions, as a write returns them.
+    pub(crate) fn with_versions(ticket: Ticket, versions: Versions) -> Self {
+        StoredTicket {
+            ticket,
+            version: versions.internal,
+            staff_version: versions.staff,
+            public_version: versions.public,
+        }
+    }
+}
+
+/// A ticket's versions after a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Versions {
+    pub(crate) internal: i64,
+    pub(crate) staff: i64,
+    pub(crate) public: i64,
+}
+
+impl Versions {
+    pub(crate) const FIRST: Versions = Versions {
+        internal: 1,
+        staff: 1,
+        public: 1,
+    };
 }
 
 /// How a client names a ticket: its id or its reference.
@@ -121,6 +172,8 @@ pub(crate) fn to_row(
         chain_head: Set(chain_head),
         document: Set(serde_json::to_value(ticket)?),
         anonymised_at: sea_orm::ActiveValue::NotSet,
+        staff_version: Set(version),
+        public_version: Set(version),
     })
 }
 
@@ -137,6 +190,8 @@ pub(crate) fn from_row(row: ticket::Model) -> Result<StoredTicket, StoreError> {
     Ok(StoredTicket {
         ticket,
         version: row.version,
+        staff_version: row.staff_version,
+        public_version: row.public_version,
     })
 }
 
@@ -150,20 +205,24 @@ impl Store {
         };
         // The document and the version only, the document as text: decoded once, straight into
         // the ticket (not into a JSON value first, nor the other columns, which copy it).
-        let (document, version) = query
+        let (document, version, staff_version, public_version) = query
             .select_only()
             .column_as(
                 Expr::col(ticket::Column::Document).cast_as("text"),
                 "document",
             )
             .column(ticket::Column::Version)
-            .into_tuple::<(String, i64)>()
+            .column(ticket::Column::StaffVersion)
+            .column(ticket::Column::PublicVersion)
+            .into_tuple::<(String, i64, i64, i64)>()
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound("ticket"))?;
         Ok(StoredTicket {
             ticket: serde_json::from_str(&document)?,
             version,
+            staff_version,
+            public_version,
         })
     }
 
@@ -181,8 +240,14 @@ impl Store {
             .await
     }
 
-    /// Applies a command on the version the client saw. A stale version is a conflict, never an
-    /// overwrite; a refusal of the domain changes nothing.
+    /// Applies a command on the version the client saw: `expected_version` is the version of the
+    /// actor's audience (its ETag). A stale version is a conflict, never an overwrite; a refusal
+    /// of the domain changes nothing.
+    ///
+    /// The decision is made on the ticket as it is now and written conditionally on its internal
+    /// version, so nothing another writer did in between is lost. When only bookkeeping the
+    /// client cannot see (a mail delivered, an alarm) came in between, the command is decided
+    /// again on the newer ticket; when something the client can see did, it is a conflict.
     pub async fn execute(
         &self,
         key: TicketKey,
@@ -193,21 +258,38 @@ impl Store {
         policy: &Policy,
     ) -> Result<StoredTicket, StoreError> {
         let now = normalise(now);
-        let current = self.get_ticket(key).await?;
-        if current.version != expected_version {
-            return Err(StoreError::VersionConflict {
-                expected: expected_version,
-                current: current.version,
-            });
+        let audience = Audience::of(actor);
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let current = self.get_ticket(key).await?;
+            if !current.is_current_for(audience, expected_version) {
+                return Err(StoreError::VersionConflict {
+                    expected: expected_version,
+                    current: current.version_for(audience),
+                });
+            }
+            let decision =
+                ticket_domain::decide(&current.ticket, command.clone(), actor, now, policy)?;
+            let txn = self.write_transaction().await?;
+            match write_decision(&txn, &decision, current.version, now, policy).await {
+                Ok(versions) => {
+                    self.commit(txn).await?;
+                    return Ok(StoredTicket::with_versions(decision.ticket, versions));
+                }
+                // Written by someone else since it was read: look again (a bounded number of times:
+                // under a stream of bookkeeping writes, the client retries).
+                Err(StoreError::VersionConflict { .. }) if attempts < 5 => {}
+                Err(StoreError::VersionConflict { .. }) => {
+                    let current = self.get_ticket(key).await?;
+                    return Err(StoreError::VersionConflict {
+                        expected: expected_version,
+                        current: current.version_for(audience),
+                    });
+                }
+                Err(error) => return Err(error),
+            }
         }
-        let decision = ticket_domain::decide(&current.ticket, command, actor, now, policy)?;
-        let txn = self.write_transaction().await?;
-        let version = write_decision(&txn, &decision, expected_version, now, policy).await?;
-        self.commit(txn).await?;
-        Ok(StoredTicket {
-            ticket: decision.ticket,
-            version,
-        })
     }
 
     /// Applies what time made due on one ticket; `None` if nothing was due or another sweeper got
@@ -225,12 +307,9 @@ impl Store {
         };
         let txn = self.write_transaction().await?;
         match write_decision(&txn, &decision, current.version, now, policy).await {
-            Ok(version) => {
+            Ok(versions) => {
                 self.commit(txn).await?;
-                Ok(Some(StoredTicket {
-                    ticket: decision.ticket,
-                    version,
-                }))
+                Ok(Some(StoredTicket::with_versions(decision.ticket, versions)))
             }
             Err(StoreError::VersionConflict { .. }) => Ok(None),
             Err(error) => Err(error),

@@ -1,7 +1,7 @@
 //! Writing what the domain decided: the ticket's row, its chained events and their mails, the
 //! organisations concerned.
 
-use super::to_row;
+use super::{Versions, to_row};
 use crate::StoreError;
 use crate::batch::Writes;
 use crate::chain::{self};
@@ -17,6 +17,7 @@ use sea_orm::{
     QueryTrait as _,
 };
 use serde_json::{Value, json};
+use ticket_domain::audience::Audience;
 use ticket_domain::lifecycle::{Decision, Record};
 use ticket_domain::privacy::seals_every_text;
 use ticket_domain::values::TicketId;
@@ -40,15 +41,16 @@ fn canonical_event(
     Ok((chain::canonical_json(&value), sealed))
 }
 
-/// Writes a decision on a ticket that has `expected_version`: the conditional update comes first,
-/// so it takes the row (PostgreSQL) or the write lock (SQLite) before the chain is read and extended.
+/// Writes a decision on a ticket that has `expected_version` (internal): the conditional update
+/// comes first, so it takes the row (PostgreSQL) or the write lock (SQLite) before the chain is
+/// read and extended. The versions clients hold move only with the events they can see.
 pub(crate) async fn write_decision(
     txn: &DatabaseTransaction,
     decision: &Decision,
     expected_version: i64,
     now: DateTime<Utc>,
     policy: &Policy,
-) -> Result<i64, StoreError> {
+) -> Result<Versions, StoreError> {
     let id = decision.ticket.id;
     let version = expected_version + 1;
     let current = ticket::Entity::find_by_id(id.0)
@@ -57,12 +59,14 @@ pub(crate) async fn write_decision(
             ticket::Column::EventCount,
             ticket::Column::ChainHead,
             ticket::Column::Version,
+            ticket::Column::StaffVersion,
+            ticket::Column::PublicVersion,
         ])
-        .into_tuple::<(i64, String, i64)>()
+        .into_tuple::<(i64, String, i64, i64, i64)>()
         .one(txn)
         .await?
         .ok_or(StoreError::NotFound("ticket"))?;
-    let (count, head, stored_version) = current;
+    let (count, head, stored_version, staff_version, public_version) = current;
     if stored_version != expected_version {
         return Err(StoreError::VersionConflict {
             expected: expected_version,
@@ -82,8 +86,27 @@ pub(crate) async fn write_decision(
     let new_head = prepared
         .last()
         .map_or_else(|| head.clone(), |p| p.hash.clone());
+    // An audience's version is the internal version of the last write it can see.
+    let seen = |audience: Audience, before: i64| {
+        if decision
+            .records
+            .iter()
+            .any(|r| r.event.raises_version_of(audience))
+        {
+            version
+        } else {
+            before
+        }
+    };
+    let versions = Versions {
+        internal: version,
+        staff: seen(Audience::Staff, staff_version),
+        public: seen(Audience::Public, public_version),
+    };
     let mut row = to_row(&decision.ticket, version, new_count, new_head, policy)?;
     row.created_at = sea_orm::ActiveValue::NotSet;
+    row.staff_version = Set(versions.staff);
+    row.public_version = Set(versions.public);
     let result = ticket::Entity::update_many()
         .set(row)
         .filter(ticket::Column::Id.eq(id.0))
@@ -113,7 +136,7 @@ pub(crate) async fn write_decision(
         now,
     )?;
     writes.run(txn).await?;
-    Ok(version)
+    Ok(versions)
 }
 
 /// What a decision inserts beside its ticket's row: its events (with their sealed texts and

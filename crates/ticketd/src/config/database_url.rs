@@ -126,13 +126,13 @@ fn redact_user_info(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let authority_end = rest.find(['/', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let Some((user_info, host)) = authority.rsplit_once('@') else {
+    // The user information ends at the last `@`: a password written without percent-encoding
+    // may hold `@`, `/` or `:` itself (`ticketd:p@ss/w:rd@db`), and must be hidden whole.
+    let Some((user_info, host_and_path)) = rest.rsplit_once('@') else {
         return url.to_owned();
     };
     match user_info.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:{MASK}@{host}{path}"),
+        Some((user, _password)) => format!("{scheme}://{user}:{MASK}@{host_and_path}"),
         None => url.to_owned(),
     }
 }

@@ -239,6 +239,17 @@ fn passwords_are_masked() {
 }
 
 #[test]
+fn a_password_holding_raw_at_signs_and_slashes_is_masked_whole() {
+    let url = DatabaseUrl::parse("postgres://ticketd:p@ss/w:rd@postgres/tickets").unwrap();
+    assert_eq!(
+        url.redacted(),
+        "postgres://ticketd:********@postgres/tickets"
+    );
+    let url = DatabaseUrl::parse("postgres://ticketd:p@ss/w:rd@postgres:5432").unwrap();
+    assert_eq!(url.redacted(), "postgres://ticketd:********@postgres:5432");
+}
+
+#[test]
 fn redacted_toml_hides_the_password() {
     let config = Config {
         database_url: DatabaseUrl::parse("postgres://u:s3cret@db/t").unwrap(),
