@@ -18,6 +18,7 @@ pub mod page;
 pub mod privacy;
 pub mod queues;
 pub mod registry;
+pub mod reports;
 pub mod seal;
 pub mod search;
 pub mod secrets;
