@@ -4,7 +4,9 @@
 //! Pure code: the store reads the events ([`TicketHistory`]), this crate computes the figures
 //! ([`report`]) and writes them as CSV and SVG.
 
+pub mod chart;
 pub mod compute;
+pub mod csv;
 pub mod figures;
 pub mod input;
 pub mod query;

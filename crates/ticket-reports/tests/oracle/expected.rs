@@ -75,7 +75,7 @@ fn nearest_rank(values: &[i64], percent: usize) -> i64 {
     sorted.sort();
     let n = sorted.len();
     let mut rank = (percent * n) / 100;
-    if (percent * n) % 100 != 0 {
+    if !(percent * n).is_multiple_of(100) {
         rank += 1;
     }
     sorted[rank.max(1) - 1]
@@ -448,12 +448,11 @@ fn expected_services(q: &Query, cases: &[Case]) -> Vec<ServiceFigures> {
     let end = q.parts[q.parts.len() - 1].2;
     let mut by: BTreeMap<uuid::Uuid, Vec<&Case>> = BTreeMap::new();
     for case in cases {
-        if let Some(s) = &case.made.service {
-            if case.made.kind == TicketKind::Incident
-                && down(case, end).iter().any(|(a, b)| *a < end && *b > start)
-            {
-                by.entry(s.id.0).or_default().push(case);
-            }
+        if let Some(s) = &case.made.service
+            && case.made.kind == TicketKind::Incident
+            && down(case, end).iter().any(|(a, b)| *a < end && *b > start)
+        {
+            by.entry(s.id.0).or_default().push(case);
         }
     }
     by.into_iter()

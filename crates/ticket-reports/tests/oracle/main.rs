@@ -153,9 +153,9 @@ store_test!(
         let last_state = one
             .events
             .iter()
-            .filter_map(|e| e.transition)
+            .rev()
+            .find_map(|e| e.transition)
             .map(|(_, to)| to)
-            .last()
             .unwrap_or(State::New);
         assert_eq!(stored.ticket.state, last_state);
     }
