@@ -246,7 +246,14 @@ pub async fn make_ticket(
     if kind == TicketKind::UserUsurpation {
         usurpation_life(&mut life, rng, &security).await;
     } else {
-        ordinary_life(&mut life, rng, &supervisor, &opener).await;
+        ordinary_life(
+            &mut life,
+            rng,
+            &supervisor,
+            &opener,
+            kind == TicketKind::Incident,
+        )
+        .await;
     }
     life.sweep_until(horizon).await;
     made
@@ -273,7 +280,16 @@ fn work_delay(rng: &mut Rng) -> TimeDelta {
     }
 }
 
-async fn ordinary_life(life: &mut Life<'_>, rng: &mut Rng, staff: &Actor, opener: &Actor) {
+/// An incident (`outage`) is worked on at once and fixed within hours, so that its service has
+/// outages with gaps between them; rarely, one lasts days or is left open.
+async fn ordinary_life(
+    life: &mut Life<'_>,
+    rng: &mut Rng,
+    staff: &Actor,
+    opener: &Actor,
+    outage: bool,
+) {
+    let long = !outage || rng.chance(3);
     use ticket_domain::State;
     if rng.chance(25) {
         let to = priority(rng);
@@ -303,11 +319,15 @@ async fn ordinary_life(life: &mut Life<'_>, rng: &mut Rng, staff: &Actor, opener
         .await;
         return;
     }
-    if rng.chance(4) {
+    if long && rng.chance(4) {
         // Never acknowledged: left to the sweeper.
         return;
     }
-    let after = ack_delay(rng);
+    let after = if long {
+        ack_delay(rng)
+    } else {
+        rng.minutes(5, 90)
+    };
     life.run(after, Command::Acknowledge { note: None }, staff)
         .await;
     let after = rng.minutes(1, 60);
@@ -354,11 +374,15 @@ async fn ordinary_life(life: &mut Life<'_>, rng: &mut Rng, staff: &Actor, opener
             staff,
         )
         .await;
-        if rng.chance(12) {
+        if long && rng.chance(12) {
             // A silent reporter: reminders, then the automatic closure, by the sweeper.
             return;
         }
-        let after = rng.minutes(60, 5 * 24 * 60);
+        let after = if long {
+            rng.minutes(60, 5 * 24 * 60)
+        } else {
+            rng.minutes(20, 180)
+        };
         if life.is(State::WaitingReporter) {
             life.run(
                 after,
@@ -370,14 +394,18 @@ async fn ordinary_life(life: &mut Life<'_>, rng: &mut Rng, staff: &Actor, opener
             .await;
         }
     }
-    if rng.chance(5) {
+    if long && rng.chance(5) {
         // Still being worked on at the end.
         return;
     }
     if !life.current.ticket.state.is_open() {
         return;
     }
-    let after = work_delay(rng);
+    let after = if long {
+        work_delay(rng)
+    } else {
+        rng.minutes(20, 300)
+    };
     life.run(
         after,
         Command::Resolve {
@@ -396,7 +424,11 @@ async fn ordinary_life(life: &mut Life<'_>, rng: &mut Rng, staff: &Actor, opener
             staff,
         )
         .await;
-        let after = work_delay(rng);
+        let after = if long {
+            work_delay(rng)
+        } else {
+            rng.minutes(20, 300)
+        };
         life.run(
             after,
             Command::Resolve {
@@ -439,7 +471,11 @@ async fn ordinary_life(life: &mut Life<'_>, rng: &mut Rng, staff: &Actor, opener
             staff,
         )
         .await;
-        let after = work_delay(rng);
+        let after = if long {
+            work_delay(rng)
+        } else {
+            rng.minutes(20, 300)
+        };
         life.run(
             after,
             Command::Resolve {

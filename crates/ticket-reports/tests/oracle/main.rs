@@ -114,6 +114,7 @@ store_test!(
                 Dimension::Month,
             ],
             vec![Dimension::Organisation, Dimension::Week],
+            vec![Dimension::Priority, Dimension::Month],
             vec![],
         ];
         for group_by in queries {
@@ -146,6 +147,12 @@ store_test!(
             }
             assert_eq!(got.services, want.services, "services");
             assert_eq!(got, want);
+            // `REPORT_EXAMPLE_DIR=docs/reports` writes the example committed under docs/.
+            if let Ok(dir) = std::env::var("REPORT_EXAMPLE_DIR")
+                && group_by == [Dimension::Priority, Dimension::Month]
+            {
+                write_example(std::path::Path::new(&dir), &got);
+            }
         }
         // Reading one ticket to make sure the store's own view agrees on the state.
         let one = &cases[0];
@@ -213,4 +220,29 @@ fn assert_history_is_rich(cases: &[Case]) {
         around > 200 && office > 200,
         "{around} 24/7, {office} office hours"
     );
+}
+
+/// The example report committed under `docs/reports/`: CSV, JSON and three charts.
+fn write_example(dir: &std::path::Path, report: &ticket_reports::Report) {
+    use ticket_reports::chart::{ChartFigure, svg};
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("quality-example.csv"),
+        ticket_reports::csv::to_csv(report),
+    )
+    .unwrap();
+    let json = serde_json::to_string_pretty(report).unwrap() + "\n";
+    std::fs::write(dir.join("quality-example.json"), json).unwrap();
+    for figure in [
+        ChartFigure::ResolutionWithinTargetShare,
+        ChartFigure::Breaches,
+        ChartFigure::ServiceUnavailability,
+    ] {
+        let chart = svg(report, figure).unwrap();
+        std::fs::write(
+            dir.join(format!("quality-example-{}.svg", figure.name())),
+            chart,
+        )
+        .unwrap();
+    }
 }
