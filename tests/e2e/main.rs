@@ -21,6 +21,7 @@ mod operator_rules;
 mod privacy;
 mod public_form;
 mod registry;
+mod reports;
 mod round_trips;
 mod stories;
 mod triage;

@@ -27,6 +27,7 @@ pub mod problem;
 pub mod public;
 pub mod queues;
 pub mod registry;
+pub mod reports;
 pub mod shape;
 pub mod staff;
 pub mod tickets;
@@ -90,6 +91,8 @@ pub enum ApiTag {
     Privacy,
     /// Mail in: mails a gateway delivers, the inbound mails and the quarantine staff triage.
     InboundMail,
+    /// Quality-of-service reports: figures per period and group, CSV and SVG charts.
+    Reports,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
@@ -106,7 +109,11 @@ pub type Api = (
     staff::StaffApi,
     queues::QueuesApi,
     // Tuples have `Default` up to 12 elements: the later groups nest.
-    (privacy::PrivacyApi, inbound::InboundApi),
+    (
+        privacy::PrivacyApi,
+        inbound::InboundApi,
+        reports::ReportsApi,
+    ),
 );
 
 /// The OpenAPI service: the operations and the document that describes them.
