@@ -14,6 +14,7 @@ mod m20261202_020000_inbound_mail;
 mod m20261202_030000_attachments;
 mod m20261202_040000_privacy;
 mod m20261202_050000_queue_index;
+mod m20261207_300000_key_expiry;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_030000_attachments::Migration),
             Box::new(m20261202_040000_privacy::Migration),
             Box::new(m20261202_050000_queue_index::Migration),
+            Box::new(m20261207_300000_key_expiry::Migration),
         ]
     }
 }

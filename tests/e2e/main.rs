@@ -10,6 +10,7 @@ mod file_store_outage;
 mod health;
 mod helpers;
 mod inbound;
+mod key_expiry;
 mod keys;
 mod mail;
 mod openapi;

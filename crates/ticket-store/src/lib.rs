@@ -12,6 +12,8 @@ pub mod clock;
 pub mod entities;
 mod error;
 pub mod inbound;
+pub mod key_policy;
+mod key_revocations;
 pub mod keys;
 pub mod outbox;
 pub mod page;
@@ -66,6 +68,8 @@ pub struct StoreOptions {
     /// (`max_connections`, 100 by default) shared by every replica bounds it from above. (SQLite
     /// uses 4: one writer at a time, readers beside it.)
     pub max_connections: u32,
+    /// How long API keys live (issue 30).
+    pub key_policy: key_policy::KeyPolicy,
 }
 
 impl Default for StoreOptions {
@@ -74,6 +78,7 @@ impl Default for StoreOptions {
             acquire_timeout: Duration::from_millis(1500),
             connect_timeout: Duration::from_secs(2),
             max_connections: DEFAULT_POSTGRES_CONNECTIONS,
+            key_policy: key_policy::KeyPolicy::default(),
         }
     }
 }
@@ -107,6 +112,11 @@ pub struct Store {
     round_trips: Arc<AtomicU64>,
     /// Keys authenticated lately (`keys::KEY_CACHE_TTL`).
     keys: Arc<keys::KeyCache>,
+    /// How long API keys live.
+    key_policy: key_policy::KeyPolicy,
+    /// Where the database is, for the connection that listens to key revocations (it may hold a
+    /// password: redacted in `Debug`).
+    url: Arc<secrecy::SecretString>,
 }
 
 impl Store {
@@ -195,12 +205,30 @@ impl Store {
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
+        let postgres = db.get_database_backend() == DbBackend::Postgres;
+        // On PostgreSQL the cache is trusted once this replica hears the others' revocations
+        // ([`Store::listen_for_key_revocations`]).
+        let keys = Arc::new(keys::KeyCache::new(!postgres));
         Ok(Self {
             db,
             health,
             round_trips,
-            keys: Arc::default(),
+            keys,
+            key_policy: settings.key_policy,
+            url: Arc::new(secrecy::SecretString::from(url)),
         })
+    }
+
+    /// On PostgreSQL, starts listening to the key revocations of every replica, so that this one
+    /// may cache the keys it authenticates ([`keys::KEY_CACHE_TTL`]) and still stop a revoked key
+    /// at once ([`key_revocations`]). Without it (a one-off command), PostgreSQL keys are checked
+    /// in the database on every use. Returns once the listener listens (or could not connect, in
+    /// which case it keeps trying in the background). SQLite: nothing to do.
+    pub async fn listen_for_key_revocations(&self) {
+        if self.backend() == DbBackend::Postgres {
+            use secrecy::ExposeSecret as _;
+            key_revocations::listen(self.url.expose_secret(), &self.keys).await;
+        }
     }
 
     /// How many times this store (all its clones) went to the database: every statement, and the

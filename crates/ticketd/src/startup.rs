@@ -49,6 +49,8 @@ impl Application {
     /// [`Application::build`] with another time source (tests move time).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config).await?;
+        // Replicas cache the keys they authenticate; each hears the others' revocations.
+        store.listen_for_key_revocations().await;
         let wording = Arc::new(
             ticket_wording::Wording::load(&config.wording)
                 .context("cannot read the operator's wording (`wording`)")?,
@@ -350,6 +352,7 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let options = StoreOptions {
         acquire_timeout: Duration::from_millis(config.database_acquire_timeout_ms),
         max_connections: config.database_max_connections,
+        key_policy: config.keys,
         ..StoreOptions::default()
     };
     let store = Store::connect_with(config.database_url.expose(), &options)

@@ -68,6 +68,11 @@ pub struct Config {
     /// language whose messages replace the shipped ones by id.
     #[serde(default)]
     pub wording: ticket_wording::WordingConfig,
+
+    // --- Staff sign-in and API keys (issue 30) ---
+    /// How long API keys live: default and maximum lifetime, rotation grace, "expiring soon".
+    #[serde(default)]
+    pub keys: ticket_store::key_policy::KeyPolicy,
 }
 
 impl Default for Config {
@@ -87,6 +92,7 @@ impl Default for Config {
             anonymiser: crate::anonymiser::AnonymiserConfig::default(),
             wording: ticket_wording::WordingConfig::default(),
             attachments: crate::attachments::AttachmentsConfig::default(),
+            keys: ticket_store::key_policy::KeyPolicy::default(),
         }
     }
 }
@@ -178,6 +184,10 @@ impl Config {
             }
         }
         self.attachments
+            .validate()
+            .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
+        // Staff sign-in and API keys (issue 30).
+        self.keys
             .validate()
             .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
         if !(1..=10).contains(&self.public.trusted_proxy_hops) {
