@@ -370,7 +370,7 @@ impl KeysApi {
         auth: ApiKeyAuth,
         /// Only the active keys expiring within this many days (or already expired), soonest
         /// first; 0 lists those already expired.
-        #[oai(validator(maximum(value = "3650")))]
+        #[oai(validator(minimum(value = "0"), maximum(value = "3650")))]
         expiring_within_days: Query<Option<u32>>,
     ) -> Result<ApiKeyListResponse> {
         auth.0.require_admin()?;
