@@ -84,7 +84,7 @@ def main():
     other_org = organisation(f"Autre {suffix}")
     partner = key(f"partner-{suffix}", organisation_id=partner_org.id)
     other = key(f"other-{suffix}", organisation_id=other_org.id)
-    security = key(f"securite-{suffix}", role=RoleDto.SECURITY)
+    security = key(f"securite-{suffix}", role=RoleDto.SECURITY, machine=True)
 
     # The partner declares a security incident.
     started = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)

@@ -485,7 +485,7 @@ const TABLE: &[Row] = &[
         "POST",
         "/api/v1/api-keys",
         Nothing,
-        Some(r#"{"name": "spare-{n}", "role": "agent"}"#),
+        Some(r#"{"name": "spare-{n}", "role": "agent", "machine": true}"#),
         [403, 403, 403, 403, 201, 403, 403, 403, 401],
     ),
     row(
@@ -500,6 +500,13 @@ const TABLE: &[Row] = &[
         "/api/v1/api-keys/{id}/revoke",
         ApiKey,
         None,
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/api-keys/{id}/rotate",
+        ApiKey,
+        Some(r#"{"grace_seconds": 60}"#),
         [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
     // The triage desk's queue counts: every caller (a partner counts its own tickets).

@@ -126,6 +126,10 @@ pub async fn spawn_app_with(
     let attachments = tempfile::tempdir().expect("a temporary folder");
     config.attachments.dir = attachments.path().join("attachments");
     let attachments_dir = config.attachments.dir.clone();
+    // The role keys below must outlive the stories that move the test clock by months (retention);
+    // the tests of expiry give their keys an `expires_at`.
+    config.keys.max_lifetime_days = 3650;
+    config.keys.default_lifetime_days = 3650;
     configure(&mut config);
     let clock = ManualClock::new(start_instant());
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))

@@ -65,7 +65,11 @@ e2e_test!(
         assert_eq!(list["items"].as_array().unwrap().len(), 1);
         assert_eq!(list["items"][0]["id"], app.partner.to_string());
 
-        let staff = create(&app, &json!({"name": "alice.martin", "role": "agent"})).await;
+        let staff = create(
+            &app,
+            &json!({"name": "alice.martin", "role": "agent", "machine": true}),
+        )
+        .await;
         let staff_secret = staff["secret"].as_str().unwrap().to_owned();
         assert_eq!(staff["role"], "agent");
         assert_eq!(staff["organisation_id"], Value::Null);
@@ -109,7 +113,11 @@ e2e_test!(
 e2e_test!(
     keys_are_listed_and_read_with_their_prefix_never_their_secret,
     |app| async move {
-        let created = create(&app, &json!({"name": "bob", "role": "security"})).await;
+        let created = create(
+            &app,
+            &json!({"name": "bob", "role": "security", "machine": true}),
+        )
+        .await;
         let secret = created["secret"].as_str().unwrap().to_owned();
         let id = created["id"].as_str().unwrap().to_owned();
         // The key authenticates once, so that its use is recorded.
@@ -194,7 +202,11 @@ e2e_test!(
 
 e2e_test!(only_admins_manage_keys, |app| async move {
     let keys = app.keys.clone();
-    let existing = create(&app, &json!({"name": "carol", "role": "engineer"})).await;
+    let existing = create(
+        &app,
+        &json!({"name": "carol", "role": "engineer", "machine": true}),
+    )
+    .await;
     let id = existing["id"].as_str().unwrap().to_owned();
     for key in [
         &keys.agent,
@@ -209,7 +221,7 @@ e2e_test!(only_admins_manage_keys, |app| async move {
             app.post_as(
                 key,
                 "/api/v1/api-keys",
-                &json!({"name": "mallory", "role": "admin"}),
+                &json!({"name": "mallory", "role": "admin", "machine": true}),
             )
             .await,
             app.get_as(key, &format!("/api/v1/api-keys/{id}")).await,
@@ -236,11 +248,11 @@ e2e_test!(
         let cases = [
             // A staff key's name becomes a handle in tickets' history.
             (
-                json!({"name": "alice <script>", "role": "agent"}),
+                json!({"name": "alice <script>", "role": "agent", "machine": true}),
                 vec![("name", "staff_handle")],
             ),
             (
-                json!({"name": "dave/ops", "role": "admin"}),
+                json!({"name": "dave/ops", "role": "admin", "machine": true}),
                 vec![("name", "staff_handle")],
             ),
             (
@@ -252,7 +264,7 @@ e2e_test!(
                 vec![("name", "max_length")],
             ),
             (
-                json!({"name": "both", "role": "agent", "organisation_id": app.partner}),
+                json!({"name": "both", "role": "agent", "organisation_id": app.partner, "machine": true}),
                 vec![("role", "exactly_one"), ("organisation_id", "exactly_one")],
             ),
             (

@@ -13,6 +13,7 @@ mod file_store_outage;
 mod health;
 mod helpers;
 mod inbound;
+mod key_expiry;
 mod keys;
 mod mail;
 mod need_to_know;

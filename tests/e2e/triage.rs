@@ -172,25 +172,24 @@ e2e_test!(
         .await;
         assert_eq!(problem.errors[0].field, "staff_member", "{problem:?}");
 
-        // A member with an active key stays; once the key is revoked the member goes.
-        let remove = || async {
-            app.client
-                .delete(app.url("/api/v1/staff/bob"))
-                .bearer_auth(admin)
-                .send()
-                .await
-                .unwrap()
-        };
-        assert_problem(remove().await, 409).await;
-        let revoked = app
-            .post_as(
+        // Removing a member revokes their keys in the same stroke: bob's key stops at once.
+        let response = app
+            .client
+            .delete(app.url("/api/v1/staff/bob"))
+            .bearer_auth(admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204);
+        assert_problem(app.get_as(&bob_key, "/api/v1/tickets").await, 401).await;
+        let read = app
+            .get_as(
                 admin,
-                &format!("/api/v1/api-keys/{}/revoke", key["id"].as_str().unwrap()),
-                &json!({}),
+                &format!("/api/v1/api-keys/{}", key["id"].as_str().unwrap()),
             )
             .await;
-        assert_eq!(revoked.status(), 200);
-        assert_eq!(remove().await.status(), 204);
+        let read: Value = read.json().await.unwrap();
+        assert!(read["revoked_at"].is_string(), "{read}");
         assert_problem(app.get_as(&app.keys.agent, "/api/v1/staff/bob").await, 404).await;
     }
 );

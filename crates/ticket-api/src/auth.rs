@@ -10,7 +10,7 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 use ticket_domain::actor::{Actor, Role};
 use ticket_domain::values::{OrganisationId, StaffHandle};
-use ticket_store::keys::{ApiKey, KeyScope};
+use ticket_store::keys::{ApiKey, KeyCheck, KeyScope};
 
 /// Who is calling: the key and the actor it stands for.
 #[derive(Debug, Clone)]
@@ -112,10 +112,12 @@ async fn check_key(request: &Request, bearer: Bearer) -> poem::Result<Principal>
     })?;
     match state
         .store
-        .authenticate(&bearer.token, state.clock.now())
+        .check_key(&bearer.token, state.clock.now())
         .await
     {
-        Ok(Some(key)) if key.scope == KeyScope::MailGateway && !delivers_mail(request) => {
+        Ok(KeyCheck::Valid(key))
+            if key.scope == KeyScope::MailGateway && !delivers_mail(request) =>
+        {
             Err(Problem::new(
                 StatusCode::FORBIDDEN,
                 "mail-gateway-key",
@@ -124,8 +126,26 @@ async fn check_key(request: &Request, bearer: Bearer) -> poem::Result<Principal>
             )
             .into())
         }
-        Ok(Some(key)) => Ok(Principal::new(key)),
-        Ok(None) => Err(Problem::new(
+        Ok(KeyCheck::Valid(key)) => Ok(Principal::new(key)),
+        Ok(KeyCheck::Expired { at }) => Err(invalid_token(
+            "api-key-expired",
+            "API key expired",
+            format!(
+                "This API key expired at {}: ask an admin to rotate it (a new secret) or for a new \
+                 key.",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        )),
+        Ok(KeyCheck::Replaced { at }) => Err(invalid_token(
+            "api-key-replaced",
+            "API key replaced",
+            format!(
+                "This secret was replaced by a rotation of its key; it worked until {}. Use the \
+                 key's new secret.",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        )),
+        Ok(KeyCheck::Unknown) => Err(Problem::new(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
             "Unauthenticated",
@@ -134,6 +154,20 @@ async fn check_key(request: &Request, bearer: Bearer) -> poem::Result<Principal>
         .into()),
         Err(error) => Err(poem::Error::from(problem_of(error))),
     }
+}
+
+/// A 401 for a key that exists but no longer works, saying why in the body and in
+/// `WWW-Authenticate` (RFC 6750 `invalid_token`).
+fn invalid_token(slug: &str, title: &str, detail: String) -> poem::Error {
+    use poem::IntoResponse as _;
+    let mut response = Problem::new(StatusCode::UNAUTHORIZED, slug, title, detail).into_response();
+    let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{title}\"");
+    if let Ok(value) = poem::http::HeaderValue::from_str(&challenge) {
+        response
+            .headers_mut()
+            .insert(poem::http::header::WWW_AUTHENTICATE, value);
+    }
+    poem::Error::from_response(response)
 }
 
 /// Whether the request is the one a mail gateway key may make.

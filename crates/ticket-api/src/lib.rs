@@ -237,9 +237,11 @@ async fn common_headers<E: Endpoint>(
     }
     match response.status() {
         StatusCode::UNAUTHORIZED => {
+            // A 401 that says more (an expired key's `invalid_token`) keeps its challenge.
             response
                 .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                .entry(header::WWW_AUTHENTICATE)
+                .or_insert(HeaderValue::from_static("Bearer"));
         }
         StatusCode::METHOD_NOT_ALLOWED => {
             let allowed = shapes

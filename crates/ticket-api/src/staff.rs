@@ -219,8 +219,9 @@ impl StaffApi {
 
     /// Remove a staff member
     ///
-    /// Admin only. Refused (409) while an active API key belongs to the member: revoke it first.
-    /// Tickets assigned to the member keep the handle, as their history does.
+    /// Admin only. The member's API keys are revoked in the same transaction: they stop working
+    /// on every replica as soon as the removal commits (401 afterwards). Tickets assigned to the
+    /// member keep the handle, as their history does.
     #[oai(
         path = "/api/v1/staff/:handle",
         method = "delete",
@@ -235,11 +236,15 @@ impl StaffApi {
     ) -> Result<Removed> {
         let principal = &auth.0;
         principal.require_admin()?;
-        state
+        let revoked = state
             .store
-            .remove_staff_member(&path_handle(&handle.0)?)
+            .remove_staff_member(&path_handle(&handle.0)?, state.clock.now())
             .await?;
-        tracing::info!(key = %principal.key.id, "staff member removed");
+        tracing::info!(
+            key = %principal.key.id,
+            keys_revoked = revoked.len(),
+            "staff member removed"
+        );
         Ok(Removed::NoContent)
     }
 }

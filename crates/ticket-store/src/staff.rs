@@ -7,7 +7,7 @@ use crate::tickets::normalise;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use ticket_domain::Role;
 use ticket_domain::values::{EmailAddress, StaffHandle};
 
@@ -117,12 +117,14 @@ impl Store {
     }
 
     /// The member whose email is `email` (case-insensitive) and the role they act with by mail:
-    /// the role of their active keys, the one that handles the most when they hold several
-    /// (security, supervisor, agent, engineer, admin, dpo). `None` for an unknown address and for
-    /// a member without an active key (someone who left keeps no voice by mail).
+    /// the role of their active keys (neither revoked nor expired at `now`), the one that handles
+    /// the most when they hold several (security, supervisor, agent, engineer, admin, dpo). `None`
+    /// for an unknown address and for a member without an active key (someone who left keeps no
+    /// voice by mail).
     pub async fn staff_by_email(
         &self,
         email: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<(StaffHandle, Role)>, StoreError> {
         let rows = staff_member::Entity::find()
             .filter(
@@ -142,6 +144,11 @@ impl Store {
             .column(api_key::Column::Role)
             .filter(api_key::Column::StaffMember.eq(member.handle.as_str()))
             .filter(api_key::Column::RevokedAt.is_null())
+            .filter(
+                sea_orm::Condition::any()
+                    .add(api_key::Column::ExpiresAt.is_null())
+                    .add(api_key::Column::ExpiresAt.gt(normalise(now))),
+            )
             .into_tuple()
             .all(&self.db)
             .await?;
@@ -156,24 +163,25 @@ impl Store {
             .map(|role| (member.handle, role)))
     }
 
-    /// Removes a member. Refused (`InUse("active api keys")`) while an unrevoked key belongs to
-    /// them: revoke their keys first. Tickets assigned to them keep the handle (history).
-    pub async fn remove_staff_member(&self, handle: &StaffHandle) -> Result<(), StoreError> {
+    /// Removes a member, and revokes their keys in the same transaction: whoever left can no
+    /// longer act, on any replica, from the moment the removal commits (see
+    /// [`crate::key_revocations`]). Tickets assigned to them keep the handle (history). Returns the
+    /// ids of the keys revoked.
+    pub async fn remove_staff_member(
+        &self,
+        handle: &StaffHandle,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<uuid::Uuid>, StoreError> {
         let txn = self.write_transaction().await?;
-        let keys = api_key::Entity::find()
-            .filter(api_key::Column::StaffMember.eq(handle.as_str()))
-            .filter(api_key::Column::RevokedAt.is_null())
-            .count(&txn)
-            .await?;
-        if keys > 0 {
-            return Err(StoreError::InUse("active api keys"));
-        }
         let result = staff_member::Entity::delete_by_id(handle.as_str().to_owned())
             .exec(&txn)
             .await?;
         if result.rows_affected != 1 {
             return Err(StoreError::NotFound("staff member"));
         }
-        self.commit(txn).await
+        let revoked = Store::revoke_member_keys(&txn, handle, now).await?;
+        self.commit(txn).await?;
+        self.forget_keys(&revoked);
+        Ok(revoked)
     }
 }

@@ -153,6 +153,7 @@ impl TestDatabase {
     pub async fn store(&self) -> Result<Store, TestkitError> {
         let store = Store::connect(&self.url).await?;
         store.migrate().await?;
+        store.listen_for_key_revocations().await;
         Ok(store)
     }
 }

@@ -120,13 +120,36 @@ pub enum KeysCommand {
         /// With `--role`: the staff member (handle) the key belongs to; its holder acts as them.
         #[arg(long, requires = "role")]
         member: Option<String>,
+        /// The key serves a program, not a person (it may then be `--non-expiring`).
+        #[arg(long)]
+        machine: bool,
+        /// A machine key that never expires.
+        #[arg(long, requires = "machine", conflicts_with = "expires_in_days")]
+        non_expiring: bool,
+        /// Days until the key expires (default: `keys.default_lifetime_days`, at most
+        /// `keys.max_lifetime_days`).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
     },
     /// List keys (never their secrets).
-    List,
+    List {
+        /// Only the active keys expiring within `keys.expiring_soon_days` (or already expired), the
+        /// soonest first.
+        #[arg(long)]
+        expiring: bool,
+    },
     /// Revoke a key by id.
     Revoke {
         /// The key's id, as listed.
         id: uuid::Uuid,
+    },
+    /// Give a key a new secret (printed once); the old one works for a grace period.
+    Rotate {
+        /// The key's id, as listed.
+        id: uuid::Uuid,
+        /// Seconds the old secret keeps working (default: `keys.rotation_grace_seconds`).
+        #[arg(long)]
+        grace_seconds: Option<u32>,
     },
 }
 
@@ -226,6 +249,9 @@ mod tests {
                 role: Some("admin".into()),
                 organisation: None,
                 member: None,
+                machine: false,
+                non_expiring: false,
+                expires_in_days: None,
             })
         );
         assert!(Cli::try_parse_from(["ticketd", "keys", "create", "--name", "x"]).is_err());

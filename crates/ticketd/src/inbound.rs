@@ -61,21 +61,26 @@ pub async fn inbox(
     attachments: Arc<Attachments>,
 ) -> anyhow::Result<Inbox> {
     let replies = reply_addresses(config, store, clock.now()).await?;
-    Ok(
-        Inbox::new(store.clone(), &config.mail, replies, policy, clock)
-            .with_staff_lookup(staff_lookup(store.clone()))
-            .with_attachments(attachments),
+    Ok(Inbox::new(
+        store.clone(),
+        &config.mail,
+        replies,
+        policy,
+        Arc::clone(&clock),
     )
+    .with_staff_lookup(staff_lookup(store.clone(), clock))
+    .with_attachments(attachments))
 }
 
 /// Finds the staff member who owns an address in the staff directory, acting with the role of
 /// their active keys (see [`Store::staff_by_email`]).
-pub fn staff_lookup(store: Store) -> StaffLookup {
+pub fn staff_lookup(store: Store, clock: Arc<dyn Clock>) -> StaffLookup {
     Arc::new(move |address: String| {
         let store = store.clone();
+        let now = clock.now();
         Box::pin(async move {
             Ok(store
-                .staff_by_email(&address)
+                .staff_by_email(&address, now)
                 .await?
                 .map(|(handle, role)| Actor::staff(handle, role)))
         })

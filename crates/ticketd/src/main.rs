@@ -221,7 +221,11 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             role,
             organisation,
             member,
+            machine,
+            non_expiring,
+            expires_in_days,
         } => {
+            use ticket_store::keys::{Expiry, NewKey};
             let scope = match (role, organisation) {
                 (Some(role), _) if role == ticket_store::keys::MAIL_GATEWAY_ROLE => {
                     KeyScope::MailGateway
@@ -239,28 +243,56 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                 },
                 (None, None) => anyhow::bail!("give --role or --organisation"),
             };
-            let (key, secret) = match (member, scope) {
+            let member = match (member, scope) {
                 (Some(_), KeyScope::MailGateway) => {
                     anyhow::bail!("a mail gateway key belongs to no staff member: drop --member")
                 }
-                (Some(member), KeyScope::Staff { role }) => {
-                    let member = ticket_domain::values::StaffHandle::parse("member", &member)
-                        .map_err(|e| anyhow::anyhow!("--member: {}", e.message))?;
-                    store
-                        .create_member_api_key(&name, &member, role, now)
-                        .await
-                        .context("no such staff member (see `ticketd staff list`)")?
-                }
-                _ => store.create_api_key(&name, scope, now).await?,
+                (Some(member), _) => Some(
+                    ticket_domain::values::StaffHandle::parse("member", &member)
+                        .map_err(|e| anyhow::anyhow!("--member: {}", e.message))?,
+                ),
+                (None, _) => None,
             };
+            let expiry = match (non_expiring, expires_in_days) {
+                (true, _) => Expiry::Never,
+                (false, Some(days)) => Expiry::At(now + chrono::TimeDelta::days(i64::from(days))),
+                (false, None) => Expiry::Policy,
+            };
+            let created = store
+                .create_key(
+                    NewKey {
+                        name: &name,
+                        scope,
+                        member: member.as_ref(),
+                        machine,
+                        expiry,
+                    },
+                    now,
+                )
+                .await;
+            let (key, secret) = match created {
+                Err(ticket_store::StoreError::NotFound("staff member")) => {
+                    anyhow::bail!("no such staff member (see `ticketd staff list`)")
+                }
+                other => other?,
+            };
+            let expires = key
+                .expires_at
+                .map_or("never expires".to_owned(), |at| format!("expires {at}"));
             eprintln!(
-                "ticketd: key {} created ({}); it is shown once:",
+                "ticketd: key {} created ({}, {expires}); it is shown once:",
                 key.id, key.prefix
             );
             println!("{secret}");
         }
-        KeysCommand::List => {
-            for key in store.list_api_keys().await? {
+        KeysCommand::List { expiring } => {
+            let keys = if expiring {
+                let within = store.key_policy().expiring_soon();
+                store.list_expiring_api_keys(within, now).await?
+            } else {
+                store.list_api_keys().await?
+            };
+            for key in keys {
                 let scope = match key.scope {
                     KeyScope::Staff { role } => format!("role={role}"),
                     KeyScope::Partner { organisation } => format!("organisation={organisation}"),
@@ -268,15 +300,33 @@ async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                         format!("role={}", ticket_store::keys::MAIL_GATEWAY_ROLE)
                     }
                 };
-                let state = key
-                    .revoked_at
-                    .map_or("active".to_owned(), |at| format!("revoked {at}"));
+                let state = match (key.revoked_at, key.expires_at) {
+                    (Some(at), _) => format!("revoked {at}"),
+                    (None, Some(at)) if at <= now => format!("expired {at}"),
+                    (None, Some(at)) => format!("active, expires {at}"),
+                    (None, None) => "active, never expires (machine)".to_owned(),
+                };
                 println!("{}\t{}\t{}\t{scope}\t{state}", key.id, key.prefix, key.name);
             }
         }
         KeysCommand::Revoke { id } => {
             let key = store.revoke_api_key(id, now).await?;
             println!("ticketd: key {} ({}) revoked", key.id, key.prefix);
+        }
+        KeysCommand::Rotate { id, grace_seconds } => {
+            let grace = grace_seconds.map(|s| chrono::TimeDelta::seconds(i64::from(s)));
+            let (key, secret) = store
+                .rotate_api_key(id, grace, ticket_store::keys::Expiry::Policy, now)
+                .await?;
+            let until = key
+                .previous_valid_until
+                .map_or(String::new(), |at| at.to_string());
+            eprintln!(
+                "ticketd: key {} rotated ({}); the old secret works until {until}; the new one is \
+                 shown once:",
+                key.id, key.prefix
+            );
+            println!("{secret}");
         }
     }
     Ok(())
@@ -308,8 +358,13 @@ async fn staff(config: &Config, command: StaffCommand) -> anyhow::Result<()> {
             }
         }
         StaffCommand::Remove { handle: text } => {
-            store.remove_staff_member(&handle(&text)?).await?;
-            println!("ticketd: staff member {text} removed");
+            let revoked = store
+                .remove_staff_member(&handle(&text)?, chrono::Utc::now())
+                .await?;
+            println!(
+                "ticketd: staff member {text} removed, {} key(s) revoked",
+                revoked.len()
+            );
         }
     }
     Ok(())

@@ -14,6 +14,11 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
     pub last_used_at: Option<DateTimeUtc>,
     pub staff_member: Option<String>,
+    pub expires_at: Option<DateTimeUtc>,
+    pub machine: bool,
+    pub previous_secret_hash: Option<String>,
+    pub previous_valid_until: Option<DateTimeUtc>,
+    pub rotated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

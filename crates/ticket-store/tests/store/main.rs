@@ -3,6 +3,7 @@
 
 mod evidence;
 mod fixtures;
+mod key_expiry;
 mod keys;
 mod lists;
 mod outbox;

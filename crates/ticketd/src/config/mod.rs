@@ -74,6 +74,11 @@ pub struct Config {
     /// How long a request and a statement may wait on PostgreSQL before the answer is 503.
     #[serde(default)]
     pub deadlines: DeadlinesConfig,
+
+    // --- Staff sign-in and API keys (issue 30) ---
+    /// How long API keys live: default and maximum lifetime, rotation grace, "expiring soon".
+    #[serde(default)]
+    pub keys: ticket_store::key_policy::KeyPolicy,
 }
 
 impl Default for Config {
@@ -94,6 +99,7 @@ impl Default for Config {
             wording: ticket_wording::WordingConfig::default(),
             attachments: crate::attachments::AttachmentsConfig::default(),
             deadlines: DeadlinesConfig::default(),
+            keys: ticket_store::key_policy::KeyPolicy::default(),
         }
     }
 }
@@ -188,6 +194,10 @@ impl Config {
             .validate()
             .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
         self.deadlines
+            .validate()
+            .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
+        // Staff sign-in and API keys (issue 30).
+        self.keys
             .validate()
             .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
         if !(1..=10).contains(&self.public.trusted_proxy_hops) {
