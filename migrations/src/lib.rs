@@ -15,6 +15,7 @@ mod m20261202_030000_attachments;
 mod m20261202_040000_privacy;
 mod m20261202_050000_queue_index;
 mod m20261207_280001_replica_registry;
+mod m20261207_360001_change_feed;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_040000_privacy::Migration),
             Box::new(m20261202_050000_queue_index::Migration),
             Box::new(m20261207_280001_replica_registry::Migration),
+            Box::new(m20261207_360001_change_feed::Migration),
         ]
     }
 }

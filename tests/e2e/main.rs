@@ -4,6 +4,7 @@
 mod attachments;
 mod authz;
 mod bad_input;
+mod changes;
 mod contract;
 mod errors;
 mod file_store_outage;

@@ -10,6 +10,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod changes;
 pub mod commands;
 pub mod contract;
 pub mod dto;
@@ -103,7 +104,11 @@ pub type Api = (
     staff::StaffApi,
     queues::QueuesApi,
     // Tuples have `Default` up to 12 elements: the later groups nest.
-    (privacy::PrivacyApi, inbound::InboundApi),
+    (
+        privacy::PrivacyApi,
+        inbound::InboundApi,
+        changes::ChangesApi,
+    ),
 );
 
 /// The OpenAPI service: the operations and the document that describes them.

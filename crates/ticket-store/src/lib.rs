@@ -8,6 +8,7 @@ pub mod attachments;
 mod batch;
 pub mod blobs;
 pub mod chain;
+pub mod changes;
 pub mod clock;
 pub mod entities;
 mod error;
