@@ -509,6 +509,14 @@ const TABLE: &[Row] = &[
         Some(r#"{"grace_seconds": 60}"#),
         [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
+    // The change feed: every caller (a partner reads its own tickets' public events).
+    row(
+        "GET",
+        "/api/v1/changes",
+        Nothing,
+        None,
+        [200, 200, 200, 200, 200, 200, 200, 200, 401],
+    ),
     // The triage desk's queue counts: every caller (a partner counts its own tickets).
     row(
         "GET",

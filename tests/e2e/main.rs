@@ -4,6 +4,7 @@
 mod attachments;
 mod authz;
 mod bad_input;
+mod changes;
 mod client_version;
 mod contract;
 mod contract_polish;

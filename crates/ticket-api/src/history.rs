@@ -18,6 +18,7 @@ use ticket_domain::privacy::{
 use ticket_domain::values::ANONYMISED;
 use ticket_domain::{ClockKind, clock_status};
 use ticket_store::privacy::{JournalAction, JournalRecord};
+use ticket_store::tickets::StoredEvent;
 use uuid::Uuid;
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -212,6 +213,56 @@ fn without_nulls(value: &mut serde_json::Value) {
     }
 }
 
+/// Whether a reader sees this event at all: partners see public events only, never an internal
+/// note or alarm (the ticket's history and the change feed alike).
+pub(crate) fn shown_to(staff: bool, event: &StoredEvent) -> bool {
+    staff || event.event.visibility == Visibility::Public
+}
+
+/// Whether `actor` reads the victim's own words (what the public reporter wrote) in full on
+/// `ticket`: need-to-know, as on the ticket itself.
+pub(crate) fn own_words_in_full(actor: &Actor, ticket: &ticket_domain::Ticket) -> bool {
+    disclosure(actor, ticket, PersonalField::OwnWords, Purpose::Read) == Disclosure::Full
+}
+
+/// An event as a reader sees it, the public reporter's words masked unless `words`; and whether
+/// it showed them (the read is then journaled).
+pub(crate) fn event_view(e: StoredEvent, words: bool) -> (EventView, bool) {
+    let mut words_shown = false;
+    let mut data = serde_json::to_value(&e.event.data).unwrap_or_default();
+    if let serde_json::Value::Object(map) = &mut data {
+        map.remove("type");
+        if e.event.actor == Actor::PublicReporter {
+            for value in map.values_mut() {
+                if let Some(text) = value.as_str().filter(|t| *t != ANONYMISED) {
+                    if words {
+                        words_shown = true;
+                    } else {
+                        *value = serde_json::Value::String(mask_text(text));
+                    }
+                }
+            }
+        }
+    }
+    without_nulls(&mut data);
+    let view = EventView {
+        id: e.id,
+        seq: e.seq,
+        at: e.event.at.into(),
+        event_type: e.event.data.type_name().to_owned(),
+        actor: e.event.actor.describe(),
+        visibility: match e.event.visibility {
+            Visibility::Public => "public".to_owned(),
+            Visibility::Internal => "internal".to_owned(),
+        },
+        from_state: e.event.transition.map(|(from, _)| from.name().to_owned()),
+        to_state: e.event.transition.map(|(_, to)| to.name().to_owned()),
+        data,
+        hash: e.hash,
+    };
+    (view, words_shown)
+}
+
 /// A ticket's history.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct HistoryApi;
@@ -236,49 +287,15 @@ impl HistoryApi {
         let stored = crate::tickets::visible_ticket(&state, &auth.0, &id.0).await?;
         let staff = auth.0.is_staff();
         let events = state.store.events(stored.ticket.id).await?;
-        // The victim's own words (what the public reporter wrote) follow need-to-know.
-        let words = disclosure(
-            &auth.0.actor,
-            &stored.ticket,
-            PersonalField::OwnWords,
-            Purpose::Read,
-        ) == Disclosure::Full;
+        let words = own_words_in_full(&auth.0.actor, &stored.ticket);
         let mut words_shown = false;
         let items: Vec<EventView> = events
             .into_iter()
-            .filter(|e| staff || e.event.visibility == Visibility::Public)
+            .filter(|e| shown_to(staff, e))
             .map(|e| {
-                let mut data = serde_json::to_value(&e.event.data).unwrap_or_default();
-                if let serde_json::Value::Object(map) = &mut data {
-                    map.remove("type");
-                    if e.event.actor == Actor::PublicReporter {
-                        for value in map.values_mut() {
-                            if let Some(text) = value.as_str().filter(|t| *t != ANONYMISED) {
-                                if words {
-                                    words_shown = true;
-                                } else {
-                                    *value = serde_json::Value::String(mask_text(text));
-                                }
-                            }
-                        }
-                    }
-                }
-                without_nulls(&mut data);
-                EventView {
-                    id: e.id,
-                    seq: e.seq,
-                    at: e.event.at.into(),
-                    event_type: e.event.data.type_name().to_owned(),
-                    actor: e.event.actor.describe(),
-                    visibility: match e.event.visibility {
-                        Visibility::Public => "public".to_owned(),
-                        Visibility::Internal => "internal".to_owned(),
-                    },
-                    from_state: e.event.transition.map(|(from, _)| from.name().to_owned()),
-                    to_state: e.event.transition.map(|(_, to)| to.name().to_owned()),
-                    data,
-                    hash: e.hash,
-                }
+                let (view, shown) = event_view(e, words);
+                words_shown |= shown;
+                view
             })
             .collect();
         if words_shown {

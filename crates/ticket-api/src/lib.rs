@@ -10,6 +10,7 @@
 
 pub mod attachments;
 pub mod auth;
+pub mod changes;
 pub mod commands;
 pub mod contract;
 pub mod dto;
@@ -113,6 +114,7 @@ pub type Api = (
         privacy::PrivacyApi,
         inbound::InboundApi,
         reports::ReportsApi,
+        changes::ChangesApi,
     ),
 );
 

@@ -16,25 +16,7 @@ impl Store {
         let rows = self.event_rows(id).await?;
         let sealed = self.sealed_texts(id).await?;
         rows.into_iter()
-            .map(|row| {
-                let mut value: Value = serde_json::from_str(&row.canonical)?;
-                if let Value::Object(map) = &mut value {
-                    map.remove("ticket_id");
-                    map.remove("seq");
-                }
-                seal::unseal(&mut value, |pointer| {
-                    sealed
-                        .iter()
-                        .find(|t| t.event_id == row.id && t.pointer == pointer)
-                        .map(|t| t.value.clone())
-                });
-                Ok(StoredEvent {
-                    id: row.id,
-                    seq: row.seq,
-                    event: serde_json::from_value(value)?,
-                    hash: row.hash,
-                })
-            })
+            .map(|row| stored_event(row, &sealed))
             .collect()
     }
 
@@ -116,4 +98,29 @@ impl Store {
             &row.chain_head,
         ))
     }
+}
+
+/// An event row as read back: its canonical JSON without the chain's own fields, its sealed free
+/// texts (among `sealed`) put back where they were.
+pub(crate) fn stored_event(
+    row: ticket_event::Model,
+    sealed: &[sealed_text::Model],
+) -> Result<StoredEvent, StoreError> {
+    let mut value: Value = serde_json::from_str(&row.canonical)?;
+    if let Value::Object(map) = &mut value {
+        map.remove("ticket_id");
+        map.remove("seq");
+    }
+    seal::unseal(&mut value, |pointer| {
+        sealed
+            .iter()
+            .find(|t| t.event_id == row.id && t.pointer == pointer)
+            .map(|t| t.value.clone())
+    });
+    Ok(StoredEvent {
+        id: row.id,
+        seq: row.seq,
+        event: serde_json::from_value(value)?,
+        hash: row.hash,
+    })
 }

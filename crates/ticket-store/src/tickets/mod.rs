@@ -24,6 +24,7 @@ mod list;
 mod write;
 
 pub(crate) use create::{allocate_reference, insert_opened};
+pub(crate) use history::stored_event;
 pub use list::{AssigneeFilter, Sort, SortKey, TicketFilter, list_query, no_deadline};
 pub(crate) use write::{append_service_event, write_decision};
 

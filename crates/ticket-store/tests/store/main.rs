@@ -1,6 +1,7 @@
 //! Store tests: each runs on SQLite and on PostgreSQL, each on its own database.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod changes;
 mod evidence;
 mod fixtures;
 mod key_expiry;
