@@ -12,7 +12,7 @@ rule, which no schema can state:
 - 422 naming the organisation staff must give (a partner's key implies its own);
 - 422 naming registry references (an id that names no organisation, service, ticket or staff
   member) or date windows (a connection date older than the 6-month trace retention, or in the
-  future).
+  future; an API key's expiry or rotation grace outside the operator's key policy).
 Those answers are listed by count; any other 412 or 422 to schema-valid data, any failed check and
 any error fails. Usage: answers.py REPORT.ndjson... (exit status 1 on a failure).
 """
@@ -28,7 +28,9 @@ REGISTRY_RULES = {
     "existing_ticket",
     "staff_member",
 }
-DATE_WINDOW_RULES = {"within_trace_retention", "not_in_future"}
+# Windows in time: a suspicious connection's date, and an API key's expiry and rotation grace
+# within the operator's key policy (configuration, so no schema can state them).
+DATE_WINDOW_RULES = {"within_trace_retention", "not_in_future", "key_expiry", "rotation_grace"}
 # Fields staff must give where a partner's key implies them (the organisation of an incident, the
 # impersonated partner): a rule on who calls, which one schema for every caller cannot state.
 STAFF_NAMES = {("organisation_id", "required"), ("partner_id", "required")}
@@ -36,6 +38,9 @@ BETWEEN_FIELDS = {
     ("role", "exactly_one"),
     ("organisation_id", "exactly_one"),
     ("staff_member", "staff_key"),
+    ("staff_member", "member_or_machine"),
+    ("expires_at", "key_expiry"),
+    ("non_expiring", "machine_key"),
     ("duplicate_of", "required"),
 }
 
@@ -70,9 +75,11 @@ def business_answer(status, body):
             return "422 organisation staff must name"
         # Rules between fields that OpenAPI 3.0 cannot state (no if/then), each in the field's
         # description: a key is a staff key (`role`) or a partner key (`organisation_id`), only a
-        # staff key belongs to a staff member; a cancellation as a duplicate names the original.
+        # staff key belongs to a staff member, a person's key names its member and expires (only a
+        # machine's may not); a cancellation as a duplicate names the original.
         pairs = {(e.get("field"), e.get("rule")) for e in errors}
-        if pairs and pairs <= BETWEEN_FIELDS | {(e.get("field"), r) for e in errors for r in REGISTRY_RULES}:
+        others = REGISTRY_RULES | DATE_WINDOW_RULES
+        if pairs and pairs <= BETWEEN_FIELDS | {(e.get("field"), r) for e in errors for r in others}:
             if pairs & BETWEEN_FIELDS:
                 return "422 rule between fields (stated in their descriptions)"
         rules = {e.get("rule") for e in errors}

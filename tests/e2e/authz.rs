@@ -128,6 +128,15 @@ struct Row {
     expect: [u16; 9],
 }
 
+/// The query of operations with required query parameters.
+const QUERIES: &[(&str, &str)] = &[
+    ("/api/v1/reports/quality", "?from=2026-11-01&to=2026-11-30"),
+    (
+        "/api/v1/reports/quality/chart",
+        "?from=2026-11-01&to=2026-11-30&figure=opened",
+    ),
+];
+
 const fn row(
     method: &'static str,
     path: &'static str,
@@ -516,6 +525,21 @@ const TABLE: &[Row] = &[
         Nothing,
         None,
         [200, 200, 200, 200, 200, 200, 200, 200, 401],
+    ),
+    // Quality-of-service reports: supervisors and admins; a partner its own organisation's.
+    row(
+        "GET",
+        "/api/v1/reports/quality",
+        Nothing,
+        None,
+        [403, 403, 403, 200, 200, 403, 200, 200, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/reports/quality/chart",
+        Nothing,
+        None,
+        [403, 403, 403, 200, 200, 403, 200, 200, 401],
     ),
     // The triage desk's queue counts: every caller (a partner counts its own tickets).
     row(
@@ -963,6 +987,10 @@ async fn call(app: &TestApp, row: &Row, target: &Target, key: Option<&str>, n: u
             });
             path = path.replace(placeholder, value);
         }
+    }
+    // Operations whose query has required parameters get a valid one.
+    if let Some((_, query)) = QUERIES.iter().find(|(p, _)| *p == row.path) {
+        path.push_str(query);
     }
     let method = Method::from_bytes(row.method.as_bytes()).unwrap();
     let mut request = app.client.request(method, app.url(&path));

@@ -117,7 +117,8 @@ pub struct RotateApiKeyBody {
     /// How long the key's current secret keeps working, in seconds (0 ends it now), at most the
     /// policy's `keys.max_rotation_grace_seconds`, and never past the key's current expiry.
     /// Default: `keys.rotation_grace_seconds`. A secret replaced by an earlier rotation stops
-    /// working at once.
+    /// working at once. At most 30 days, the largest maximum a policy may set.
+    #[oai(validator(maximum(value = "2592000")))]
     pub grace_seconds: Option<u32>,
     /// When the key stops working from now on (same rules as at creation). Default: the policy's
     /// lifetime from now; a non-expiring machine key stays non-expiring.

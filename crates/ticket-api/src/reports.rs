@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use poem::Request;
 use poem::web::Data;
 use poem_openapi::param::Query;
-use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::payload::{Binary, Json, PlainText};
 use poem_openapi::{ApiResponse, Object, OpenApi, ResponseContent};
 use ticket_domain::Role;
 use ticket_reports::chart::{self, ChartFigure};
@@ -343,7 +343,7 @@ pub enum QosReportResponse {
 pub enum QosChartResponse {
     /// The chart, an SVG image (no script).
     #[oai(status = 200, content_type = "image/svg+xml")]
-    Ok(PlainText<String>),
+    Ok(Binary<Vec<u8>>),
 }
 
 /// Supervisors and admins read every ticket; a partner its own organisation's; other staff not.
@@ -488,6 +488,6 @@ impl ReportsApi {
             tracing::error!(error = %e, "a report chart could not be drawn");
             ApiError::from_problem(crate::problem::Problem::internal())
         })?;
-        Ok(QosChartResponse::Ok(PlainText(svg)))
+        Ok(QosChartResponse::Ok(Binary(svg.into_bytes())))
     }
 }

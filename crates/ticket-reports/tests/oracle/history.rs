@@ -103,6 +103,44 @@ impl Life<'_> {
                 None => break,
             }
             self.now = due;
+            self.deliver_reminders(due).await;
+        }
+    }
+
+    /// The mail server accepts each reminder as soon as it is queued: closure condition 3 counts
+    /// only a delivered one. Other mails are claimed and left (no figure depends on them).
+    async fn deliver_reminders(&mut self, at: DateTime<Utc>) {
+        let far = at + TimeDelta::days(36_500);
+        let claimed = self
+            .store
+            .claim_outbox("oracle", far, TimeDelta::days(36_500), 10_000)
+            .await
+            .unwrap();
+        let mut delivered = false;
+        for claim in claimed {
+            if claim.mail.template == ticket_domain::Template::ReporterReminder {
+                let settled = self
+                    .store
+                    .settle_outbox(
+                        claim.mail.id,
+                        "oracle",
+                        ticket_store::outbox::Settlement::Sent {
+                            message_id: "<reminder@oracle>",
+                            at: claim.mail.created_at.max(at),
+                            policy: self.policy,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                delivered |= settled && claim.mail.ticket_id == self.current.ticket.id;
+            }
+        }
+        if delivered {
+            self.current = self
+                .store
+                .get_ticket(TicketKey::Id(self.current.ticket.id))
+                .await
+                .unwrap();
         }
     }
 

@@ -133,6 +133,10 @@ fn sandbox(template: &Value, container: &Value) -> Command {
         );
         command.args(["--tmpfs", &text(&mount["mountPath"])]);
     }
+    // The image's binary, bound at its own path after the volumes: a build in a folder that a
+    // volume covers (a clone under /tmp, under the /tmp emptyDir) would otherwise be hidden.
+    let binary = env!("CARGO_BIN_EXE_ticketd");
+    command.args(["--ro-bind", binary, binary]);
     let security = &template["spec"]["securityContext"];
     command.args([
         "--unshare-user",
