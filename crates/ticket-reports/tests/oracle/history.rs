@@ -78,6 +78,12 @@ pub fn services() -> Vec<ServiceSnapshot> {
     ]
 }
 
+/// The workers share one outbox: a worker claiming mails could take another ticket's reminder and
+/// settle it at its own instant, or hold it unsettled while that ticket's sweep looks for it (the
+/// automatic closure then never comes). A sweep and the delivery of the reminders it queued are
+/// therefore one step no other worker interleaves with.
+static SWEEP_AND_DELIVER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// One ticket's life, command after command, with the sweeper run at each instant something
 /// fell due before the next command (as the real sweeper would).
 struct Life<'a> {
@@ -93,6 +99,7 @@ impl Life<'_> {
             && due <= until
         {
             let due = due.max(self.now);
+            let _step = SWEEP_AND_DELIVER.lock().await;
             match self
                 .store
                 .sweep_ticket(self.current.ticket.id, due, self.policy)
