@@ -28,7 +28,7 @@ pub struct KeyPolicy {
 impl Default for KeyPolicy {
     fn default() -> Self {
         Self {
-            default_lifetime_days: 90,
+            default_lifetime_days: 365,
             max_lifetime_days: 365,
             rotation_grace_seconds: 86_400,
             max_rotation_grace_seconds: 7 * 86_400,
@@ -109,5 +109,11 @@ mod tests {
             policy.validate().map_err(|(key, _)| key),
             Err("keys.default_lifetime_days")
         );
+    }
+
+    /// DOMAIN.md, "Staff identity and sessions": API keys expire after 1 year by default.
+    #[test]
+    fn a_key_lives_one_year_by_default() {
+        assert_eq!(KeyPolicy::default().default_lifetime(), TimeDelta::days(365));
     }
 }
