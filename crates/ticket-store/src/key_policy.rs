@@ -114,6 +114,9 @@ mod tests {
     /// DOMAIN.md, "Staff identity and sessions": API keys expire after 1 year by default.
     #[test]
     fn a_key_lives_one_year_by_default() {
-        assert_eq!(KeyPolicy::default().default_lifetime(), TimeDelta::days(365));
+        assert_eq!(
+            KeyPolicy::default().default_lifetime(),
+            TimeDelta::days(365)
+        );
     }
 }
