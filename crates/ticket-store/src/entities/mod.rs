@@ -20,3 +20,5 @@ pub mod ticket_event;
 pub mod ticket_organisation;
 pub mod ticket_search;
 pub mod tracking_secret;
+pub mod transparency_head;
+pub mod transparency_log;
