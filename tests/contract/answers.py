@@ -42,6 +42,9 @@ BETWEEN_FIELDS = {
     ("expires_at", "key_expiry"),
     ("non_expiring", "machine_key"),
     ("duplicate_of", "required"),
+    # The transparency log's consistency proof: `from` ≤ `to` ≤ the log's size.
+    ("from", "log_size"),
+    ("to", "log_size"),
 }
 
 

@@ -131,6 +131,7 @@ struct Row {
 /// The query of operations with required query parameters.
 const QUERIES: &[(&str, &str)] = &[
     ("/api/v1/reports/quality", "?from=2026-11-01&to=2026-11-30"),
+    ("/api/v1/transparency/consistency", "?from=0"),
     (
         "/api/v1/reports/quality/chart",
         "?from=2026-11-01&to=2026-11-30&figure=opened",
@@ -525,6 +526,30 @@ const TABLE: &[Row] = &[
         Nothing,
         None,
         [200, 200, 200, 200, 200, 200, 200, 200, 401],
+    ),
+    // The transparency log: any key (hashes and ticket ids only). The harness runs no log, so
+    // there is no head to prove against: 404 once the caller is let in (and another partner's
+    // ticket is 404 anyway). With a log, see transparency.rs.
+    row(
+        "GET",
+        "/api/v1/transparency/head",
+        Nothing,
+        None,
+        [404, 404, 404, 404, 404, 404, 404, 404, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/transparency/tickets/{id}",
+        Ticket(Incident),
+        None,
+        [404, 404, 404, 404, 404, 404, 404, 404, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/transparency/consistency",
+        Nothing,
+        None,
+        [404, 404, 404, 404, 404, 404, 404, 404, 401],
     ),
     // Quality-of-service reports: supervisors and admins; a partner its own organisation's.
     row(

@@ -26,4 +26,5 @@ mod registry;
 mod reports;
 mod round_trips;
 mod stories;
+mod transparency;
 mod triage;

@@ -32,6 +32,7 @@ pub mod reports;
 pub mod shape;
 pub mod staff;
 pub mod tickets;
+pub mod transparency;
 pub mod utf8;
 
 use poem::{Endpoint, EndpointExt, Response, Route};
@@ -115,6 +116,7 @@ pub type Api = (
         inbound::InboundApi,
         reports::ReportsApi,
         changes::ChangesApi,
+        transparency::TransparencyApi,
     ),
 );
 

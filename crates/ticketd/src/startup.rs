@@ -117,6 +117,11 @@ impl Application {
         self.background.anonymiser.clone()
     }
 
+    /// The transparency log's appender (tests run passes); `None` without a signing key.
+    pub fn transparency(&self) -> Option<crate::transparency::TransparencyLog> {
+        self.background.transparency.clone()
+    }
+
     /// The store the application serves from (tests inspect it).
     pub fn store(&self) -> &Store {
         &self.state.store
@@ -140,9 +145,25 @@ impl Application {
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.local_addr, version = crate::VERSION, "ticketd listening");
         let mut workers = Workers::default();
+        let log_key = self
+            .background
+            .transparency
+            .as_ref()
+            .map(|log| log.verifier().to_string());
         self.background.start(&mut workers);
         let page = crate::metrics::endpoint(self.state.store.clone(), self.state.clock.clone());
         let mut main = Route::new();
+        if let Some(key) = log_key {
+            // The log's public key, for partners, auditors and witnesses (text, one line).
+            main = main.at(
+                crate::transparency::KEY_PATH,
+                poem::get(poem::endpoint::make_sync(move |_| {
+                    poem::Response::builder()
+                        .content_type("text/plain; charset=utf-8")
+                        .body(format!("{key}\n"))
+                })),
+            );
+        }
         if let Some((acceptor, address)) = self.metrics {
             tracing::info!(%address, "metrics listening");
             let server = Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
@@ -198,6 +219,8 @@ struct Background {
     stall: crate::metrics::StallLimits,
     /// This process's record among the replicas of a PostgreSQL database (`None` on SQLite).
     replica: Option<crate::replicas::Replica>,
+    /// The transparency log's appender; `None` without `transparency.signing_key`.
+    transparency: Option<crate::transparency::TransparencyLog>,
 }
 
 impl Background {
@@ -216,6 +239,18 @@ impl Background {
             )
         });
         let anonymiser = config.anonymiser.enabled.then(|| anonymiser(config, state));
+        let transparency = config.transparency.signer()?.map(|signer| {
+            crate::transparency::TransparencyLog::new(
+                state.store.clone(),
+                Arc::clone(&state.clock),
+                signer,
+                &config.transparency,
+            )
+        });
+        match &transparency {
+            Some(log) => tracing::info!(key = %log.verifier(), "transparency log on"),
+            None => tracing::warn!("transparency log off: no transparency.signing_key"),
+        }
         let replies =
             crate::inbound::reply_addresses(config, &state.store, state.clock.now()).await?;
         let mailer = if config.mail.dispatcher.enabled {
@@ -260,6 +295,7 @@ impl Background {
                 every: Duration::from_secs(60),
             },
             replica: None,
+            transparency,
         })
     }
 
@@ -273,6 +309,9 @@ impl Background {
         if let Some(mailer) = self.mailer {
             // The dispatcher finishes the batch it is sending, within the grace period.
             workers.spawn("the mail dispatcher", mailer.run(workers.stopped()));
+        }
+        if let Some(log) = self.transparency {
+            workers.spawn("the transparency log", log.run(workers.stopped()));
         }
         if let Some(replica) = self.replica {
             workers.spawn("the replica heartbeat", replica.run(workers.stopped()));

@@ -79,6 +79,11 @@ pub struct Config {
     /// How long API keys live: default and maximum lifetime, rotation grace, "expiring soon".
     #[serde(default)]
     pub keys: ticket_store::key_policy::KeyPolicy,
+
+    // --- The transparency log (issue 33) ---
+    /// The signing key, names and pace of the transparency log of chain heads.
+    #[serde(default)]
+    pub transparency: crate::transparency::TransparencyConfig,
 }
 
 impl Default for Config {
@@ -100,6 +105,7 @@ impl Default for Config {
             attachments: crate::attachments::AttachmentsConfig::default(),
             deadlines: DeadlinesConfig::default(),
             keys: ticket_store::key_policy::KeyPolicy::default(),
+            transparency: crate::transparency::TransparencyConfig::default(),
         }
     }
 }
@@ -158,6 +164,7 @@ impl Config {
         }
         self.sweeper.validate()?;
         self.anonymiser.validate()?;
+        self.transparency.validate()?;
         self.policy.validate().map_err(|err| ConfigError::Invalid {
             key: "policy",
             reason: err.to_string(),
@@ -215,9 +222,14 @@ impl Config {
         if public.csrf_key.is_some() {
             public.csrf_key = Some(MASK.to_owned());
         }
+        let mut transparency = self.transparency.clone();
+        if transparency.signing_key.is_some() {
+            transparency.signing_key = Some(SecretString::from(MASK));
+        }
         Self {
             database_url: DatabaseUrl(self.database_url.redacted().into()),
             public,
+            transparency,
             mail: self.mail.redacted(),
             attachments: self.attachments.redacted(),
             ..self.clone()
