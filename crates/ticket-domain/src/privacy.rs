@@ -165,6 +165,27 @@ pub fn victims_mail_disclosure(reader: &Actor, purpose: Purpose) -> Disclosure {
     }
 }
 
+/// What is known of an inbound mail's origin, for the need-to-know rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MailOrigin {
+    /// It came through the security mailbox, where identity thefts are reported.
+    pub security_mailbox: bool,
+    /// The kind of the ticket it landed on, opened, was attached to or seemed to answer.
+    pub ticket: Option<crate::kind::TicketKind>,
+    /// Its sender is the contact of a victim of a user usurpation (not anonymised yet).
+    pub sender_is_a_victim: bool,
+}
+
+/// Rule "need-to-know" for mail: a mail is a victim's — and [`victims_mail_disclosure`] applies to
+/// it — when it came through the security mailbox, belongs to a user usurpation, or was written by
+/// a victim, whether or not it threads to any ticket (a victim writing again about their case is
+/// still the victim).
+pub fn is_victims_mail(origin: &MailOrigin) -> bool {
+    origin.security_mailbox
+        || origin.ticket == Some(crate::kind::TicketKind::UserUsurpation)
+        || origin.sender_is_a_victim
+}
+
 /// Rule "A person's requests": the roles that answer a person's access (export) and erasure
 /// requests, reading everything held about them.
 pub const SUBJECT_REQUEST_ROLES: [Role; 2] = [Role::Admin, Role::Dpo];
