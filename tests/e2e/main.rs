@@ -18,6 +18,7 @@ mod key_expiry;
 mod keys;
 mod mail;
 mod need_to_know;
+mod need_to_know_property;
 mod openapi;
 mod operator_rules;
 mod privacy;

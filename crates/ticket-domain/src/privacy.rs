@@ -10,6 +10,8 @@
 //!   login at most providers). Never the phone, the victim's own words or their attachments.
 //! - Every other partner sees none of it (service providers act on the session id and the date,
 //!   which are not personal data of the victim on their own).
+//! - The reporter, on their private tracking page, sees the conversation (their own messages
+//!   among them) and the files shared with them, never their identity or contact.
 //! - Lists never carry full personal data, whoever reads them: a reader who needs it opens the
 //!   ticket, and that read is journalled.
 
@@ -125,8 +127,13 @@ pub fn disclosure(
                 Disclosure::Hidden
             }
         }
-        // The tracking page shows the reporter their own case; it does not show it back either.
-        Actor::PublicReporter => Disclosure::Hidden,
+        // The tracking page shows the reporter their own case: the conversation (their own
+        // messages among them) and the files shared with them (the case's public files), never
+        // their identity or contact back (they know them; the link may be forwarded).
+        Actor::PublicReporter => match field {
+            PersonalField::OwnWords | PersonalField::Attachments => Disclosure::Full,
+            _ => Disclosure::Hidden,
+        },
         // Mail rendering and the anonymiser work on the whole ticket.
         Actor::System => Disclosure::Full,
     };
