@@ -13,6 +13,7 @@ mod evidence_offline;
 mod file_store_outage;
 mod health;
 mod helpers;
+mod identity_provider_list;
 mod inbound;
 mod key_expiry;
 mod keys;
