@@ -312,7 +312,8 @@ impl AttachmentsApi {
     /// A ticket's files
     ///
     /// Oldest first. Partners see public files only. On a user usurpation the files are the
-    /// victim's: `security` and `supervisor` see them, other staff see their names masked.
+    /// victim's: `security` and `supervisor` see them (the list is journalled), other staff see
+    /// their names masked.
     #[oai(
         path = "/api/v1/tickets/:id/attachments",
         method = "get",
@@ -332,7 +333,22 @@ impl AttachmentsApi {
             .await?
             .into_iter()
             .filter_map(|a| view_for(&auth.0, &stored.ticket, a))
-            .collect();
+            .collect::<Vec<_>>();
+        // The names of a victim's files, shown in full, are a read of their data: journalled first.
+        if !items.is_empty()
+            && stored.ticket.data.concerns_a_user()
+            && files_disclosure(&auth.0.actor, &stored.ticket, Purpose::Read) == Disclosure::Full
+        {
+            let record = JournalRecord::new(
+                JournalAction::TicketRead,
+                &auth.0.actor,
+                Some(stored.ticket.id),
+            )
+            .key(Some(auth.0.key.id))
+            .fields(vec![ticket_domain::privacy::PersonalField::Attachments])
+            .detail("attachment list");
+            state.store.journal(&record, state.clock.now()).await?;
+        }
         Ok(ListResponse::Ok(Json(AttachmentList { items })))
     }
 

@@ -474,7 +474,8 @@ impl PrivacyApi {
     /// Export a person's data (access request)
     ///
     /// Everything held about the person at this email address — each ticket naming them as
-    /// victim or reporter, with its history, mails and legal hold — as a JSON file to hand to
+    /// victim or reporter, with its history, mails and legal hold, and each mail they sent
+    /// (`inbound_mails`, those that thread to no ticket included) — as a JSON file to hand to
     /// them. Recorded in the access journal. Dpo and admin only.
     #[oai(
         path = "/api/v1/data-subject-requests/access",
@@ -507,7 +508,8 @@ impl PrivacyApi {
     /// Erase a person's data (erasure request)
     ///
     /// Anonymises every ticket naming the person at this email address, in every copy, except the
-    /// tickets under a legal hold (listed as `held`). Recorded in the access journal. Dpo and
+    /// tickets under a legal hold (listed as `held`), and erases the mails they sent (those that
+    /// thread to no ticket included; a quarantined one leaves the quarantine). Recorded in the access journal. Dpo and
     /// admin only.
     #[oai(
         path = "/api/v1/data-subject-requests/erasure",
@@ -550,10 +552,13 @@ async fn erase_person(state: &ApiState, principal: &Principal, email: &str) -> R
             Anonymisation::Held => view.held.push(ticket.0),
         }
     }
+    // The mails they sent, those that thread to no ticket included (a ticket's own mails went
+    // with it; a held ticket's stay).
+    let mails = state.store.erase_inbound_of_person(email, now).await?;
     let record = JournalRecord::new(JournalAction::SubjectErasure, &principal.actor, None)
         .key(Some(principal.key.id))
         .detail(&format!(
-            "{} ticket(s) erased, {} held",
+            "{} ticket(s) erased, {} held, {mails} inbound mail(s) erased",
             view.erased.len(),
             view.held.len()
         ));

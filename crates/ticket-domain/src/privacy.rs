@@ -10,6 +10,8 @@
 //!   login at most providers). Never the phone, the victim's own words or their attachments.
 //! - Every other partner sees none of it (service providers act on the session id and the date,
 //!   which are not personal data of the victim on their own).
+//! - The reporter, on their private tracking page, sees the conversation (their own messages
+//!   among them) and the files shared with them, never their identity or contact.
 //! - Lists never carry full personal data, whoever reads them: a reader who needs it opens the
 //!   ticket, and that read is journalled.
 
@@ -125,8 +127,13 @@ pub fn disclosure(
                 Disclosure::Hidden
             }
         }
-        // The tracking page shows the reporter their own case; it does not show it back either.
-        Actor::PublicReporter => Disclosure::Hidden,
+        // The tracking page shows the reporter their own case: the conversation (their own
+        // messages among them) and the files shared with them (the case's public files), never
+        // their identity or contact back (they know them; the link may be forwarded).
+        Actor::PublicReporter => match field {
+            PersonalField::OwnWords | PersonalField::Attachments => Disclosure::Full,
+            _ => Disclosure::Hidden,
+        },
         // Mail rendering and the anonymiser work on the whole ticket.
         Actor::System => Disclosure::Full,
     };
@@ -163,6 +170,27 @@ pub fn victims_mail_disclosure(reader: &Actor, purpose: Purpose) -> Disclosure {
         Purpose::Read => rule,
         Purpose::List => rule.min(Disclosure::Masked),
     }
+}
+
+/// What is known of an inbound mail's origin, for the need-to-know rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MailOrigin {
+    /// It came through the security mailbox, where identity thefts are reported.
+    pub security_mailbox: bool,
+    /// The kind of the ticket it landed on, opened, was attached to or seemed to answer.
+    pub ticket: Option<crate::kind::TicketKind>,
+    /// Its sender is the contact of a victim of a user usurpation (not anonymised yet).
+    pub sender_is_a_victim: bool,
+}
+
+/// Rule "need-to-know" for mail: a mail is a victim's — and [`victims_mail_disclosure`] applies to
+/// it — when it came through the security mailbox, belongs to a user usurpation, or was written by
+/// a victim, whether or not it threads to any ticket (a victim writing again about their case is
+/// still the victim).
+pub fn is_victims_mail(origin: &MailOrigin) -> bool {
+    origin.security_mailbox
+        || origin.ticket == Some(crate::kind::TicketKind::UserUsurpation)
+        || origin.sender_is_a_victim
 }
 
 /// Rule "A person's requests": the roles that answer a person's access (export) and erasure

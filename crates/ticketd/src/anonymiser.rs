@@ -8,7 +8,8 @@
 //!    tracking secrets, idempotency responses), which also queues the ticket for step 2;
 //! 2. for each queued ticket (also those an erasure request anonymised), the copies outside the
 //!    database are erased by the [`ExternalEraser`]s — `.eml` files of the files transport — and
-//!    the ticket leaves the queue only once every eraser succeeded;
+//!    the ticket leaves the queue only once every eraser succeeded; inbound mails that thread to
+//!    no ticket are erased the retention period after their receipt;
 //! 3. the database is compacted so that erased bytes are not left in its files.
 //!
 //! Replicas may all run it: a ticket's anonymisation is conditional on its version and on not
@@ -179,6 +180,8 @@ pub struct PassReport {
     pub external: usize,
     /// Tickets that failed (logged; retried at the next pass).
     pub failed: usize,
+    /// Inbound mails that thread to no ticket, erased after their retention.
+    pub stray_mails: u64,
 }
 
 /// The anonymiser of one process.
@@ -240,6 +243,9 @@ impl Anonymiser {
                 }
             }
         }
+        // A mail that threads to no ticket has no case to end it: its retention runs from its
+        // receipt.
+        report.stray_mails = self.store.erase_stray_inbound(cutoff, now).await?;
         let mut skipped = std::collections::HashSet::new();
         loop {
             let queued: Vec<TicketId> = self
@@ -267,11 +273,12 @@ impl Anonymiser {
                 }
             }
         }
-        if report.anonymised + report.external > 0 {
+        if report.anonymised + report.external > 0 || report.stray_mails > 0 {
             self.store.compact_after_erasure().await?;
             tracing::info!(
                 anonymised = report.anonymised,
                 external = report.external,
+                stray_mails = report.stray_mails,
                 "anonymiser pass"
             );
         }

@@ -110,8 +110,9 @@ async fn anonymise(config: Config) -> anyhow::Result<()> {
     );
     let report = anonymiser.pass().await?;
     println!(
-        "ticketd: {} ticket(s) anonymised, {} erased outside the database, {} failed",
-        report.anonymised, report.external, report.failed
+        "ticketd: {} ticket(s) anonymised, {} erased outside the database, {} failed, {} \
+         inbound mail(s) threading to no ticket erased",
+        report.anonymised, report.external, report.failed, report.stray_mails
     );
     anyhow::ensure!(report.failed == 0, "some tickets could not be anonymised");
     Ok(())
@@ -198,12 +199,17 @@ async fn subject(config: &Config, command: SubjectCommand) -> anyhow::Result<()>
                     }
                 }
             }
-            let record = JournalRecord::new(JournalAction::SubjectErasure, &actor, None)
-                .detail(&format!("{erased} ticket(s) erased, {held} held"));
+            let mails = store
+                .erase_inbound_of_person(&address(&email)?, now)
+                .await?;
+            let record = JournalRecord::new(JournalAction::SubjectErasure, &actor, None).detail(
+                &format!("{erased} ticket(s) erased, {held} held, {mails} inbound mail(s) erased"),
+            );
             store.journal(&record, now).await?;
             eprintln!(
-                "ticketd: {erased} ticket(s) erased, {held} kept under a legal hold; mail files \
-                 are erased by the anonymiser's next pass (`ticketd anonymise`)"
+                "ticketd: {erased} ticket(s) erased, {held} kept under a legal hold, {mails} \
+                 inbound mail(s) erased; mail files are erased by the anonymiser's next pass \
+                 (`ticketd anonymise`)"
             );
         }
     }

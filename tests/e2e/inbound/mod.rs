@@ -476,3 +476,4 @@ TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
 inbound_test!(a_mails_files_become_the_tickets_attachments);
 
 mod quarantine;
+mod stray;

@@ -1,4 +1,5 @@
-//! Who may read and triage a mail (need-to-know): a victim's mail is masked but for `security`
+//! Who may read and triage a mail (need-to-know): a victim's mail (of their case, of the security
+//! mailbox, or sent by them, threading to no ticket or not) is masked but for `security`
 //! and `supervisor`, whose full reads are journalled; the triage desk is `agent`, `security` and
 //! `supervisor`.
 
@@ -6,8 +7,9 @@ use super::views::{InboundMailView, view};
 use crate::ApiState;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use ticket_domain::privacy::PersonalField;
-use ticket_domain::{Role, TicketKind};
+use std::collections::HashSet;
+use ticket_domain::Role;
+use ticket_domain::privacy::{MailOrigin, PersonalField, is_victims_mail};
 use ticket_inbox::Source;
 use ticket_store::StoreError;
 use ticket_store::inbound::InboundMail;
@@ -25,20 +27,46 @@ pub(super) fn sees_in_full(principal: &Principal) -> bool {
     ) == ticket_domain::privacy::Disclosure::Full
 }
 
-/// Whether a mail is personal data of the need-to-know rule: it came through the security mailbox
-/// (where identity thefts are reported) or belongs to a user usurpation.
+/// Whether a mail is a victim's (rule `ticket_domain::privacy::is_victims_mail`): it came through
+/// the security mailbox, belongs to a user usurpation, or its sender is a victim's contact.
 pub(super) async fn restricted(state: &ApiState, mail: &InboundMail) -> Result<bool> {
-    if mail.source == Source::Imap(ticket_inbox::OperatorMailbox::Security).name() {
-        return Ok(true);
-    }
-    let Some(ticket) = mail.ticket_id else {
-        return Ok(false);
+    let victims = victims_among(state, std::slice::from_ref(mail)).await?;
+    restricted_among(state, mail, &victims).await
+}
+
+/// The senders of `mails` who are victims (lowercased), looked up once for a whole page.
+pub(super) async fn victims_among(
+    state: &ApiState,
+    mails: &[InboundMail],
+) -> Result<HashSet<String>> {
+    let senders: Vec<&str> = mails.iter().filter_map(|m| m.sender.as_deref()).collect();
+    Ok(state.store.victims_among(&senders).await?)
+}
+
+/// [`restricted`], the victims among the senders known.
+pub(super) async fn restricted_among(
+    state: &ApiState,
+    mail: &InboundMail,
+    victims: &HashSet<String>,
+) -> Result<bool> {
+    let ticket = match mail.ticket_id {
+        None => None,
+        Some(ticket) => match state.store.get_ticket(TicketKey::Id(ticket)).await {
+            Ok(stored) => Some(stored.ticket.kind()),
+            Err(StoreError::NotFound(_)) => None,
+            Err(error) => return Err(error.into()),
+        },
     };
-    match state.store.get_ticket(TicketKey::Id(ticket)).await {
-        Ok(stored) => Ok(stored.ticket.kind() == TicketKind::UserUsurpation),
-        Err(StoreError::NotFound(_)) => Ok(false),
-        Err(error) => Err(error.into()),
-    }
+    let origin = MailOrigin {
+        security_mailbox: mail.source
+            == Source::Imap(ticket_inbox::OperatorMailbox::Security).name(),
+        ticket,
+        sender_is_a_victim: mail
+            .sender
+            .as_deref()
+            .is_some_and(|s| victims.contains(&s.trim().to_lowercase())),
+    };
+    Ok(is_victims_mail(&origin))
 }
 
 /// Journals a full read of a restricted mail.

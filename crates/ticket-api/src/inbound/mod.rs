@@ -8,8 +8,8 @@
 //! - Triage the quarantine: the triage desk (`agent`, `security`, `supervisor`). Not `engineer`
 //!   (level 3 takes escalated tickets, not incoming mail), not `admin` nor `dpo` (they handle no
 //!   ticket: the rules refuse their notes and declarations).
-//! - A mail of a victim's case (its ticket is a user usurpation) or of the security mailbox is
-//!   personal data of the need-to-know rule: `security` and `supervisor` see its sender and
+//! - A mail of a victim's case (its ticket is a user usurpation), of the security mailbox, or sent
+//!   by a victim (threading to no ticket or not) is personal data of the need-to-know rule: `security` and `supervisor` see its sender and
 //!   subject in full, read its raw bytes and triage it, each full read journalled; other staff see
 //!   them masked, and lists mask them for everyone.
 
@@ -28,7 +28,10 @@ use crate::ApiTag;
 use crate::auth::ApiKeyAuth;
 use crate::error::ApiError;
 use crate::problem::{FieldError, Problem};
-use access::{journal, read_view, restricted, security_required, sees_in_full, triageable};
+use access::{
+    journal, read_view, restricted, restricted_among, security_required, sees_in_full, triageable,
+    victims_among,
+};
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem_openapi::OpenApi;
@@ -119,7 +122,8 @@ impl InboundApi {
     /// List inbound mails
     ///
     /// Staff only. Oldest first; `status=quarantined` is the quarantine to triage. A victim's
-    /// mail (identity-theft case, security mailbox) is listed with its sender and subject masked,
+    /// mail (identity-theft case, security mailbox, or sent by a victim, threading to no ticket
+    /// or not) is listed with its sender and subject masked,
     /// whoever reads: open it to see them.
     #[oai(
         path = "/api/v1/inbound-mails",
@@ -167,9 +171,10 @@ impl InboundApi {
                 cursor.0.as_deref(),
             )
             .await?;
+        let victims = victims_among(&state, &page.items).await?;
         let mut items = Vec::with_capacity(page.items.len());
         for mail in page.items {
-            let masked = restricted(&state, &mail).await?;
+            let masked = restricted_among(&state, &mail, &victims).await?;
             items.push(view(mail, masked));
         }
         Ok(InboundMailPageResponse::Ok(Json(InboundMailPage {

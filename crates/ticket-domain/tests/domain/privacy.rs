@@ -73,13 +73,26 @@ fn personal_data_the_identity_provider_sees_what_finds_the_account_once_confirme
             PersonalField::Email
         ]
     );
-    for reader in [partner(SP1), partner(OTHER_PARTNER), Actor::PublicReporter] {
+    for reader in [partner(SP1), partner(OTHER_PARTNER)] {
         for field in PersonalField::ALL {
             assert_eq!(
                 disclosure(&reader, &ticket, field, Purpose::Read),
                 Disclosure::Hidden
             );
         }
+    }
+    // The reporter's tracking page: the conversation and the files shared with them, never their
+    // identity or contact back.
+    for field in PersonalField::ALL {
+        let expected = match field {
+            PersonalField::OwnWords | PersonalField::Attachments => Disclosure::Full,
+            _ => Disclosure::Hidden,
+        };
+        assert_eq!(
+            disclosure(&Actor::PublicReporter, &ticket, field, Purpose::Read),
+            expected,
+            "{field}"
+        );
     }
 }
 

@@ -82,7 +82,7 @@ fn row(name: &str, reader: &Actor, t: &Ticket) -> String {
         fields(reader, t, Purpose::List),
         fields(reader, t, Purpose::List),
         match files {
-            Disclosure::Full => "names".to_owned(),
+            Disclosure::Full => "names (journalled)".to_owned(),
             Disclosure::Masked => "names masked".to_owned(),
             Disclosure::Hidden => "—".to_owned(),
         },

@@ -24,6 +24,7 @@ use ticket_domain::values::{OrganisationId, TicketId};
 use ticket_domain::{Actor, Command, NewTicket, Policy, Refusal};
 use uuid::Uuid;
 
+mod persons;
 mod receive;
 
 /// What became of an inbound mail.

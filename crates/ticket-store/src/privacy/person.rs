@@ -19,6 +19,9 @@ pub struct PersonExport {
     /// Each ticket naming the person: the ticket as stored, its history with the free texts, its
     /// mails (without secrets) and its legal hold.
     pub tickets: Vec<Value>,
+    /// Each mail the person sent, whether or not it threads to a ticket (a quarantined mail
+    /// may be theirs alone): what is stored of it and its raw message, until erased.
+    pub inbound_mails: Vec<Value>,
 }
 
 impl Store {
@@ -83,7 +86,26 @@ impl Store {
                 "legal_hold": hold,
             }));
         }
+        let inbound_mails = self.inbound_of_person(email).await?;
         let txn = self.write_transaction().await?;
+        if !inbound_mails.is_empty() {
+            append_journal(
+                &txn,
+                &JournalRecord::new(JournalAction::SubjectAccess, actor, None)
+                    .key(key)
+                    .fields(vec![
+                        ticket_domain::privacy::PersonalField::Email,
+                        ticket_domain::privacy::PersonalField::OwnWords,
+                        ticket_domain::privacy::PersonalField::Attachments,
+                    ])
+                    .detail(&format!(
+                        "access request of the data subject: {} inbound mail(s)",
+                        inbound_mails.len()
+                    )),
+                now,
+            )
+            .await?;
+        }
         for id in &ids {
             let stored = self.get_ticket(TicketKey::Id(*id)).await?;
             append_journal(
@@ -100,6 +122,7 @@ impl Store {
         Ok(PersonExport {
             generated_at: now,
             tickets,
+            inbound_mails,
         })
     }
 }

@@ -23,6 +23,7 @@ pub struct TicketFilter {
     pub kind: Option<TicketKind>,
     /// Of any of these effective priorities (none: any priority).
     pub priorities: Vec<Priority>,
+    /// Of this organisation, or read by it (see `read_by_organisation`).
     pub organisation: Option<OrganisationId>,
     /// On this service of the registry (incidents).
     pub service: Option<ServiceId>,
@@ -214,6 +215,30 @@ pub fn list_query(
     narrowed_list_query(backend, filter, None, sort, limit, cursor)
 }
 
+/// The tickets of other organisations that `organisation` reads one by one
+/// (`Ticket::is_visible_to`), so that its list agrees with its reads: those it reported, and the
+/// confirmed user usurpations whose identity provider it is (`Ticket::identity_provider_concerned`).
+/// They live in the ticket's document; the id is a UUID (hex digits and hyphens only), written
+/// into the expression as text.
+fn read_by_organisation(organisation: OrganisationId, backend: sea_orm::DbBackend) -> Expr {
+    let id = organisation.0.hyphenated().to_string();
+    let kind = TicketKind::UserUsurpation.name();
+    Expr::cust(match backend {
+        sea_orm::DbBackend::Postgres => format!(
+            "((\"tickets\".\"document\" -> 'reporter' -> 'origin' ->> 'organisation') = '{id}' \
+             OR (\"tickets\".\"kind\" = '{kind}' \
+             AND (\"tickets\".\"document\" -> 'data' ->> 'identity_provider') = '{id}' \
+             AND (\"tickets\".\"document\" -> 'data' -> 'qualification' ->> 'outcome') = 'confirmed'))"
+        ),
+        _ => format!(
+            "(json_extract(\"tickets\".\"document\", '$.reporter.origin.organisation') = '{id}' \
+             OR (\"tickets\".\"kind\" = '{kind}' \
+             AND json_extract(\"tickets\".\"document\", '$.data.identity_provider') = '{id}' \
+             AND json_extract(\"tickets\".\"document\", '$.data.qualification.outcome') = 'confirmed'))"
+        ),
+    })
+}
+
 /// The rows `filter` keeps (`hits`: the search's hits when already found).
 fn filter_condition(
     backend: sea_orm::DbBackend,
@@ -234,7 +259,11 @@ fn filter_condition(
         );
     }
     if let Some(organisation) = filter.organisation {
-        condition = condition.add(ticket::Column::OrganisationId.eq(organisation.0));
+        condition = condition.add(
+            Condition::any()
+                .add(ticket::Column::OrganisationId.eq(organisation.0))
+                .add(read_by_organisation(organisation, backend)),
+        );
     }
     if let Some(service) = filter.service {
         condition = condition.add(ticket::Column::ServiceId.eq(service.0));
