@@ -25,5 +25,6 @@ mod public_form;
 mod registry;
 mod reports;
 mod round_trips;
+mod signin;
 mod stories;
 mod triage;

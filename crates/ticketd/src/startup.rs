@@ -74,6 +74,12 @@ impl Application {
             Arc::clone(&attachments),
         )
         .await?;
+        let signin = http::signin::SigninState::new(
+            config.signin.clone(),
+            &config.public.base_url,
+            Arc::clone(&clock),
+        )
+        .map_err(|reason| anyhow::anyhow!("staff sign-in (`signin`): {reason}"))?;
         let state = http::ApiState {
             store,
             policy,
@@ -82,6 +88,7 @@ impl Application {
             attachments,
             inbox: inbox.clone(),
             mail_queued: Arc::new(tokio::sync::Notify::new()),
+            signin: Arc::new(signin),
         };
         let fetchers = crate::inbound::fetchers(&config, &inbox);
         let mut background = Background::new(&config, &state, wording, fetchers).await?;

@@ -20,3 +20,8 @@ pub mod ticket_event;
 pub mod ticket_organisation;
 pub mod ticket_search;
 pub mod tracking_secret;
+// Staff sign-in (issue 30).
+pub mod auth_event;
+pub mod signin_attempt;
+pub mod staff_identity;
+pub mod staff_session;

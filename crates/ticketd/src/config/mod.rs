@@ -79,6 +79,9 @@ pub struct Config {
     /// How long API keys live: default and maximum lifetime, rotation grace, "expiring soon".
     #[serde(default)]
     pub keys: ticket_store::key_policy::KeyPolicy,
+    /// Staff sign-in through OpenID Connect providers: the providers, session timeouts.
+    #[serde(default)]
+    pub signin: ticket_api::signin::SigninConfig,
 }
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             attachments: crate::attachments::AttachmentsConfig::default(),
             deadlines: DeadlinesConfig::default(),
             keys: ticket_store::key_policy::KeyPolicy::default(),
+            signin: ticket_api::signin::SigninConfig::default(),
         }
     }
 }
@@ -200,6 +204,9 @@ impl Config {
         self.keys
             .validate()
             .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
+        self.signin
+            .validate()
+            .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
         if !(1..=10).contains(&self.public.trusted_proxy_hops) {
             return Err(ConfigError::Invalid {
                 key: "public.trusted_proxy_hops",
@@ -220,6 +227,7 @@ impl Config {
             public,
             mail: self.mail.redacted(),
             attachments: self.attachments.redacted(),
+            signin: self.signin.redacted(),
             ..self.clone()
         }
     }
