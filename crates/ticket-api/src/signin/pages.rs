@@ -98,7 +98,9 @@ fn html(status: StatusCode, body: String) -> Response {
         .content_type("text/html; charset=utf-8")
         .header(
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'",
+            // The page's own API calls (`connect-src 'self'`); the log-out form goes on to the
+            // provider's end-session address.
+            "default-src 'none'; style-src 'self'; connect-src 'self'; form-action 'self' https: http:; frame-ancestors 'none'; base-uri 'none'",
         )
         .header(header::REFERRER_POLICY, "no-referrer")
         .header(header::X_FRAME_OPTIONS, "DENY")
