@@ -11,5 +11,6 @@ mod outbox;
 mod outbox_staff;
 mod registry;
 mod resilience;
+mod sessions;
 mod sweep;
 mod tickets;
