@@ -90,8 +90,8 @@ pub struct ProviderConfig {
     /// Scopes asked for (`openid` is always asked).
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
-    /// The claim that names the person on their page (`name`, `preferred_username`, `email`, or
-    /// any string claim).
+    /// The claim that names the person on their page (`name`, `given_name`, `family_name`,
+    /// `preferred_username`, `email`, or any other string claim, e.g. `usual_name`).
     #[serde(default = "default_name_claim")]
     pub name_claim: String,
     /// The claim carrying the person's groups (a list of strings, or one string); none: no groups.
@@ -383,6 +383,16 @@ async fn callback(request: &Request) -> Response {
         Ok(identity) => identity,
         Err(refusal) => return refused(state, language, Some(&provider_name), refusal).await,
     };
+    // Stored as given (and bound): longer values than the columns hold are not a subject.
+    if identity.subject.len() > 255 || identity.sid.as_ref().is_some_and(|sid| sid.len() > 255) {
+        return refused(
+            state,
+            language,
+            Some(&provider_name),
+            OidcRefusal::InvalidToken,
+        )
+        .await;
+    }
     let member = match state
         .store
         .signin_member(

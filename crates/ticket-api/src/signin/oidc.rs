@@ -354,6 +354,14 @@ impl RelyingParty {
                 .name()
                 .and_then(|n| n.get(None))
                 .map(|n| n.as_str().to_owned()),
+            "given_name" => claims
+                .given_name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned()),
+            "family_name" => claims
+                .family_name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned()),
             "preferred_username" => claims.preferred_username().map(|u| u.as_str().to_owned()),
             "email" => claims.email().map(|e| e.as_str().to_owned()),
             other => rest.get(other).and_then(|v| v.as_str()).map(str::to_owned),
