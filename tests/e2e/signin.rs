@@ -700,6 +700,8 @@ signin_test!(
         let ended = s.get_with(&cookie, "/api/v1/tickets").await;
         let problem = assert_problem(ended, 401).await;
         assert_eq!(problem.problem_type, "/problems/session-ended");
+        // What needs no key ignores an ended session's cookie.
+        assert_eq!(s.get_with(&cookie, "/healthz").await.status(), 200);
         assert_eq!(
             s.get_with(&cookie, "/console/me").await.headers()["location"],
             "/signin"

@@ -60,7 +60,10 @@ pub async fn authenticate<E: Endpoint>(
 ) -> poem::Result<Response> {
     let has_bearer = request.headers().contains_key(header::AUTHORIZATION);
     let state = request.data::<ApiState>().cloned();
-    if has_bearer || cookie(&request, SESSION_COOKIE).is_none() {
+    // Only the authenticated API: the public endpoints and `/healthz` ignore a staff cookie.
+    let path = request.uri().path();
+    let authenticated_api = path.starts_with("/api/") && !path.starts_with("/api/v1/public/");
+    if has_bearer || !authenticated_api || cookie(&request, SESSION_COOKIE).is_none() {
         return endpoint.call(request).await.map(|r| r.into_response());
     }
     let Some(state) = state else {
