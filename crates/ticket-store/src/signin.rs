@@ -483,6 +483,41 @@ impl Store {
         session_of(row).map(Some)
     }
 
+    /// Ends the sessions past a timeout at `now` that nobody used since (a session that is used
+    /// again meets its timeout in [`Store::check_session`]): each ended and recorded, idle or
+    /// absolute. Returns how many ended.
+    pub async fn end_stale_sessions(
+        &self,
+        limits: SessionLimits,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let now = normalise(now);
+        let rows: Vec<(Uuid, DateTime<Utc>)> = staff_session::Entity::find()
+            .select_only()
+            .column(staff_session::Column::Id)
+            .column(staff_session::Column::CreatedAt)
+            .filter(
+                Condition::any()
+                    .add(staff_session::Column::CreatedAt.lte(now - limits.absolute))
+                    .add(staff_session::Column::LastSeenAt.lte(now - limits.idle)),
+            )
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut ended = 0;
+        for (id, created_at) in rows {
+            let kind = if now - created_at >= limits.absolute {
+                AuthEventKind::AbsoluteTimeout
+            } else {
+                AuthEventKind::IdleTimeout
+            };
+            if self.end_session(id, kind, now).await?.is_some() {
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
     /// Ends the sessions a provider's back-channel log-out names: those of its session `sid`
     /// when given, else every session of `subject`. Returns how many ended.
     pub async fn end_provider_sessions(

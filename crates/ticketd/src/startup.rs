@@ -205,6 +205,8 @@ struct Background {
     stall: crate::metrics::StallLimits,
     /// This process's record among the replicas of a PostgreSQL database (`None` on SQLite).
     replica: Option<crate::replicas::Replica>,
+    /// Ends the staff sessions nobody used until their timeout (issue 30).
+    session_sweep: crate::session_sweep::SessionSweep,
 }
 
 impl Background {
@@ -267,6 +269,11 @@ impl Background {
                 every: Duration::from_secs(60),
             },
             replica: None,
+            session_sweep: crate::session_sweep::SessionSweep {
+                store: state.store.clone(),
+                clock: Arc::clone(&state.clock),
+                limits: config.signin.limits(),
+            },
         })
     }
 
@@ -288,6 +295,10 @@ impl Background {
             // A message being received is committed first; the next start fetches the rest.
             workers.spawn("an IMAP fetcher", fetcher.run(workers.stopped()));
         }
+        workers.spawn(
+            "the staff session sweep",
+            self.session_sweep.run(workers.stopped()),
+        );
         let (store, clock) = (
             self.housekeeping.store.clone(),
             self.housekeeping.clock.clone(),
