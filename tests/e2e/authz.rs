@@ -639,6 +639,14 @@ const TABLE: &[Row] = &[
         None,
         [403, 403, 403, 403, 200, 403, 403, 403, 401],
     ),
+    // Staff sign-in's audit list (issue 30): admins only.
+    row(
+        "GET",
+        "/api/v1/auth-events",
+        Nothing,
+        None,
+        [403, 403, 403, 403, 200, 403, 403, 403, 401],
+    ),
     // Privacy: the access journal and data subjects' requests for admin and dpo; legal holds
     // for security, supervisor and dpo (refused by role before the ticket is looked up).
     row(

@@ -27,6 +27,7 @@ mod public_form;
 mod registry;
 mod reports;
 mod round_trips;
+mod signin;
 mod stories;
 mod transparency;
 mod triage;

@@ -39,6 +39,25 @@ impl Principal {
         Self { key, actor }
     }
 
+    /// A browser session's member, acting with the session's role (issue 30): the same as a key
+    /// of that member and role. The session's id stands where a key's id is recorded.
+    pub fn of_session(session: &ticket_store::signin::Session) -> Self {
+        Self::new(ApiKey {
+            id: session.id,
+            name: session.handle.as_str().to_owned(),
+            prefix: "session".to_owned(),
+            scope: KeyScope::Staff { role: session.role },
+            created_at: session.created_at,
+            revoked_at: None,
+            last_used_at: Some(session.last_seen_at),
+            staff_member: Some(session.handle.as_str().to_owned()),
+            expires_at: None,
+            machine: false,
+            rotated_at: None,
+            previous_valid_until: None,
+        })
+    }
+
     pub fn role(&self) -> Option<Role> {
         self.actor.role()
     }
@@ -110,6 +129,10 @@ async fn check_key(request: &Request, bearer: Bearer) -> poem::Result<Principal>
         tracing::error!("the API state is missing from the request");
         poem::Error::from(Problem::internal())
     })?;
+    // A browser session the session middleware checked (its CSRF token included).
+    if let Some(session) = request.data::<crate::signin::session::SessionPrincipal>() {
+        return Ok(session.0.clone());
+    }
     match state
         .store
         .check_key(&bearer.token, state.clock.now())

@@ -30,6 +30,7 @@ pub mod queues;
 pub mod registry;
 pub mod reports;
 pub mod shape;
+pub mod signin;
 pub mod staff;
 pub mod tickets;
 pub mod transparency;
@@ -60,6 +61,8 @@ pub struct ApiState {
     /// Told after a command that may have queued mail committed, so that the mail dispatcher
     /// (which waits on the same signal) delivers it now rather than at its next poll.
     pub mail_queued: Arc<tokio::sync::Notify>,
+    /// Staff sign-in: the OpenID Connect providers and the session policy (issue 30).
+    pub signin: Arc<signin::SigninState>,
 }
 
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
@@ -117,6 +120,7 @@ pub type Api = (
         reports::ReportsApi,
         changes::ChangesApi,
         transparency::TransparencyApi,
+        signin::audit::AuthEventsApi,
     ),
 );
 
@@ -140,7 +144,7 @@ pub fn app(state: ApiState) -> impl Endpoint<Output = Response> {
     let shapes = Arc::new(shape::Shapes::from_spec(&spec));
     let docs = docs_page(&api, &spec);
     let spec_body = spec.clone();
-    public::add_routes(Route::new())
+    signin::add_routes(public::add_routes(Route::new()))
         .at(
             OPENAPI_PATH,
             poem::get(poem::endpoint::make_sync(move |_| {
@@ -158,7 +162,10 @@ pub fn app(state: ApiState) -> impl Endpoint<Output = Response> {
                     .body(docs.0.clone())
             })),
         )
-        .nest("/", api.around(guard_body))
+        .nest(
+            "/",
+            api.around(guard_body).around(signin::session::authenticate),
+        )
         .around(outage::within_deadline)
         .around(note_write_failures)
         .data(state)
@@ -251,6 +258,7 @@ async fn common_headers<E: Endpoint>(
             let allowed = shapes
                 .methods_of(&path)
                 .or_else(|| public::methods_of(&path).map(str::to_owned))
+                .or_else(|| signin::methods_of(&path).map(str::to_owned))
                 .or_else(|| {
                     [OPENAPI_PATH, DOCS_PATH]
                         .contains(&path.as_str())
@@ -449,6 +457,12 @@ async fn authenticated(request: &poem::Request) -> bool {
     let Some(state) = request.data::<ApiState>() else {
         return false;
     };
+    if request
+        .data::<signin::session::SessionPrincipal>()
+        .is_some()
+    {
+        return true;
+    }
     let Some(token) = request
         .headers()
         .get(poem::http::header::AUTHORIZATION)

@@ -27,6 +27,7 @@ pub mod seal;
 pub mod search;
 pub mod secrets;
 pub mod shared;
+pub mod signin;
 mod sqlite_files;
 pub mod staff;
 pub mod stats;

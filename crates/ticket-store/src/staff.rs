@@ -180,6 +180,9 @@ impl Store {
             return Err(StoreError::NotFound("staff member"));
         }
         let revoked = Store::revoke_member_keys(&txn, handle, now).await?;
+        // Their browser sessions end in the same transaction: checked in the database on every
+        // request, they stop on every replica when the removal commits (issue 30).
+        crate::signin::end_member_sessions(&txn, handle, now).await?;
         self.commit(txn).await?;
         self.forget_keys(&revoked);
         Ok(revoked)

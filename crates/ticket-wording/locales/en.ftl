@@ -423,3 +423,25 @@ mail-mail-received = mail received
 mail-this-message-is-sent-automatically-replies-read = This message is sent automatically. You can reply to it: your answer will be added to ticket { $reference }. Keep the reference in the subject.
 page-consent-short = Consent
 page-field-unnamed = Field
+
+## Staff sign-in (issue 30)
+signin-title = Staff sign-in
+signin-with = Sign in with { $provider }
+signin-none = No identity provider is configured: staff use API keys.
+signin-refused-title = Sign-in refused
+signin-refused-not-in-directory = Your account is not in this service's staff directory. Ask an administrator to add you, with the email address your identity provider knows.
+signin-refused-no-role = You are in the staff directory, but no role is given to you (neither by your groups at the identity provider nor by the directory). Ask an administrator to give you one.
+signin-refused-token = The identity provider could not confirm who you are. Sign in again.
+signin-refused-stale = This sign-in request expired, was already used, or was started in another browser. Sign in again.
+signin-refused-cancelled = The sign-in was cancelled or refused at the identity provider.
+signin-refused-unknown-provider = This identity provider is not configured.
+signin-refused-unavailable = Sign-in is unavailable for a moment. Try again in a few minutes.
+signin-refused-csrf = This form expired. Reload the page and try again.
+signin-again = Sign in
+me-title = Your session
+me-signed-in = Signed in: { $name }
+me-handle = Handle in the directory: { $handle }
+me-role = Role: { $role }
+me-signout = Sign out
+signout-title = Signed out
+signout-done = Your session has ended.

@@ -423,3 +423,25 @@ mail-mail-received = courriel reçu
 mail-this-message-is-sent-automatically-replies-read = Ce message est envoyé automatiquement. Vous pouvez y répondre : votre réponse sera ajoutée au dossier { $reference }. Gardez la référence dans l'objet.
 page-consent-short = Accord
 page-field-unnamed = Champ
+
+## Staff sign-in (issue 30)
+signin-title = Connexion du personnel
+signin-with = Se connecter avec { $provider }
+signin-none = Aucun fournisseur d'identité n'est configuré : la connexion se fait par clé d'API.
+signin-refused-title = Connexion refusée
+signin-refused-not-in-directory = Votre compte n'est pas dans l'annuaire du personnel de ce service. Demandez à un administrateur de vous y ajouter, avec l'adresse électronique que connaît votre fournisseur d'identité.
+signin-refused-no-role = Vous êtes dans l'annuaire du personnel, mais aucun rôle ne vous est attribué (ni par vos groupes chez le fournisseur d'identité, ni par l'annuaire). Demandez à un administrateur de vous en donner un.
+signin-refused-token = Le fournisseur d'identité n'a pas pu confirmer votre identité. Recommencez la connexion.
+signin-refused-stale = Cette demande de connexion a expiré, a déjà servi ou a été commencée dans un autre navigateur. Recommencez la connexion.
+signin-refused-cancelled = La connexion a été annulée ou refusée chez le fournisseur d'identité.
+signin-refused-unknown-provider = Ce fournisseur d'identité n'est pas configuré.
+signin-refused-unavailable = Le service de connexion est momentanément indisponible. Réessayez dans quelques minutes.
+signin-refused-csrf = Ce formulaire a expiré. Rechargez la page et recommencez.
+signin-again = Se connecter
+me-title = Votre session
+me-signed-in = Connecté(e) : { $name }
+me-handle = Identifiant dans l'annuaire : { $handle }
+me-role = Rôle : { $role }
+me-signout = Se déconnecter
+signout-title = Déconnexion
+signout-done = Votre session est terminée.

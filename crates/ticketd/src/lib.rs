@@ -13,6 +13,7 @@ pub mod inbound;
 pub mod metrics;
 pub mod probe;
 pub mod replicas;
+pub mod session_sweep;
 pub mod startup;
 pub mod sweeper;
 pub mod telemetry;

@@ -74,6 +74,12 @@ impl Application {
             Arc::clone(&attachments),
         )
         .await?;
+        let signin = http::signin::SigninState::new(
+            config.signin.clone(),
+            &config.public.base_url,
+            Arc::clone(&clock),
+        )
+        .map_err(|reason| anyhow::anyhow!("staff sign-in (`signin`): {reason}"))?;
         let state = http::ApiState {
             store,
             policy,
@@ -82,6 +88,7 @@ impl Application {
             attachments,
             inbox: inbox.clone(),
             mail_queued: Arc::new(tokio::sync::Notify::new()),
+            signin: Arc::new(signin),
         };
         let fetchers = crate::inbound::fetchers(&config, &inbox);
         let mut background = Background::new(&config, &state, wording, fetchers).await?;
@@ -221,6 +228,8 @@ struct Background {
     replica: Option<crate::replicas::Replica>,
     /// The transparency log's appender; `None` without `transparency.signing_key`.
     transparency: Option<crate::transparency::TransparencyLog>,
+    /// Ends the staff sessions nobody used until their timeout (issue 30).
+    session_sweep: crate::session_sweep::SessionSweep,
 }
 
 impl Background {
@@ -296,6 +305,11 @@ impl Background {
             },
             replica: None,
             transparency,
+            session_sweep: crate::session_sweep::SessionSweep {
+                store: state.store.clone(),
+                clock: Arc::clone(&state.clock),
+                limits: config.signin.limits(),
+            },
         })
     }
 
@@ -320,6 +334,10 @@ impl Background {
             // A message being received is committed first; the next start fetches the rest.
             workers.spawn("an IMAP fetcher", fetcher.run(workers.stopped()));
         }
+        workers.spawn(
+            "the staff session sweep",
+            self.session_sweep.run(workers.stopped()),
+        );
         let (store, clock) = (
             self.housekeeping.store.clone(),
             self.housekeeping.clock.clone(),

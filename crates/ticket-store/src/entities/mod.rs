@@ -22,3 +22,8 @@ pub mod ticket_search;
 pub mod tracking_secret;
 pub mod transparency_head;
 pub mod transparency_log;
+// Staff sign-in (issue 30).
+pub mod auth_event;
+pub mod signin_attempt;
+pub mod staff_identity;
+pub mod staff_session;

@@ -11,6 +11,7 @@ mod outbox;
 mod outbox_staff;
 mod registry;
 mod resilience;
+mod sessions;
 mod sweep;
 mod tickets;
 mod transparency;

@@ -84,6 +84,9 @@ pub struct Config {
     /// The signing key, names and pace of the transparency log of chain heads.
     #[serde(default)]
     pub transparency: crate::transparency::TransparencyConfig,
+    /// Staff sign-in through OpenID Connect providers: the providers, session timeouts.
+    #[serde(default)]
+    pub signin: ticket_api::signin::SigninConfig,
 }
 
 impl Default for Config {
@@ -106,6 +109,7 @@ impl Default for Config {
             deadlines: DeadlinesConfig::default(),
             keys: ticket_store::key_policy::KeyPolicy::default(),
             transparency: crate::transparency::TransparencyConfig::default(),
+            signin: ticket_api::signin::SigninConfig::default(),
         }
     }
 }
@@ -207,6 +211,9 @@ impl Config {
         self.keys
             .validate()
             .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
+        self.signin
+            .validate()
+            .map_err(|(key, reason)| ConfigError::Invalid { key, reason })?;
         if !(1..=10).contains(&self.public.trusted_proxy_hops) {
             return Err(ConfigError::Invalid {
                 key: "public.trusted_proxy_hops",
@@ -232,6 +239,7 @@ impl Config {
             transparency,
             mail: self.mail.redacted(),
             attachments: self.attachments.redacted(),
+            signin: self.signin.redacted(),
             ..self.clone()
         }
     }
