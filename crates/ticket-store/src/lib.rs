@@ -34,6 +34,7 @@ pub mod sweep;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tickets;
+pub mod webhooks;
 
 pub use error::StoreError;
 

@@ -20,3 +20,6 @@ pub mod ticket_event;
 pub mod ticket_organisation;
 pub mod ticket_search;
 pub mod tracking_secret;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

@@ -62,7 +62,10 @@ impl Store {
             new.reference_number = number;
             let decision = ticket_domain::open(new, actor, now, policy)?;
             let tracking_secret = with_tracking_secret.then(new_secret);
-            let writes = opened_writes(&decision, tracking_secret.as_deref(), now, policy)?;
+            // Read before the one statement: an endpoint registered meanwhile is as if later.
+            let targets = crate::webhooks::targets(&self.db, &decision.ticket).await?;
+            let writes =
+                opened_writes(&decision, tracking_secret.as_deref(), &targets, now, policy)?;
             self.write_alone(writes).await?;
             return Ok(Created {
                 ticket: StoredTicket::with_versions(decision.ticket, Versions::FIRST),
@@ -292,7 +295,8 @@ pub(crate) async fn insert_opened(
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<(), StoreError> {
-    opened_writes(decision, tracking_secret, now, policy)?
+    let targets = crate::webhooks::targets(txn, &decision.ticket).await?;
+    opened_writes(decision, tracking_secret, &targets, now, policy)?
         .run(txn)
         .await
 }
@@ -301,6 +305,7 @@ pub(crate) async fn insert_opened(
 fn opened_writes(
     decision: &Decision,
     tracking_secret: Option<&str>,
+    targets: &crate::webhooks::Targets,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<Writes, StoreError> {
@@ -327,6 +332,7 @@ fn opened_writes(
         prepared,
         &decision.records,
         tracking_secret,
+        targets,
         now,
     )?;
     if let Some(secret) = tracking_secret {

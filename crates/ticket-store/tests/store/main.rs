@@ -13,3 +13,4 @@ mod registry;
 mod resilience;
 mod sweep;
 mod tickets;
+mod webhooks;
