@@ -27,3 +27,4 @@ mod reports;
 mod round_trips;
 mod stories;
 mod triage;
+mod webhooks;

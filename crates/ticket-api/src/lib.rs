@@ -33,6 +33,7 @@ pub mod shape;
 pub mod staff;
 pub mod tickets;
 pub mod utf8;
+pub mod webhooks;
 
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::{OpenApiService, Tags};
@@ -59,6 +60,10 @@ pub struct ApiState {
     /// Told after a command that may have queued mail committed, so that the mail dispatcher
     /// (which waits on the same signal) delivers it now rather than at its next poll.
     pub mail_queued: Arc<tokio::sync::Notify>,
+    /// Where webhooks may go (checked at registration) and how their hosts are looked up.
+    pub webhooks: webhooks::WebhookGuard,
+    /// Told when a delivery is queued again by hand, so that the webhook dispatcher sends it now.
+    pub webhook_queued: Arc<tokio::sync::Notify>,
 }
 
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
@@ -94,6 +99,9 @@ pub enum ApiTag {
     InboundMail,
     /// Quality-of-service reports: figures per period and group, CSV and SVG charts.
     Reports,
+    /// Webhooks: an organisation's endpoints, signed deliveries of its tickets' events, the
+    /// delivery log (admins for any organisation, a partner key for its own).
+    Webhooks,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
@@ -115,6 +123,7 @@ pub type Api = (
         inbound::InboundApi,
         reports::ReportsApi,
         changes::ChangesApi,
+        webhooks::WebhooksApi,
     ),
 );
 

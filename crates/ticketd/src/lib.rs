@@ -16,6 +16,7 @@ pub mod replicas;
 pub mod startup;
 pub mod sweeper;
 pub mod telemetry;
+pub mod webhooks;
 pub mod workers;
 
 pub use config::Config;

@@ -82,6 +82,8 @@ impl Application {
             attachments,
             inbox: inbox.clone(),
             mail_queued: Arc::new(tokio::sync::Notify::new()),
+            webhooks: config.webhooks.guard()?,
+            webhook_queued: Arc::new(tokio::sync::Notify::new()),
         };
         let fetchers = crate::inbound::fetchers(&config, &inbox);
         let mut background = Background::new(&config, &state, wording, fetchers).await?;
@@ -198,6 +200,8 @@ struct Background {
     stall: crate::metrics::StallLimits,
     /// This process's record among the replicas of a PostgreSQL database (`None` on SQLite).
     replica: Option<crate::replicas::Replica>,
+    /// The webhook dispatcher; `None` when `webhooks.dispatcher_enabled` is off.
+    webhooks: Option<crate::webhooks::WebhookDispatcher>,
 }
 
 impl Background {
@@ -233,7 +237,19 @@ impl Background {
         let max_interval = chrono::TimeDelta::seconds(
             i64::try_from(config.sweeper.max_interval_seconds).unwrap_or(86_400),
         );
+        let webhooks = if config.webhooks.dispatcher_enabled {
+            Some(crate::webhooks::WebhookDispatcher::new(
+                state.store.clone(),
+                Arc::clone(&state.clock),
+                &config.webhooks,
+                config.webhooks.resolver()?,
+                Arc::clone(&state.webhook_queued),
+            )?)
+        } else {
+            None
+        };
         Ok(Self {
+            webhooks,
             sweeper,
             anonymiser,
             mailer,
@@ -273,6 +289,10 @@ impl Background {
         if let Some(mailer) = self.mailer {
             // The dispatcher finishes the batch it is sending, within the grace period.
             workers.spawn("the mail dispatcher", mailer.run(workers.stopped()));
+        }
+        if let Some(webhooks) = self.webhooks {
+            // An attempt cut short is sent again after its lease, under the same id.
+            workers.spawn("the webhook dispatcher", webhooks.run(workers.stopped()));
         }
         if let Some(replica) = self.replica {
             workers.spawn("the replica heartbeat", replica.run(workers.stopped()));

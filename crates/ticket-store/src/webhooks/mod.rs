@@ -9,7 +9,10 @@
 
 mod dispatch;
 
-pub use dispatch::{Attempt, AttemptOutcome, DueDelivery, Settled, retry_delay};
+pub use dispatch::{
+    Attempt, AttemptOutcome, DeliveryState, DueDelivery, LoggedAttempt, Settled, response_head,
+    retry_delay,
+};
 
 use crate::entities::{webhook_attempt, webhook_delivery, webhook_endpoint};
 use crate::{Store, StoreError};

@@ -79,6 +79,12 @@ pub struct Config {
     /// How long API keys live: default and maximum lifetime, rotation grace, "expiring soon".
     #[serde(default)]
     pub keys: ticket_store::key_policy::KeyPolicy,
+
+    // --- Webhooks for partners (issue 36) ---
+    /// Where webhooks may go (address rules, allowed networks, fixed host addresses) and how the
+    /// dispatcher sends them.
+    #[serde(default)]
+    pub webhooks: crate::webhooks::WebhooksConfig,
 }
 
 impl Default for Config {
@@ -100,6 +106,7 @@ impl Default for Config {
             attachments: crate::attachments::AttachmentsConfig::default(),
             deadlines: DeadlinesConfig::default(),
             keys: ticket_store::key_policy::KeyPolicy::default(),
+            webhooks: crate::webhooks::WebhooksConfig::default(),
         }
     }
 }
