@@ -394,7 +394,6 @@ e2e_test!(
         deliver_until(&dispatcher, &receiver, 1).await;
 
         receiver.stop();
-        let agent = app.keys.agent.clone();
         for body in ["Premier retour", "Deuxième retour", "Troisième retour"] {
             comment(&app, &id, &json!({"body": body})).await;
         }

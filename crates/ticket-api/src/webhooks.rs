@@ -762,7 +762,7 @@ impl WebhooksApi {
         /// Endpoint id.
         id: Path<Uuid>,
         /// The delivery's `webhook-id` (`msg_` and 32 hexadecimal digits).
-        #[oai(validator(min_length = 36, max_length = 36))]
+        #[oai(validator(min_length = 36, max_length = 36, pattern = "^msg_[0-9a-f]{32}$"))]
         message_id: Path<String>,
     ) -> Result<WebhookDone> {
         let endpoint = managed(&state, &auth.0, id.0).await?;

@@ -52,6 +52,7 @@ pub fn signature_header(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -312,14 +312,14 @@ impl Store {
             .exec(&txn)
             .await?;
         let mut disabled = None;
+        // A withheld delivery says nothing of the endpoint's health.
+        let requested = !matches!(attempt.outcome, AttemptOutcome::Withheld);
         if let Some(endpoint) = webhook_endpoint::Entity::find_by_id(row.endpoint_id)
             .one(&txn)
             .await?
+            && requested
         {
-            if matches!(
-                attempt.outcome,
-                AttemptOutcome::Answered { .. } | AttemptOutcome::NoAnswer { .. }
-            ) {
+            {
                 if succeeded {
                     if endpoint.failing_since.is_some() {
                         webhook_endpoint::Entity::update_many()
