@@ -62,8 +62,7 @@ impl Store {
             new.reference_number = number;
             let decision = ticket_domain::open(new, actor, now, policy)?;
             let tracking_secret = with_tracking_secret.then(new_secret);
-            // Read before the one statement: an endpoint registered meanwhile is as if later.
-            let targets = crate::webhooks::targets(&self.db, &decision.ticket).await?;
+            let targets = crate::webhooks::Targets::of(&decision.ticket);
             let writes =
                 opened_writes(&decision, tracking_secret.as_deref(), &targets, now, policy)?;
             self.write_alone(writes).await?;
@@ -295,7 +294,7 @@ pub(crate) async fn insert_opened(
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<(), StoreError> {
-    let targets = crate::webhooks::targets(txn, &decision.ticket).await?;
+    let targets = crate::webhooks::Targets::of(&decision.ticket);
     opened_writes(decision, tracking_secret, &targets, now, policy)?
         .run(txn)
         .await

@@ -10,7 +10,7 @@ use crate::entities::{ticket, ticket_event, ticket_organisation};
 use crate::outbox;
 use crate::seal::{self, SealedText};
 use crate::search::{self};
-use crate::webhooks::{self, Targets};
+use crate::webhooks::Targets;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -127,7 +127,7 @@ pub(crate) async fn write_decision(
             current,
         });
     }
-    let targets = webhooks::targets(txn, &decision.ticket).await?;
+    let targets = Targets::of(&decision.ticket);
     let mut writes = Writes::default();
     decision_writes(
         &mut writes,

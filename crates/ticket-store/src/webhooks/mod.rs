@@ -19,10 +19,10 @@ use crate::{Store, StoreError};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, TimeDelta, Utc};
-use sea_orm::sea_query::InsertStatement;
+use sea_orm::sea_query::{Expr, ExprTrait as _, InsertStatement, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait as _,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use ticket_domain::event::Visibility;
 use ticket_domain::values::OrganisationId;
@@ -148,14 +148,24 @@ fn endpoint(row: webhook_endpoint::Model) -> Result<Endpoint, StoreError> {
     })
 }
 
-/// The endpoints that may hear of a ticket's events: those of the organisations that may read it.
+/// Who may hear of a ticket's events: the organisations that may read it. The endpoints are not
+/// read beforehand: each event's deliveries are one `INSERT … SELECT` from the endpoints, part of
+/// the statement that writes the event (no extra round trip, and no endpoint changed between a
+/// read and the write).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Targets {
-    endpoints: Vec<(OrganisationId, Uuid, Vec<String>)>,
+    readers: Vec<OrganisationId>,
 }
 
 impl Targets {
-    /// The deliveries of one event, if any endpoint wants it.
+    /// The organisations that may read `ticket` as decided.
+    pub(crate) fn of(ticket: &Ticket) -> Self {
+        Self {
+            readers: readers(ticket),
+        }
+    }
+
+    /// The deliveries of one event to the enabled endpoints that want it, if any may.
     pub(crate) fn deliveries(
         &self,
         ticket: &Ticket,
@@ -163,36 +173,61 @@ impl Targets {
         event: &ticket_domain::Event,
         now: DateTime<Utc>,
     ) -> Option<InsertStatement> {
-        if event.visibility != Visibility::Public {
+        if event.visibility != Visibility::Public || self.readers.is_empty() {
             return None;
         }
-        let type_name = event.data.type_name();
-        let rows: Vec<webhook_delivery::ActiveModel> = self
-            .endpoints
+        let subscribed = |type_name: &str| {
+            // The stored list is a JSON array of names: `"name"` with its quotes matches one
+            // entry (no type name differs from another only where `_` stands).
+            Expr::col(webhook_endpoint::Column::EventTypes).like(format!("%\"{type_name}\"%"))
+        };
+        let readers: Vec<Uuid> = self.readers.iter().map(|o| o.0).collect();
+        let mut wanted = Condition::any().add(
+            Condition::all()
+                .add(Expr::col(webhook_endpoint::Column::OrganisationId).is_in(readers))
+                .add(subscribed(event.data.type_name())),
+        );
+        let acting: Vec<Uuid> = self
+            .readers
             .iter()
-            .filter(|(organisation, _, types)| {
-                types.iter().any(|t| t == type_name)
-                    || (types.iter().any(|t| t == ACTION_REQUIRED)
-                        && action_required(ticket, *organisation, &event.data))
-            })
-            .map(|(_, endpoint_id, _)| webhook_delivery::ActiveModel {
-                endpoint_id: Set(*endpoint_id),
-                event_id: Set(event_id),
-                ticket_id: Set(ticket.id.0),
-                state: Set(dispatch::PENDING.to_owned()),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                lease_owner: Set(None),
-                lease_until: Set(None),
-                created_at: Set(now),
-                settled_at: Set(None),
-                last_status: Set(None),
-            })
+            .filter(|o| action_required(ticket, **o, &event.data))
+            .map(|o| o.0)
             .collect();
-        if rows.is_empty() {
-            return None;
+        if !acting.is_empty() {
+            wanted = wanted.add(
+                Condition::all()
+                    .add(Expr::col(webhook_endpoint::Column::OrganisationId).is_in(acting))
+                    .add(subscribed(ACTION_REQUIRED)),
+            );
         }
-        Some(webhook_delivery::Entity::insert_many(rows).into_query())
+        let now = crate::tickets::normalise(now);
+        let mut select = Query::select();
+        select
+            .column(webhook_endpoint::Column::Id)
+            .expr(Expr::val(event_id))
+            .expr(Expr::val(ticket.id.0))
+            .expr(Expr::val(dispatch::PENDING))
+            .expr(Expr::val(0_i32))
+            .expr(Expr::val(now))
+            .expr(Expr::val(now))
+            .from(webhook_endpoint::Entity)
+            .and_where(Expr::col(webhook_endpoint::Column::DisabledAt).is_null())
+            .cond_where(wanted);
+        let mut insert = Query::insert();
+        insert
+            .into_table(webhook_delivery::Entity)
+            .columns([
+                webhook_delivery::Column::EndpointId,
+                webhook_delivery::Column::EventId,
+                webhook_delivery::Column::TicketId,
+                webhook_delivery::Column::State,
+                webhook_delivery::Column::Attempts,
+                webhook_delivery::Column::NextAttemptAt,
+                webhook_delivery::Column::CreatedAt,
+            ])
+            .select_from(select)
+            .ok()?;
+        Some(insert.to_owned())
     }
 }
 
@@ -226,39 +261,6 @@ pub fn readers(ticket: &Ticket) -> Vec<OrganisationId> {
         .into_iter()
         .filter(|o| ticket.is_visible_to(&partner(*o)))
         .collect()
-}
-
-/// The enabled endpoints of the organisations that may read `ticket`, read in the transaction that
-/// writes its events.
-pub(crate) async fn targets<C: ConnectionTrait>(
-    db: &C,
-    ticket: &Ticket,
-) -> Result<Targets, StoreError> {
-    let organisations: Vec<Uuid> = readers(ticket).into_iter().map(|o| o.0).collect();
-    if organisations.is_empty() {
-        return Ok(Targets::default());
-    }
-    let rows = webhook_endpoint::Entity::find()
-        .select_only()
-        .columns([
-            webhook_endpoint::Column::OrganisationId,
-            webhook_endpoint::Column::Id,
-            webhook_endpoint::Column::EventTypes,
-        ])
-        .filter(webhook_endpoint::Column::OrganisationId.is_in(organisations))
-        .filter(webhook_endpoint::Column::DisabledAt.is_null())
-        .into_tuple::<(Uuid, Uuid, String)>()
-        .all(db)
-        .await?;
-    let mut endpoints = Vec::with_capacity(rows.len());
-    for (organisation, id, types) in rows {
-        endpoints.push((
-            OrganisationId(organisation),
-            id,
-            serde_json::from_str(&types)?,
-        ));
-    }
-    Ok(Targets { endpoints })
 }
 
 impl Store {
