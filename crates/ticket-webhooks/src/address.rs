@@ -248,3 +248,78 @@ fn check_literal(address: IpAddr, policy: &AddressPolicy) -> Result<(), UrlRefus
         .check(address)
         .map_err(|rule| UrlRefusal::Address { address, rule })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn rule(text: &str) -> Option<AddressRule> {
+        classify(text.parse().unwrap())
+    }
+
+    #[test]
+    fn non_global_addresses_are_named_by_their_rule() {
+        for (address, expected) in [
+            ("127.0.0.1", AddressRule::Loopback),
+            ("127.255.0.9", AddressRule::Loopback),
+            ("::1", AddressRule::Loopback),
+            ("10.0.0.1", AddressRule::Private),
+            ("172.16.5.4", AddressRule::Private),
+            ("172.31.255.255", AddressRule::Private),
+            ("192.168.0.1", AddressRule::Private),
+            ("100.64.0.1", AddressRule::Private),
+            ("fd12:3456::1", AddressRule::Private),
+            ("169.254.169.254", AddressRule::LinkLocal),
+            ("fe80::1", AddressRule::LinkLocal),
+            ("0.0.0.0", AddressRule::Unspecified),
+            ("::", AddressRule::Unspecified),
+            ("255.255.255.255", AddressRule::Broadcast),
+            ("224.0.0.1", AddressRule::Multicast),
+            ("ff02::1", AddressRule::Multicast),
+            ("192.0.2.1", AddressRule::NonGlobal),
+            ("198.18.0.1", AddressRule::NonGlobal),
+            ("240.0.0.1", AddressRule::NonGlobal),
+            ("2001:db8::1", AddressRule::NonGlobal),
+            ("::ffff:169.254.169.254", AddressRule::LinkLocal),
+            ("::ffff:10.0.0.1", AddressRule::Private),
+            ("64:ff9b::a9fe:a9fe", AddressRule::LinkLocal),
+        ] {
+            assert_eq!(rule(address), Some(expected), "{address}");
+        }
+        for global in ["93.184.216.34", "172.32.0.1", "100.128.0.1", "2606:4700::1111"] {
+            assert_eq!(rule(global), None, "{global}");
+        }
+    }
+
+    #[test]
+    fn the_policy_allows_only_what_it_lists() {
+        let policy = AddressPolicy {
+            allow_http: true,
+            allowed: vec![Network::parse("127.0.0.1").unwrap()],
+        };
+        assert_eq!(policy.check("127.0.0.1".parse().unwrap()), Ok(()));
+        assert_eq!(
+            policy.check("127.0.0.2".parse().unwrap()),
+            Err(AddressRule::Loopback)
+        );
+        let network = Network::parse("10.1.0.0/16").unwrap();
+        assert!(network.contains("10.1.200.3".parse().unwrap()));
+        assert!(!network.contains("10.2.0.1".parse().unwrap()));
+        assert!(Network::parse("10.0.0.0/33").is_none());
+    }
+
+    #[test]
+    fn urls_are_https_without_credentials_and_literal_addresses_are_checked() {
+        let strict = AddressPolicy::default();
+        assert!(check_url("https://hooks.example.org/ticketd", &strict).is_ok());
+        let refused = |url: &str| check_url(url, &strict).unwrap_err().rule();
+        assert_eq!(refused("http://hooks.example.org/"), "https-required");
+        assert_eq!(refused("https://user:pw@hooks.example.org/"), "url-credentials");
+        assert_eq!(refused("https://hooks.example.org/#x"), "url-fragment");
+        assert_eq!(refused("https://169.254.169.254/"), "link-local-address");
+        assert_eq!(refused("https://[::1]/"), "loopback-address");
+        assert_eq!(refused("file:///etc/passwd"), "url");
+        assert_eq!(refused("not a url"), "url");
+    }
+}
