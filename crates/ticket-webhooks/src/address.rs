@@ -287,7 +287,12 @@ mod tests {
         ] {
             assert_eq!(rule(address), Some(expected), "{address}");
         }
-        for global in ["93.184.216.34", "172.32.0.1", "100.128.0.1", "2606:4700::1111"] {
+        for global in [
+            "93.184.216.34",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2606:4700::1111",
+        ] {
             assert_eq!(rule(global), None, "{global}");
         }
     }
@@ -315,7 +320,10 @@ mod tests {
         assert!(check_url("https://hooks.example.org/ticketd", &strict).is_ok());
         let refused = |url: &str| check_url(url, &strict).unwrap_err().rule();
         assert_eq!(refused("http://hooks.example.org/"), "https-required");
-        assert_eq!(refused("https://user:pw@hooks.example.org/"), "url-credentials");
+        assert_eq!(
+            refused("https://user:pw@hooks.example.org/"),
+            "url-credentials"
+        );
         assert_eq!(refused("https://hooks.example.org/#x"), "url-fragment");
         assert_eq!(refused("https://169.254.169.254/"), "link-local-address");
         assert_eq!(refused("https://[::1]/"), "loopback-address");
