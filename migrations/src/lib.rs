@@ -18,8 +18,9 @@ mod m20261207_280001_replica_registry;
 mod m20261207_290000_client_versions;
 mod m20261207_300000_key_expiry;
 mod m20261207_360001_change_feed;
-mod m20261208_330000_transparency_log;
 mod m20261208_300100_staff_sessions;
+mod m20261208_330000_transparency_log;
+mod m20261208_360100_webhooks;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_360001_change_feed::Migration),
             Box::new(m20261208_330000_transparency_log::Migration),
             Box::new(m20261208_300100_staff_sessions::Migration),
+            Box::new(m20261208_360100_webhooks::Migration),
         ]
     }
 }

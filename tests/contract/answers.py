@@ -28,6 +28,26 @@ REGISTRY_RULES = {
     "existing_ticket",
     "staff_member",
 }
+# Webhook URLs refused by the address rules (issue 36): the host must be, and resolve only to,
+# global addresses (a name is looked up, so no schema can state it), the scheme https, no
+# credentials or fragment; and an organisation has at most 10 endpoints.
+WEBHOOK_URL_RULES = {
+    "url",
+    "https-required",
+    "url-credentials",
+    "url-fragment",
+    "loopback-address",
+    "private-address",
+    "link-local-address",
+    "unspecified-address",
+    "broadcast-address",
+    "multicast-address",
+    "non-global-address",
+    "host-unresolvable",
+    "endpoints_per_organisation",
+}
+# An admin registering a webhook endpoint names an organisation of the registry.
+WEBHOOK_ORGANISATION = {("organisation_id", "unknown-organisation"), ("organisation_id", "required")}
 # Windows in time: a suspicious connection's date, and an API key's expiry and rotation grace
 # within the operator's key policy (configuration, so no schema can state them).
 DATE_WINDOW_RULES = {"within_trace_retention", "not_in_future", "key_expiry", "rotation_grace"}
@@ -81,6 +101,12 @@ def business_answer(status, body):
         # staff key belongs to a staff member, a person's key names its member and expires (only a
         # machine's may not); a cancellation as a duplicate names the original.
         pairs = {(e.get("field"), e.get("rule")) for e in errors}
+        if errors and all(
+            e.get("field") == "url" and e.get("rule") in WEBHOOK_URL_RULES for e in errors
+        ):
+            return "422 webhook URL refused by the address rules"
+        if pairs and pairs <= WEBHOOK_ORGANISATION:
+            return "422 webhook organisation staff must name"
         others = REGISTRY_RULES | DATE_WINDOW_RULES
         if pairs and pairs <= BETWEEN_FIELDS | {(e.get("field"), r) for e in errors for r in others}:
             if pairs & BETWEEN_FIELDS:

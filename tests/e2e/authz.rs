@@ -73,6 +73,11 @@ enum Fixture {
     /// A mail in quarantine (`{id}`), from an unknown sender, and an incident to attach it to
     /// (`{ticket}` in the body).
     QuarantinedMail,
+    /// A webhook endpoint of the `partner` organisation (`{id}`), at version 1 (the only one:
+    /// earlier fixtures' are deleted, an organisation having at most 10).
+    Webhook,
+    /// A delivery (`{message_id}`) to a webhook endpoint of `partner` (`{id}`).
+    WebhookDelivery,
 }
 
 /// The body of a row that uploads a file: `multipart/form-data` with a small text file.
@@ -518,6 +523,72 @@ const TABLE: &[Row] = &[
         ApiKey,
         Some(r#"{"grace_seconds": 60}"#),
         [403, 403, 403, 403, 200, 403, 403, 403, 401],
+    ),
+    // Webhooks: admins for any organisation, a partner key for its own (404 for another's).
+    row(
+        "GET",
+        "/api/v1/webhooks",
+        Nothing,
+        None,
+        [403, 403, 403, 403, 200, 403, 200, 200, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/webhooks",
+        Webhook,
+        Some(
+            r#"{"url": "http://receiver.test:9/hook-{n}", "event_types": ["created", "action_required"], "organisation_id": "{partner}"}"#,
+        ),
+        [403, 403, 403, 403, 201, 403, 201, 403, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/webhooks/{id}",
+        Webhook,
+        None,
+        [403, 403, 403, 403, 200, 403, 200, 404, 401],
+    ),
+    row(
+        "PATCH",
+        "/api/v1/webhooks/{id}",
+        Webhook,
+        Some(r#"{"enabled": false}"#),
+        [403, 403, 403, 403, 200, 403, 200, 404, 401],
+    ),
+    row(
+        "DELETE",
+        "/api/v1/webhooks/{id}",
+        Webhook,
+        None,
+        [403, 403, 403, 403, 204, 403, 204, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/webhooks/{id}/rotate-secret",
+        Webhook,
+        Some(r#"{"overlap_seconds": 60}"#),
+        [403, 403, 403, 403, 200, 403, 200, 404, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/webhooks/{id}/attempts",
+        Webhook,
+        None,
+        [403, 403, 403, 403, 200, 403, 200, 404, 401],
+    ),
+    row(
+        "GET",
+        "/api/v1/webhooks/{id}/deliveries",
+        Webhook,
+        None,
+        [403, 403, 403, 403, 200, 403, 200, 404, 401],
+    ),
+    row(
+        "POST",
+        "/api/v1/webhooks/{id}/deliveries/{message_id}/redeliver",
+        WebhookDelivery,
+        None,
+        [403, 403, 403, 403, 202, 403, 202, 404, 401],
     ),
     // The change feed: every caller (a partner reads its own tickets' public events).
     row(
@@ -966,7 +1037,51 @@ async fn prepare(app: &TestApp, fixture: Fixture, n: usize) -> Target {
             };
             target(mail.id.to_string(), Some(ticket))
         }
+        Webhook => target(webhook(app, n).await.to_string(), None),
+        WebhookDelivery => {
+            let endpoint = webhook(app, n).await;
+            ticket(app, Incident).await;
+            let delivery = app
+                .store
+                .webhook_deliveries(endpoint, 1)
+                .await
+                .unwrap()
+                .pop()
+                .expect("fixture: the declaration's delivery");
+            target(
+                endpoint.to_string(),
+                Some(ticket_store::webhooks::message_id(delivery.event_id)),
+            )
+        }
     }
+}
+
+/// A fresh webhook endpoint of `partner` (the earlier fixtures' deleted), subscribed to `created`.
+async fn webhook(app: &TestApp, n: usize) -> uuid::Uuid {
+    for endpoint in app
+        .store
+        .list_webhook_endpoints(Some(app.partner))
+        .await
+        .unwrap()
+    {
+        app.store
+            .delete_webhook_endpoint(endpoint.id, endpoint.version)
+            .await
+            .unwrap();
+    }
+    let (endpoint, _) = app
+        .store
+        .create_webhook_endpoint(
+            ticket_store::webhooks::NewEndpoint {
+                organisation: app.partner,
+                url: format!("http://receiver.test:9/fixture-{n}"),
+                event_types: vec!["created".to_owned()],
+            },
+            start_instant(),
+        )
+        .await
+        .unwrap();
+    endpoint.id
 }
 
 /// Declares a ticket and fails its first mail, as a dispatcher would after a permanent refusal.
@@ -1010,6 +1125,7 @@ async fn call(app: &TestApp, row: &Row, target: &Target, key: Option<&str>, n: u
         ("{service_id}", &target.sub_id),
         ("{contact_id}", &target.sub_id),
         ("{attachment_id}", &target.sub_id),
+        ("{message_id}", &target.sub_id),
     ] {
         if path.contains(placeholder) {
             let value = value.as_deref().unwrap_or_else(|| {
@@ -1034,6 +1150,12 @@ async fn call(app: &TestApp, row: &Row, target: &Target, key: Option<&str>, n: u
         let id = target.id.as_deref().unwrap_or_default();
         let (_, etag) = app.ticket(&app.keys.agent, id).await;
         request = request.header("If-Match", etag);
+    }
+    // A webhook fixture is at version 1.
+    if row.path.starts_with("/api/v1/webhooks/{id}") && ["PATCH", "DELETE"].contains(&row.method)
+        || row.path.ends_with("/rotate-secret")
+    {
+        request = request.header("If-Match", "\"1\"");
     }
     if row.body == Some(MULTIPART) {
         let (content_type, body) =

@@ -130,6 +130,9 @@ pub async fn spawn_app_with(
     // the tests of expiry give their keys an `expires_at`.
     config.keys.max_lifetime_days = 3650;
     config.keys.default_lifetime_days = 3650;
+    // Webhooks: the tests' receivers listen on 127.0.0.1 over plain HTTP; no name is looked up in
+    // DNS (`webhooks.hosts` only), and the tests that send run their own dispatcher.
+    config.webhooks = test_webhooks_config();
     configure(&mut config);
     let clock = ManualClock::new(start_instant());
     let app = Application::build_with_clock(config, Arc::new(clock.clone()))
@@ -247,6 +250,29 @@ pub async fn spawn_app_with(
         _attachments: attachments,
         _database: database,
     })
+}
+
+/// The tests' webhook policy: plain HTTP and 127.0.0.1 allowed, names answered by `hosts` only:
+/// `receiver.test` is 127.0.0.1; `metadata.test`, `intranet.test` and `mixed.test` answer refused
+/// addresses (nothing is ever sent to them: the resolver refuses them before any connection).
+pub fn test_webhooks_config() -> ticketd::webhooks::WebhooksConfig {
+    let ip = |text: &str| text.parse::<std::net::IpAddr>().unwrap();
+    ticketd::webhooks::WebhooksConfig {
+        dispatcher_enabled: false,
+        allow_http: true,
+        allowed_networks: vec!["127.0.0.1".to_owned()],
+        hosts: [
+            ("receiver.test", vec![ip("127.0.0.1")]),
+            ("metadata.test", vec![ip("169.254.169.254")]),
+            ("intranet.test", vec![ip("10.0.0.1")]),
+            ("mixed.test", vec![ip("127.0.0.1"), ip("10.0.0.1")]),
+        ]
+        .into_iter()
+        .map(|(name, addresses)| (name.to_owned(), addresses))
+        .collect(),
+        system_dns: false,
+        ..ticketd::webhooks::WebhooksConfig::default()
+    }
 }
 
 /// Defines an end-to-end test that runs twice: on SQLite and on PostgreSQL.

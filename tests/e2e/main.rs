@@ -31,3 +31,4 @@ mod signin;
 mod stories;
 mod transparency;
 mod triage;
+mod webhooks;

@@ -173,8 +173,10 @@ pub fn refine(mut spec: Value) -> Value {
             }
         }
         // A change names something to change.
-        if let Some(Value::Object(changes)) = schemas.get_mut("OrganisationChanges") {
-            changes.insert("minProperties".into(), json!(1));
+        for schema in ["OrganisationChanges", "WebhookChanges"] {
+            if let Some(Value::Object(changes)) = schemas.get_mut(schema) {
+                changes.insert("minProperties".into(), json!(1));
+            }
         }
         // A maximum unavailability, when declared, is more than 0 seconds.
         if let Some(Value::Object(seconds)) = schemas

@@ -35,6 +35,7 @@ pub mod staff;
 pub mod tickets;
 pub mod transparency;
 pub mod utf8;
+pub mod webhooks;
 
 use poem::{Endpoint, EndpointExt, Response, Route};
 use poem_openapi::{OpenApiService, Tags};
@@ -63,6 +64,10 @@ pub struct ApiState {
     pub mail_queued: Arc<tokio::sync::Notify>,
     /// Staff sign-in: the OpenID Connect providers and the session policy (issue 30).
     pub signin: Arc<signin::SigninState>,
+    /// Where webhooks may go (checked at registration) and how their hosts are looked up.
+    pub webhooks: webhooks::WebhookGuard,
+    /// Told when a delivery is queued again by hand, so that the webhook dispatcher sends it now.
+    pub webhook_queued: Arc<tokio::sync::Notify>,
 }
 
 pub use problem::{FieldError, PROBLEM_JSON, Problem};
@@ -98,6 +103,9 @@ pub enum ApiTag {
     InboundMail,
     /// Quality-of-service reports: figures per period and group, CSV and SVG charts.
     Reports,
+    /// Webhooks: an organisation's endpoints, signed deliveries of its tickets' events, the
+    /// delivery log (admins for any organisation, a partner key for its own).
+    Webhooks,
 }
 
 /// Every OpenAPI-described operation; add new `OpenApi` impls to the tuple.
@@ -121,6 +129,7 @@ pub type Api = (
         changes::ChangesApi,
         transparency::TransparencyApi,
         signin::audit::AuthEventsApi,
+        webhooks::WebhooksApi,
     ),
 );
 

@@ -36,6 +36,7 @@ pub mod sweep;
 pub mod testkit;
 pub mod tickets;
 pub mod transparency;
+pub mod webhooks;
 
 pub use error::StoreError;
 

@@ -18,6 +18,7 @@ pub mod startup;
 pub mod sweeper;
 pub mod telemetry;
 pub mod transparency;
+pub mod webhooks;
 pub mod workers;
 
 pub use config::Config;

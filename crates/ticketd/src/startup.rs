@@ -89,6 +89,8 @@ impl Application {
             inbox: inbox.clone(),
             mail_queued: Arc::new(tokio::sync::Notify::new()),
             signin: Arc::new(signin),
+            webhooks: config.webhooks.guard()?,
+            webhook_queued: Arc::new(tokio::sync::Notify::new()),
         };
         let fetchers = crate::inbound::fetchers(&config, &inbox);
         let mut background = Background::new(&config, &state, wording, fetchers).await?;
@@ -230,6 +232,8 @@ struct Background {
     transparency: Option<crate::transparency::TransparencyLog>,
     /// Ends the staff sessions nobody used until their timeout (issue 30).
     session_sweep: crate::session_sweep::SessionSweep,
+    /// The webhook dispatcher; `None` when `webhooks.dispatcher_enabled` is off.
+    webhooks: Option<crate::webhooks::WebhookDispatcher>,
 }
 
 impl Background {
@@ -277,7 +281,19 @@ impl Background {
         let max_interval = chrono::TimeDelta::seconds(
             i64::try_from(config.sweeper.max_interval_seconds).unwrap_or(86_400),
         );
+        let webhooks = if config.webhooks.dispatcher_enabled {
+            Some(crate::webhooks::WebhookDispatcher::new(
+                state.store.clone(),
+                Arc::clone(&state.clock),
+                &config.webhooks,
+                config.webhooks.resolver()?,
+                Arc::clone(&state.webhook_queued),
+            )?)
+        } else {
+            None
+        };
         Ok(Self {
+            webhooks,
             sweeper,
             anonymiser,
             mailer,
@@ -326,6 +342,10 @@ impl Background {
         }
         if let Some(log) = self.transparency {
             workers.spawn("the transparency log", log.run(workers.stopped()));
+        }
+        if let Some(webhooks) = self.webhooks {
+            // An attempt cut short is sent again after its lease, under the same id.
+            workers.spawn("the webhook dispatcher", webhooks.run(workers.stopped()));
         }
         if let Some(replica) = self.replica {
             workers.spawn("the replica heartbeat", replica.run(workers.stopped()));

@@ -27,3 +27,6 @@ pub mod auth_event;
 pub mod signin_attempt;
 pub mod staff_identity;
 pub mod staff_session;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
+pub mod webhook_endpoint;

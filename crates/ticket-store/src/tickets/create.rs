@@ -62,7 +62,9 @@ impl Store {
             new.reference_number = number;
             let decision = ticket_domain::open(new, actor, now, policy)?;
             let tracking_secret = with_tracking_secret.then(new_secret);
-            let writes = opened_writes(&decision, tracking_secret.as_deref(), now, policy)?;
+            let targets = crate::webhooks::Targets::of(&decision.ticket);
+            let writes =
+                opened_writes(&decision, tracking_secret.as_deref(), &targets, now, policy)?;
             self.write_alone(writes).await?;
             return Ok(Created {
                 ticket: StoredTicket::with_versions(decision.ticket, Versions::FIRST),
@@ -292,7 +294,8 @@ pub(crate) async fn insert_opened(
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<(), StoreError> {
-    opened_writes(decision, tracking_secret, now, policy)?
+    let targets = crate::webhooks::Targets::of(&decision.ticket);
+    opened_writes(decision, tracking_secret, &targets, now, policy)?
         .run(txn)
         .await
 }
@@ -301,6 +304,7 @@ pub(crate) async fn insert_opened(
 fn opened_writes(
     decision: &Decision,
     tracking_secret: Option<&str>,
+    targets: &crate::webhooks::Targets,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<Writes, StoreError> {
@@ -327,6 +331,7 @@ fn opened_writes(
         prepared,
         &decision.records,
         tracking_secret,
+        targets,
         now,
     )?;
     if let Some(secret) = tracking_secret {

@@ -10,6 +10,7 @@ use crate::entities::{ticket, ticket_event, ticket_organisation};
 use crate::outbox;
 use crate::seal::{self, SealedText};
 use crate::search::{self};
+use crate::webhooks::Targets;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -126,6 +127,7 @@ pub(crate) async fn write_decision(
             current,
         });
     }
+    let targets = Targets::of(&decision.ticket);
     let mut writes = Writes::default();
     decision_writes(
         &mut writes,
@@ -133,23 +135,33 @@ pub(crate) async fn write_decision(
         prepared,
         &decision.records,
         None,
+        &targets,
         now,
     )?;
     writes.run(txn).await?;
     Ok(versions)
 }
 
-/// What a decision inserts beside its ticket's row: its events (with their sealed texts and
-/// mails), the organisations concerned, the search row.
+/// What a decision inserts beside its ticket's row: its events (with their sealed texts, mails
+/// and webhook deliveries to `targets`), the organisations concerned, the search row.
 pub(crate) fn decision_writes(
     writes: &mut Writes,
     ticket: &Ticket,
     prepared: Vec<PreparedEvent>,
     records: &[Record],
     tracking_secret: Option<&str>,
+    targets: &Targets,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    insert_events(writes, ticket.id, prepared, records, tracking_secret, now)?;
+    insert_events(
+        writes,
+        ticket.id,
+        prepared,
+        records,
+        tracking_secret,
+        Some((ticket, targets)),
+        now,
+    )?;
     sync_concerned(writes, ticket)?;
     let events: Vec<&ticket_domain::Event> = records.iter().map(|r| &r.event).collect();
     writes.insert(search::index_statement(ticket, &events));
@@ -190,12 +202,15 @@ pub(crate) fn prepare_events(
     Ok(prepared)
 }
 
+/// The events' rows, their sealed texts, their mails and (when `webhooks` names the ticket as
+/// decided and the endpoints that may hear of it) their webhook deliveries.
 fn insert_events(
     writes: &mut Writes,
     ticket_id: TicketId,
     prepared: Vec<PreparedEvent>,
     records: &[Record],
     tracking_secret: Option<&str>,
+    webhooks: Option<(&Ticket, &Targets)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for (event, record) in prepared.into_iter().zip(records) {
@@ -232,6 +247,11 @@ fn insert_events(
             now,
         )? {
             writes.insert(mails);
+        }
+        if let Some((ticket, targets)) = webhooks
+            && let Some(deliveries) = targets.deliveries(ticket, event.id, &record.event, now)
+        {
+            writes.insert(deliveries);
         }
     }
     Ok(())
@@ -293,7 +313,8 @@ pub(crate) async fn append_service_event(
         .exec(txn)
         .await?;
     let mut writes = Writes::default();
-    insert_events(&mut writes, ticket_id, prepared, &records, None, now)?;
+    // An internal event: no partner hears of it.
+    insert_events(&mut writes, ticket_id, prepared, &records, None, None, now)?;
     writes.run(txn).await
 }
 

@@ -15,3 +15,4 @@ mod sessions;
 mod sweep;
 mod tickets;
 mod transparency;
+mod webhooks;

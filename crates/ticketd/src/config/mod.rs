@@ -87,6 +87,11 @@ pub struct Config {
     /// Staff sign-in through OpenID Connect providers: the providers, session timeouts.
     #[serde(default)]
     pub signin: ticket_api::signin::SigninConfig,
+    // --- Webhooks for partners (issue 36) ---
+    /// Where webhooks may go (address rules, allowed networks, fixed host addresses) and how the
+    /// dispatcher sends them.
+    #[serde(default)]
+    pub webhooks: crate::webhooks::WebhooksConfig,
 }
 
 impl Default for Config {
@@ -110,6 +115,7 @@ impl Default for Config {
             keys: ticket_store::key_policy::KeyPolicy::default(),
             transparency: crate::transparency::TransparencyConfig::default(),
             signin: ticket_api::signin::SigninConfig::default(),
+            webhooks: crate::webhooks::WebhooksConfig::default(),
         }
     }
 }
