@@ -22,6 +22,7 @@ mod openapi;
 mod operator_rules;
 mod privacy;
 mod public_form;
+mod qos_metrics;
 mod registry;
 mod reports;
 mod round_trips;

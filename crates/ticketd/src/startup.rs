@@ -141,7 +141,11 @@ impl Application {
         tracing::info!(address = %self.local_addr, version = crate::VERSION, "ticketd listening");
         let mut workers = Workers::default();
         self.background.start(&mut workers);
-        let page = crate::metrics::endpoint(self.state.store.clone(), self.state.clock.clone());
+        let page = crate::metrics::endpoint(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            self.state.policy.clone(),
+        );
         let mut main = Route::new();
         if let Some((acceptor, address)) = self.metrics {
             tracing::info!(%address, "metrics listening");
