@@ -18,6 +18,7 @@ mod m20261207_280001_replica_registry;
 mod m20261207_290000_client_versions;
 mod m20261207_300000_key_expiry;
 mod m20261207_360001_change_feed;
+mod m20261208_320100_report_events;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_290000_client_versions::Migration),
             Box::new(m20261207_300000_key_expiry::Migration),
             Box::new(m20261207_360001_change_feed::Migration),
+            Box::new(m20261208_320100_report_events::Migration),
         ]
     }
 }
