@@ -412,7 +412,7 @@ async fn load(store: &Store, count: u32) {
     store.migrate().await.unwrap();
     let policy = Policy::default();
     let services = services();
-    let mut rng = Rng(0x5eed_0f_2025);
+    let mut rng = Rng(0x5eed_2025);
     let first = at("2024-12-31T23:00:00Z");
     let span = TimeDelta::days(365).num_seconds();
     // The history runs on to late January: tickets of December are worked on past the year.
@@ -449,6 +449,22 @@ fn percentile(sorted: &[Duration], q: f64) -> f64 {
     sorted[rank - 1].as_secs_f64() * 1000.0
 }
 
+/// The CPU time this process used so far (user and system), from `/proc/self/stat` (Linux; in
+/// clock ticks of 10 ms).
+fn cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // The fields after the command's name (which may hold spaces), from field 3 on.
+            let rest = s.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some(Duration::from_millis((utime + stime) * 10))
+        })
+        .unwrap_or_default()
+}
+
 /// The process's peak resident memory, in MiB (Linux).
 fn peak_memory_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -476,8 +492,10 @@ async fn run(store: &Store, runs: usize) {
     for (label, group_by) in queries {
         let query = ReportQuery::new(from, to, group_by).unwrap();
         let (mut read, mut computed, mut total) = (Vec::new(), Vec::new(), Vec::new());
+        let mut cpu = Vec::new();
         let mut summary = String::new();
         for _ in 0..runs {
+            let cpu_start = cpu_time();
             let start = Instant::now();
             let histories = store
                 .report_histories(query.start(), query.end(), None)
@@ -486,6 +504,7 @@ async fn run(store: &Store, runs: usize) {
             let between = Instant::now();
             let figures = report(&query, &histories, &policy);
             let end = Instant::now();
+            cpu.push(cpu_time().saturating_sub(cpu_start));
             read.push(between - start);
             computed.push(end - between);
             total.push(end - start);
@@ -498,11 +517,16 @@ async fn run(store: &Store, runs: usize) {
                 figures.services.len()
             );
         }
-        for samples in [&mut read, &mut computed, &mut total] {
+        for samples in [&mut read, &mut computed, &mut total, &mut cpu] {
             samples.sort();
         }
         println!("{label}: {summary}");
-        for (name, samples) in [("read", &read), ("compute", &computed), ("total", &total)] {
+        for (name, samples) in [
+            ("read", &read),
+            ("compute", &computed),
+            ("total", &total),
+            ("cpu", &cpu),
+        ] {
             println!(
                 "    {name:<8} median {:>8.1} ms   p90 {:>8.1} ms   min {:>8.1} ms   max {:>8.1} ms",
                 percentile(samples, 0.5),
@@ -516,6 +540,9 @@ async fn run(store: &Store, runs: usize) {
         "peak resident memory of the process: {:.0} MiB",
         peak_memory_mib()
     );
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average at the end: {}", load.trim());
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,7 @@
-//! What the quality-of-service reports read: the events of the tickets that may have a figure in
-//! a period, and the facts fixed at their opening (the report itself is `ticket-reports`' code).
+//! What the quality-of-service reports read: the tickets that may have a figure in a period and
+//! the facts kept of their events (`report_events`, written with each event by the same
+//! transaction, derived from it; see `crates/ticket-reports/README.md`), an incident's service and
+//! start with its opening. The report itself is `ticket-reports`' code.
 
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};

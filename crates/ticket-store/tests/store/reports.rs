@@ -94,12 +94,17 @@ store_test!(
             .unwrap();
         for row in rows {
             let fact: String = row.try_get("", "fact").unwrap();
-            assert!(!fact.contains("Corrigé") && !fact.contains("Nous regardons"), "{fact}");
+            assert!(
+                !fact.contains("Corrigé") && !fact.contains("Nous regardons"),
+                "{fact}"
+            );
         }
 
         // The table made again by its migration, from the events: the same histories.
         let db = store.connection();
-        db.execute_unprepared("DROP TABLE report_events").await.unwrap();
+        db.execute_unprepared("DROP TABLE report_events")
+            .await
+            .unwrap();
         db.execute_unprepared(
             "DELETE FROM seaql_migrations WHERE version = 'm20261208_320100_report_events'",
         )
