@@ -19,6 +19,7 @@ mod m20261207_290000_client_versions;
 mod m20261207_300000_key_expiry;
 mod m20261207_360001_change_feed;
 mod m20261208_300100_staff_sessions;
+mod m20261208_320100_report_events;
 mod m20261208_330000_transparency_log;
 mod m20261208_360100_webhooks;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_330000_transparency_log::Migration),
             Box::new(m20261208_300100_staff_sessions::Migration),
             Box::new(m20261208_360100_webhooks::Migration),
+            Box::new(m20261208_320100_report_events::Migration),
         ]
     }
 }

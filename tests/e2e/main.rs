@@ -24,6 +24,7 @@ mod openapi;
 mod operator_rules;
 mod privacy;
 mod public_form;
+mod qos_metrics;
 mod registry;
 mod reports;
 mod round_trips;

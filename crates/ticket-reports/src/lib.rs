@@ -9,6 +9,7 @@ pub mod compute;
 pub mod csv;
 pub mod figures;
 pub mod input;
+mod parse;
 pub mod query;
 
 pub use compute::report;

@@ -1,31 +1,26 @@
-//! What the quality-of-service reports read: the events of the tickets that may have a figure in
-//! a period, and the facts fixed at their opening (the report itself is `ticket-reports`' code).
+//! What the quality-of-service reports read: the tickets that may have a figure in a period and
+//! the facts kept of their events (`report_events`, written with each event by the same
+//! transaction, derived from it; see `crates/ticket-reports/README.md`), an incident's service and
+//! start with its opening. The report itself is `ticket-reports`' code.
 
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
-use serde::Deserialize;
 use std::collections::HashMap;
-use ticket_domain::kind::{ServiceSnapshot, TicketKind};
-use ticket_reports::{IncidentFacts, ReportEvent, TicketHistory};
+use ticket_domain::kind::TicketKind;
+use ticket_reports::{ReportEvent, TicketHistory};
 use uuid::Uuid;
 
-/// Event types that never move a figure (and carry no state change): not read.
-const SKIPPED_EVENTS: &str = "'commented', 'mail_delivered', 'files_attached', 'mail_received', \
-                              'linked', 'reminder_sent'";
-
-/// The part of an incident's document a report needs.
-#[derive(Debug, Deserialize)]
-struct IncidentDocument {
-    data: IncidentPart,
-}
-
-#[derive(Debug, Deserialize)]
-struct IncidentPart {
-    started_at: DateTime<Utc>,
-    #[serde(default)]
-    service: Option<ServiceSnapshot>,
-}
+/// Event types that never move a figure (and carry no state change): no fact is kept of them
+/// in `report_events` (the migration that made the table skipped the same).
+pub(crate) const UNREPORTED_EVENTS: [&str; 6] = [
+    "commented",
+    "mail_delivered",
+    "files_attached",
+    "mail_received",
+    "linked",
+    "reminder_sent",
+];
 
 impl Store {
     /// The tickets that may have a figure in `[start, end)`: created before its end, and either
@@ -53,21 +48,27 @@ impl Store {
         if let Some(organisation) = organisation {
             values.push(organisation.into());
         }
-        let document = match backend {
-            DbBackend::Postgres => "CASE WHEN t.kind = 'incident' THEN t.document::text END",
-            _ => "CASE WHEN t.kind = 'incident' THEN t.document END",
-        };
+        // The tickets and their facts (`report_events`: a short JSON per event that moves a
+        // figure, kept by the transaction that wrote the event), read at once on two connections.
         let db = self.connection();
-        let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                format!(
-                    "SELECT t.id, t.reference, t.kind, t.organisation_id, {document} AS doc \
-                     FROM tickets t WHERE {scope} ORDER BY t.id"
-                ),
-                values.clone(),
-            ))
-            .await?;
+        let tickets_query = db.query_all_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT t.id, t.reference, t.kind, t.organisation_id \
+                 FROM tickets t WHERE {scope} ORDER BY t.id"
+            ),
+            values.clone(),
+        ));
+        let facts_query = db.query_all_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT r.ticket_id, r.fact FROM report_events r \
+                 JOIN tickets t ON t.id = r.ticket_id \
+                 WHERE {scope} ORDER BY r.ticket_id, r.seq"
+            ),
+            values,
+        ));
+        let (rows, fact_rows) = tokio::try_join!(tickets_query, facts_query)?;
         let mut tickets = Vec::with_capacity(rows.len());
         let mut index: HashMap<Uuid, usize> = HashMap::with_capacity(rows.len());
         for row in rows {
@@ -76,43 +77,25 @@ impl Store {
             let Some(kind) = TicketKind::parse(&kind) else {
                 continue;
             };
-            let incident = match row.try_get::<Option<String>>("", "doc")? {
-                Some(text) => {
-                    let doc: IncidentDocument = serde_json::from_str(&text)?;
-                    Some(IncidentFacts {
-                        started_at: doc.data.started_at,
-                        service: doc.data.service,
-                    })
-                }
-                None => None,
-            };
             index.insert(id, tickets.len());
             tickets.push(TicketHistory {
                 id,
                 reference: row.try_get("", "reference")?,
                 kind,
                 organisation: row.try_get("", "organisation_id")?,
-                incident,
+                incident: None,
                 events: Vec::new(),
             });
         }
-        let rows = db
-            .query_all_raw(Statement::from_sql_and_values(
-                backend,
-                format!(
-                    "SELECT e.ticket_id, e.canonical FROM ticket_events e \
-                     JOIN tickets t ON t.id = e.ticket_id \
-                     WHERE {scope} AND e.event_type NOT IN ({SKIPPED_EVENTS}) \
-                     ORDER BY e.ticket_id, e.seq"
-                ),
-                values,
-            ))
-            .await?;
-        for row in rows {
+        for row in fact_rows {
             let id: Uuid = row.try_get("", "ticket_id")?;
-            let canonical: String = row.try_get("", "canonical")?;
+            let fact: String = row.try_get("", "fact")?;
             if let Some(ticket) = index.get(&id).and_then(|i| tickets.get_mut(*i)) {
-                ticket.events.push(ReportEvent::from_canonical(&canonical)?);
+                let (event, incident) = ReportEvent::from_fact(&fact)?;
+                if ticket.kind == TicketKind::Incident && incident.is_some() {
+                    ticket.incident = incident;
+                }
+                ticket.events.push(event);
             }
         }
         Ok(tickets)

@@ -12,6 +12,7 @@ pub mod file_backup;
 pub mod inbound;
 pub mod metrics;
 pub mod probe;
+pub mod qos_metrics;
 pub mod replicas;
 pub mod session_sweep;
 pub mod startup;

@@ -1,6 +1,6 @@
 //! `/metrics` in the Prometheus text format, and a watch that logs a stalled sweeper or dispatcher.
 //!
-//! Two kinds of figures:
+//! Three kinds of figures:
 //! - what this process measures, through the `metrics` crate and its Prometheus recorder: request
 //!   counts and latencies per route and status (`ticket-api`'s `observe` middleware), the
 //!   sweeper's pass durations and the instant of its last pass;
@@ -8,7 +8,9 @@
 //!   value that drops to zero shows as zero: tickets by kind, state and priority (and how many of
 //!   them breached a target), SLA warnings, breaches and escalations recorded, the outbox by state
 //!   with the age of its oldest mail (mails `sent`, `failed` and `uncertain` are outbox states),
-//!   how late the sweeper and the dispatcher are, the connection pool.
+//!   how late the sweeper and the dispatcher are, the connection pool;
+//! - the quality-of-service report's headline figures per priority over the current month
+//!   ([`crate::qos_metrics`]), computed from the events at most once a minute.
 //!
 //! The page is served at `/metrics` on the main address, or only on `metrics.listen` when that is
 //! set, so that it need not be public.
@@ -120,14 +122,20 @@ pub fn sweeper_pass(duration: Duration, ok: bool) {
 struct Page {
     store: Store,
     clock: Arc<dyn Clock>,
+    qos: crate::qos_metrics::QosGauges,
 }
 
 /// The `/metrics` endpoint alone (for the separate address, or nested in the main app).
-pub fn endpoint(store: Store, clock: Arc<dyn Clock>) -> impl Endpoint<Output = Response> {
+pub fn endpoint(
+    store: Store,
+    clock: Arc<dyn Clock>,
+    policy: Arc<ticket_domain::Policy>,
+) -> impl Endpoint<Output = Response> {
     install();
+    let qos = crate::qos_metrics::QosGauges::new(store.clone(), policy);
     Route::new()
         .at(METRICS_PATH, metrics_page)
-        .data(Page { store, clock })
+        .data(Page { store, clock, qos })
 }
 
 #[handler]
@@ -139,7 +147,10 @@ async fn metrics_page(page: poem::web::Data<&Page>) -> Response {
     }
     let now = page.clock.now();
     match page.store.figures().await {
-        Ok(figures) => render_figures(&mut text, &figures, now),
+        Ok(figures) => {
+            render_figures(&mut text, &figures, now);
+            page.qos.render(&mut text, now).await;
+        }
         Err(error) => {
             tracing::warn!(%error, "metrics: cannot read the figures from the database");
             gauge_header(

@@ -160,7 +160,11 @@ impl Application {
             .as_ref()
             .map(|log| log.verifier().to_string());
         self.background.start(&mut workers);
-        let page = crate::metrics::endpoint(self.state.store.clone(), self.state.clock.clone());
+        let page = crate::metrics::endpoint(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            self.state.policy.clone(),
+        );
         let mut main = Route::new();
         if let Some(key) = log_key {
             // The log's public key, for partners, auditors and witnesses (text, one line).

@@ -19,6 +19,8 @@ use ticket_domain::{Actor, Command, Policy, Ticket};
 use uuid::Uuid;
 
 mod create;
+#[cfg(feature = "testkit")]
+mod generated;
 mod history;
 mod list;
 mod write;

@@ -8,21 +8,24 @@ use crate::chain::{self};
 use crate::entities::sealed_text;
 use crate::entities::{ticket, ticket_event, ticket_organisation};
 use crate::outbox;
+use crate::reports::UNREPORTED_EVENTS;
 use crate::seal::{self, SealedText};
 use crate::search::{self};
 use crate::webhooks::Targets;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{InsertStatement, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
     QueryTrait as _,
 };
 use serde_json::{Value, json};
 use ticket_domain::audience::Audience;
+use ticket_domain::kind::KindData;
 use ticket_domain::lifecycle::{Decision, Record};
 use ticket_domain::privacy::seals_every_text;
 use ticket_domain::values::TicketId;
 use ticket_domain::{Policy, Ticket};
+use ticket_reports::{IncidentFacts, ReportEvent};
 use uuid::Uuid;
 
 /// The canonical JSON of an event at its place in a ticket's chain, its free texts sealed (see
@@ -153,11 +156,19 @@ pub(crate) fn decision_writes(
     targets: &Targets,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let incident = match &ticket.data {
+        KindData::Incident(data) => Some(IncidentFacts {
+            started_at: data.started_at,
+            service: data.service.clone(),
+        }),
+        _ => None,
+    };
     insert_events(
         writes,
         ticket.id,
         prepared,
         records,
+        incident.as_ref(),
         tracking_secret,
         Some((ticket, targets)),
         now,
@@ -202,6 +213,47 @@ pub(crate) fn prepare_events(
     Ok(prepared)
 }
 
+/// What the reports keep of each event that may move a figure (`report_events`, migration
+/// m20261208_320100): its sequence number and fact ([`ReportEvent::to_fact`]), an incident's
+/// opening with the incident's service and start.
+pub(crate) fn report_facts(
+    prepared: &[PreparedEvent],
+    records: &[Record],
+    incident: Option<&IncidentFacts>,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut facts = Vec::new();
+    for (event, record) in prepared.iter().zip(records) {
+        let kind = record.event.data.type_name();
+        if UNREPORTED_EVENTS.contains(&kind) {
+            continue;
+        }
+        let read = ReportEvent::from_canonical(&event.canonical)?;
+        let fact = read.to_fact(incident.filter(|_| kind == "created"))?;
+        facts.push((event.seq, fact));
+    }
+    Ok(facts)
+}
+
+/// The insert of `facts` of a ticket into `report_events`; none without facts.
+pub(crate) fn report_insert(
+    ticket_id: TicketId,
+    facts: Vec<(i64, String)>,
+) -> Result<Option<InsertStatement>, StoreError> {
+    if facts.is_empty() {
+        return Ok(None);
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table("report_events")
+        .columns(["ticket_id", "seq", "fact"]);
+    for (seq, fact) in facts {
+        insert
+            .values([ticket_id.0.into(), seq.into(), fact.into()])
+            .map_err(StoreError::corrupt)?;
+    }
+    Ok(Some(insert))
+}
+
 /// The events' rows, their sealed texts, their mails and (when `webhooks` names the ticket as
 /// decided and the endpoints that may hear of it) their webhook deliveries.
 fn insert_events(
@@ -209,10 +261,12 @@ fn insert_events(
     ticket_id: TicketId,
     prepared: Vec<PreparedEvent>,
     records: &[Record],
+    incident: Option<&IncidentFacts>,
     tracking_secret: Option<&str>,
     webhooks: Option<(&Ticket, &Targets)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let facts = report_facts(&prepared, records, incident)?;
     for (event, record) in prepared.into_iter().zip(records) {
         let row = ticket_event::ActiveModel {
             id: Set(event.id),
@@ -253,6 +307,9 @@ fn insert_events(
         {
             writes.insert(deliveries);
         }
+    }
+    if let Some(insert) = report_insert(ticket_id, facts)? {
+        writes.insert(insert);
     }
     Ok(())
 }
@@ -314,7 +371,16 @@ pub(crate) async fn append_service_event(
         .await?;
     let mut writes = Writes::default();
     // An internal event: no partner hears of it.
-    insert_events(&mut writes, ticket_id, prepared, &records, None, None, now)?;
+    insert_events(
+        &mut writes,
+        ticket_id,
+        prepared,
+        &records,
+        None,
+        None,
+        None,
+        now,
+    )?;
     writes.run(txn).await
 }
 
@@ -355,3 +421,57 @@ fn sync_concerned(writes: &mut Writes, ticket: &Ticket) -> Result<(), StoreError
     }
     Ok(())
 }
+
+/// The event rows of a ticket whose whole life is `records` (from its opening), chained from the
+/// genesis as [`prepare_events`] chains them; and the chain's length and head. For the generated
+/// histories of benchmarks ([`crate::Store::insert_generated`]): no sealed texts nor mails.
+#[cfg(feature = "testkit")]
+pub(crate) fn generated_event_rows(
+    ticket: &Ticket,
+    records: &[Record],
+) -> Result<GeneratedRows, StoreError> {
+    let prepared = prepare_events(
+        ticket.id,
+        0,
+        chain::GENESIS.to_owned(),
+        records,
+        seals_every_text(ticket),
+    )?;
+    let head = prepared
+        .last()
+        .map_or_else(|| chain::GENESIS.to_owned(), |p| p.hash.clone());
+    let count = prepared.len() as i64;
+    let incident = match &ticket.data {
+        KindData::Incident(data) => Some(IncidentFacts {
+            started_at: data.started_at,
+            service: data.service.clone(),
+        }),
+        _ => None,
+    };
+    let facts = report_facts(&prepared, records, incident.as_ref())?;
+    let rows = prepared
+        .into_iter()
+        .zip(records)
+        .map(|(event, record)| ticket_event::ActiveModel {
+            id: Set(event.id),
+            ticket_id: Set(ticket.id.0),
+            seq: Set(event.seq),
+            at: Set(record.event.at),
+            event_type: Set(record.event.data.type_name().to_owned()),
+            visibility: Set(visibility_name(record.event.visibility).to_owned()),
+            canonical: Set(event.canonical),
+            prev_hash: Set(event.prev_hash),
+            hash: Set(event.hash),
+        })
+        .collect();
+    Ok((rows, facts, count, head))
+}
+
+/// A generated ticket's event rows, its reports' facts, the chain's length and head.
+#[cfg(feature = "testkit")]
+pub(crate) type GeneratedRows = (
+    Vec<ticket_event::ActiveModel>,
+    Vec<(i64, String)>,
+    i64,
+    String,
+);

@@ -10,6 +10,7 @@ mod lists;
 mod outbox;
 mod outbox_staff;
 mod registry;
+mod reports;
 mod resilience;
 mod sessions;
 mod sweep;
