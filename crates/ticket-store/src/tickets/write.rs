@@ -156,19 +156,11 @@ pub(crate) fn decision_writes(
     targets: &Targets,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let incident = match &ticket.data {
-        KindData::Incident(data) => Some(IncidentFacts {
-            started_at: data.started_at,
-            service: data.service.clone(),
-        }),
-        _ => None,
-    };
     insert_events(
         writes,
         ticket.id,
         prepared,
         records,
-        incident.as_ref(),
         tracking_secret,
         Some((ticket, targets)),
         now,
@@ -254,19 +246,26 @@ pub(crate) fn report_insert(
     Ok(Some(insert))
 }
 
-/// The events' rows, their sealed texts, their mails and (when `webhooks` names the ticket as
-/// decided and the endpoints that may hear of it) their webhook deliveries.
+/// The events' rows, their sealed texts, their mails and (when `decided` names the ticket as
+/// decided and the endpoints that may hear of it) their webhook deliveries and, for an incident,
+/// the reports' facts with its service and start.
 fn insert_events(
     writes: &mut Writes,
     ticket_id: TicketId,
     prepared: Vec<PreparedEvent>,
     records: &[Record],
-    incident: Option<&IncidentFacts>,
     tracking_secret: Option<&str>,
-    webhooks: Option<(&Ticket, &Targets)>,
+    decided: Option<(&Ticket, &Targets)>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let facts = report_facts(&prepared, records, incident)?;
+    let incident = decided.and_then(|(ticket, _)| match &ticket.data {
+        KindData::Incident(data) => Some(IncidentFacts {
+            started_at: data.started_at,
+            service: data.service.clone(),
+        }),
+        _ => None,
+    });
+    let facts = report_facts(&prepared, records, incident.as_ref())?;
     for (event, record) in prepared.into_iter().zip(records) {
         let row = ticket_event::ActiveModel {
             id: Set(event.id),
@@ -302,7 +301,7 @@ fn insert_events(
         )? {
             writes.insert(mails);
         }
-        if let Some((ticket, targets)) = webhooks
+        if let Some((ticket, targets)) = decided
             && let Some(deliveries) = targets.deliveries(ticket, event.id, &record.event, now)
         {
             writes.insert(deliveries);
@@ -371,16 +370,7 @@ pub(crate) async fn append_service_event(
         .await?;
     let mut writes = Writes::default();
     // An internal event: no partner hears of it.
-    insert_events(
-        &mut writes,
-        ticket_id,
-        prepared,
-        &records,
-        None,
-        None,
-        None,
-        now,
-    )?;
+    insert_events(&mut writes, ticket_id, prepared, &records, None, None, now)?;
     writes.run(txn).await
 }
 
