@@ -41,7 +41,8 @@ store_test!(
             .create_api_key("sonde", staff(Role::Engineer), now)
             .await
             .unwrap();
-        let expiry = now + TimeDelta::days(90);
+        // The policy's default: one year (DOMAIN.md).
+        let expiry = now + TimeDelta::days(365);
         assert_eq!(key.expires_at, Some(expiry));
         assert!(!key.machine);
         let just_before = expiry - TimeDelta::seconds(1);
@@ -124,7 +125,7 @@ store_test!(
         assert_eq!(rotated.id, key.id);
         assert_eq!(rotated.prefix, new[..12]);
         assert_eq!(rotated.rotated_at, Some(rotated_at));
-        assert_eq!(rotated.expires_at, Some(rotated_at + TimeDelta::days(90)));
+        assert_eq!(rotated.expires_at, Some(rotated_at + TimeDelta::days(365)));
         let grace_end = rotated_at + TimeDelta::hours(1);
         assert_eq!(rotated.previous_valid_until, Some(grace_end));
         let within = grace_end - TimeDelta::seconds(1);
