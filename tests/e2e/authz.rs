@@ -1108,7 +1108,9 @@ pub async fn failed_mail(app: &TestApp) -> uuid::Uuid {
                 mail,
                 "test-worker",
                 ticket_store::outbox::Settlement::Failed {
-                    error: "550 mailbox unavailable"
+                    error: "550 mailbox unavailable",
+                    at: ticket_store::clock::Clock::now(&app.clock),
+                    policy: &ticket_domain::Policy::default(),
                 }
             )
             .await

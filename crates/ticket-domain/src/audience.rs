@@ -45,6 +45,7 @@ impl EventData {
         matches!(
             self,
             EventData::MailDelivered { .. }
+                | EventData::ReminderUndeliverable { .. }
                 | EventData::SlaWarning { .. }
                 | EventData::SlaBreached { .. }
                 | EventData::MailReceived { .. }

@@ -93,6 +93,11 @@ pub enum EventData {
         recipient: Recipient,
         delivered_at: DateTime<Utc>,
     },
+    /// A reminder to the silent reporter could not be delivered (refused for good, or bounced):
+    /// the automatic closure waits for a delivered one, and the ticket's tier is told.
+    ReminderUndeliverable {
+        failed_at: DateTime<Utc>,
+    },
     CredentialsRevoked {
         note: Text,
     },
@@ -192,6 +197,7 @@ impl EventData {
             EventData::OrganisationNotified { .. } => "organisation_notified",
             EventData::OrganisationConcerned { .. } => "organisation_concerned",
             EventData::MailDelivered { .. } => "mail_delivered",
+            EventData::ReminderUndeliverable { .. } => "reminder_undeliverable",
             EventData::CredentialsRevoked { .. } => "credentials_revoked",
             EventData::RevocationWaived { .. } => "revocation_waived",
             EventData::Closed { .. } => "closed",

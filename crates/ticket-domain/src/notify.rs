@@ -137,6 +137,9 @@ pub enum Template {
     ReporterReplied,
     /// To the assignee, or the tier's team mailbox: an answer arrived by e-mail on the ticket.
     ReplyArrived,
+    /// To the assignee, or the tier's team mailbox: a reminder could not reach the silent
+    /// reporter, so the automatic closure waits.
+    ReminderUndeliverable,
 }
 
 impl Template {
@@ -168,6 +171,12 @@ pub fn route(ticket: &Ticket, event: &Event, policy: &Policy) -> Vec<Notificatio
         // Bookkeeping of a mail already sent: nobody is told that a mail arrived.
         EventData::MailDelivered { .. } => Vec::new(),
         EventData::MailReceived { receipt } => reply_arrived(ticket, event, receipt.opened),
+        // Whoever handles the ticket must reach the reporter another way (DOMAIN.md, closure 3).
+        EventData::ReminderUndeliverable { .. } => vec![Notification {
+            template: Template::ReminderUndeliverable,
+            recipient: handler_or_team(ticket),
+            language: Language::Fr,
+        }],
         _ => {
             let mut router = Router {
                 ticket,

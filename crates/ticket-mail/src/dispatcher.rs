@@ -326,12 +326,20 @@ impl Dispatcher {
             Err(SendError::Temporary(error)) => {
                 let error = format!("gave up after {} attempts; last: {error}", mail.attempts);
                 tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
-                let settlement = Settlement::Failed { error: &error };
+                let settlement = Settlement::Failed {
+                    error: &error,
+                    at: now,
+                    policy: &self.policy,
+                };
                 (Outcome::Failed, self.settle(mail, settlement).await)
             }
             Err(SendError::Permanent(error)) => {
                 tracing::error!(mail = %mail.id, ticket = %mail.ticket_id, %error, "mail failed");
-                let settlement = Settlement::Failed { error: &error };
+                let settlement = Settlement::Failed {
+                    error: &error,
+                    at: now,
+                    policy: &self.policy,
+                };
                 (Outcome::Failed, self.settle(mail, settlement).await)
             }
             Err(SendError::Uncertain(error)) => {

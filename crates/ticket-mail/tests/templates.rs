@@ -315,10 +315,21 @@ fn scenario(template: Template) -> (Ticket, Event, Recipient) {
             );
             (ticket, received, Recipient::TierTeam(Tier::Agent))
         }
+        Template::ReminderUndeliverable => {
+            let ticket = partner_incident();
+            let failed = event(
+                Actor::System,
+                Visibility::Internal,
+                EventData::ReminderUndeliverable {
+                    failed_at: at(LATER),
+                },
+            );
+            (ticket, failed, Recipient::TierTeam(Tier::Agent))
+        }
     }
 }
 
-const TEMPLATES: [Template; 19] = [
+const TEMPLATES: [Template; 20] = [
     Template::AcknowledgementOfReceipt,
     Template::NewTicketCopy,
     Template::SecurityAlert,
@@ -338,6 +349,7 @@ const TEMPLATES: [Template; 19] = [
     Template::PartnerImpersonationDetected,
     Template::ReporterReplied,
     Template::ReplyArrived,
+    Template::ReminderUndeliverable,
 ];
 
 fn snapshot_name(template: Template, language: Language) -> String {

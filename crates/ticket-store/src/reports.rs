@@ -13,9 +13,10 @@ use uuid::Uuid;
 
 /// Event types that never move a figure (and carry no state change): no fact is kept of them
 /// in `report_events` (the migration that made the table skipped the same).
-pub(crate) const UNREPORTED_EVENTS: [&str; 6] = [
+pub(crate) const UNREPORTED_EVENTS: [&str; 7] = [
     "commented",
     "mail_delivered",
+    "reminder_undeliverable",
     "files_attached",
     "mail_received",
     "linked",

@@ -116,6 +116,15 @@ pub enum Command {
         event_at: DateTime<Utc>,
         delivered_at: DateTime<Utc>,
     },
+    /// The mail server refused a mail for good, or it bounced: what it was to prove stays unmet,
+    /// and a reminder to the silent reporter tells the ticket's tier. Only the system records it.
+    RecordMailUndeliverable {
+        template: Template,
+        recipient: Recipient,
+        /// When the event the mail announces happened.
+        event_at: DateTime<Utc>,
+        failed_at: DateTime<Utc>,
+    },
     /// Partner usurpation: the compromised credentials were revoked.
     RecordCredentialsRevoked {
         note: Text,
@@ -251,6 +260,14 @@ fn apply(change: &mut Change<'_>, command: Command) -> Result<(), Refusal> {
             event_at,
             delivered_at,
         } => resolution::record_mail_delivered(change, template, recipient, event_at, delivered_at),
+        Command::RecordMailUndeliverable {
+            template,
+            recipient,
+            event_at,
+            failed_at,
+        } => {
+            resolution::record_mail_undeliverable(change, template, recipient, event_at, failed_at)
+        }
         Command::Qualify { qualification } => usurpation::qualify(change, qualification),
         Command::RecordOrganisationNotified { organisation } => {
             usurpation::record_organisation_notified(change, organisation)

@@ -49,6 +49,7 @@ pub enum Action {
     RecordReporterAnswered,
     RecordNotFixed,
     RecordMailDelivered,
+    RecordMailUndeliverable,
     RecordCredentialsRevoked,
     WaiveRevocation,
     Close,
@@ -89,6 +90,7 @@ impl Command {
             Command::RecordReporterAnswered { .. } => Action::RecordReporterAnswered,
             Command::RecordNotFixed { .. } => Action::RecordNotFixed,
             Command::RecordMailDelivered { .. } => Action::RecordMailDelivered,
+            Command::RecordMailUndeliverable { .. } => Action::RecordMailUndeliverable,
             Command::RecordCredentialsRevoked { .. } => Action::RecordCredentialsRevoked,
             Command::WaiveRevocation { .. } => Action::WaiveRevocation,
             Command::Close { .. } => Action::Close,
@@ -171,7 +173,7 @@ const OPEN_WORK: &[State] = &[
 ];
 
 /// Who may run what from which state: the lifecycle's rules as one table.
-pub const PERMITS: [Permit; 22] = [
+pub const PERMITS: [Permit; 23] = [
     permit(Action::Acknowledge, Who::Handler, From::Only(&[State::New])),
     permit(Action::Assign, Who::Handler, From::Open),
     Permit {
@@ -280,6 +282,7 @@ pub const PERMITS: [Permit; 22] = [
         From::Only(&[State::Resolved]),
     ),
     permit(Action::RecordMailDelivered, Who::System, From::Any),
+    permit(Action::RecordMailUndeliverable, Who::System, From::Any),
     Permit {
         applies: Some(partner_usurpation_only),
         ready: Some(credentials_pending),

@@ -107,6 +107,34 @@ pub(super) fn reopen(change: &mut Change<'_>, reason: Text) -> Result<(), Refusa
 /// What a delivered mail proves: the reporter told of the current resolution (closure condition
 /// 4) or reminded during the current wait (condition 3), or an organisation concerned notified. Records an internal event when it proves something
 /// new; a mail about an earlier resolution, or to an organisation already notified, changes nothing.
+/// A mail refused for good or bounced. A reminder of the current wait (DOMAIN.md, closure
+/// condition 3): the automatic closure keeps waiting for a delivered one, and whoever handles the
+/// ticket is told the reporter was not reached. Any other mail: nothing to record here (the
+/// outbox shows it failed).
+pub(super) fn record_mail_undeliverable(
+    change: &mut Change<'_>,
+    template: Template,
+    recipient: Recipient,
+    event_at: DateTime<Utc>,
+    failed_at: DateTime<Utc>,
+) -> Result<(), Refusal> {
+    let of_current_wait = matches!(
+        (template, recipient),
+        (Template::ReporterReminder, Recipient::Reporter)
+    ) && change
+        .ticket
+        .waiting_since
+        .is_some_and(|since| since <= event_at);
+    if of_current_wait {
+        change.record(
+            Visibility::Internal,
+            None,
+            EventData::ReminderUndeliverable { failed_at },
+        );
+    }
+    Ok(())
+}
+
 pub(super) fn record_mail_delivered(
     change: &mut Change<'_>,
     template: Template,

@@ -472,6 +472,12 @@ fn bodies(action: Action, ticket: &Ticket, now: DateTime<Utc>) -> Vec<Command> {
             event_at: now,
             delivered_at: now,
         }],
+        Action::RecordMailUndeliverable => vec![Command::RecordMailUndeliverable {
+            template: Template::ReporterReminder,
+            recipient: Recipient::Reporter,
+            event_at: now,
+            failed_at: now,
+        }],
         Action::RecordCredentialsRevoked => vec![to_command(&CommandChoice::Revoke, ticket)],
         Action::WaiveRevocation => vec![to_command(&CommandChoice::Waive, ticket)],
         Action::Close => (0..4)

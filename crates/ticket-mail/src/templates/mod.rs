@@ -80,6 +80,7 @@ pub fn render(template: Template, language: Language, context: &MailContext<'_>)
         Template::PartnerImpersonationDetected => mail.partner_impersonation(),
         Template::ReporterReplied => mail.reporter_replied(),
         Template::ReplyArrived => mail.reply_arrived(),
+        Template::ReminderUndeliverable => mail.reminder_undeliverable(),
     };
     let subject = one_line(&format!("[{}] {subject}", mail.reference));
     RenderedMail {

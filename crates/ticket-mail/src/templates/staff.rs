@@ -140,6 +140,27 @@ impl Mail<'_> {
         )
     }
 
+    /// To whoever handles the ticket: a reminder could not reach the silent reporter (refused for
+    /// good or bounced), so the automatic closure waits; the reporter must be reached another way.
+    /// The reporter's address stays in ticketd.
+    pub(super) fn reminder_undeliverable(&self) -> (String, Body) {
+        let (title, reference) = (self.title, &self.reference);
+        let mut body = self.body();
+        body.paragraph(self.w.with(
+            "mail-reminder-undeliverable-body",
+            &[("reference", Arg::text(reference))],
+        ));
+        body.facts(self.summary_facts());
+        self.staff_footer(&mut body);
+        (
+            self.w.with(
+                "mail-reminder-undeliverable",
+                &[("title", Arg::text(title))],
+            ),
+            body,
+        )
+    }
+
     pub(super) fn deadline_alarm(&self) -> (String, Body) {
         let title = self.title;
         let t = self.c.ticket;

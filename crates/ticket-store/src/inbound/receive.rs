@@ -78,11 +78,15 @@ pub(super) async fn open(
     Ok(Ok(id))
 }
 
-/// Marks failed the outbox mails sent as `original`; returns the ticket they announced.
+/// Marks failed the outbox mails sent as `original`, with what that means on their ticket (a
+/// reminder that did not reach the reporter tells the ticket's tier); returns the ticket they
+/// announced.
 async fn bounce(
     txn: &DatabaseTransaction,
     original: &str,
     reason: &str,
+    now: DateTime<Utc>,
+    policy: &Policy,
 ) -> Result<Option<TicketId>, StoreError> {
     let rows = outbox::Entity::find()
         .filter(outbox::Column::MessageId.eq(original))
@@ -94,6 +98,9 @@ async fn bounce(
     Settlement::Bounced { reason }
         .apply_to_handed_over(txn, original)
         .await?;
+    for row in &rows {
+        crate::outbox::record_undeliverable(txn, row.id, now, policy).await?;
+    }
     Ok(Some(TicketId(first.ticket_id)))
 }
 
@@ -154,7 +161,7 @@ async fn land(
         },
         Landing::Bounce { original, reason } => {
             let ticket = match original {
-                Some(original) => bounce(txn, original, reason).await?,
+                Some(original) => bounce(txn, original, reason, now, policy).await?,
                 None => None,
             };
             let reason = if ticket.is_some() {

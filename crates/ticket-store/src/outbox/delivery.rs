@@ -52,9 +52,14 @@ pub enum Settlement<'a> {
         error: &'a str,
         next_attempt_at: DateTime<Utc>,
     },
-    /// Given up: a permanent failure, no address to write to, or too many attempts. Erases the
-    /// tracking secret.
-    Failed { error: &'a str },
+    /// Given up at `at`: a permanent failure, no address to write to, or too many attempts.
+    /// Erases the tracking secret, and records on the ticket what the failure means under
+    /// `policy` (a reminder that did not reach the reporter tells the ticket's tier).
+    Failed {
+        error: &'a str,
+        at: DateTime<Utc>,
+        policy: &'a Policy,
+    },
     /// The connection dropped after the message was handed over: it may have been delivered. The
     /// row waits for staff (see [`Store::retry_outbox`]); `message_id` lets them search the
     /// recipient's logs for it.
@@ -102,7 +107,7 @@ impl Settlement<'_> {
                     outbox::Column::NextAttemptAt,
                     Expr::value(normalise(next_attempt_at)),
                 ),
-            Settlement::Failed { error } => secret_erased(status(unclaimed, Status::Failed))
+            Settlement::Failed { error, .. } => secret_erased(status(unclaimed, Status::Failed))
                 .col_expr(outbox::Column::LastError, Expr::value(bounded(error))),
             Settlement::Uncertain {
                 error,
@@ -173,6 +178,48 @@ async fn record_delivery(
         recipient: mail.recipient,
         event_at,
         delivered_at: now,
+    };
+    let decision = ticket_domain::decide(&stored.ticket, command, &Actor::System, now, policy)?;
+    if !decision.records.is_empty() {
+        crate::tickets::write_decision(txn, &decision, stored.version, now, policy).await?;
+    }
+    Ok(())
+}
+
+/// Applies what a mail that could not be delivered means to its ticket (the domain decides:
+/// `RecordMailUndeliverable`; a reminder of the current wait tells the ticket's tier).
+pub(crate) async fn record_undeliverable(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    now: DateTime<Utc>,
+    policy: &Policy,
+) -> Result<(), StoreError> {
+    let row = outbox::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("mail"))?;
+    let mail = mail_from_row(row)?.mail;
+    if mail.template != ticket_domain::Template::ReporterReminder {
+        return Ok(());
+    }
+    let event_at = ticket_event::Entity::find_by_id(mail.event_id)
+        .select_only()
+        .column(ticket_event::Column::At)
+        .into_tuple::<DateTime<Utc>>()
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("event"))?;
+    let stored = crate::tickets::from_row(
+        ticket::Entity::find_by_id(mail.ticket_id.0)
+            .one(txn)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?,
+    )?;
+    let command = Command::RecordMailUndeliverable {
+        template: mail.template,
+        recipient: mail.recipient,
+        event_at,
+        failed_at: now,
     };
     let decision = ticket_domain::decide(&stored.ticket, command, &Actor::System, now, policy)?;
     if !decision.records.is_empty() {
@@ -425,20 +472,26 @@ impl Store {
     ///
     /// A sent mail is recorded in the same transaction as what its delivery proves on the ticket
     /// (the reporter told of the resolution, an organisation concerned notified: "notified" means
-    /// accepted by the mail server), so a sent mail and the condition it meets are never apart.
+    /// accepted by the mail server), so a sent mail and the condition it meets are never apart; a
+    /// failed one with what its failure means (a reminder that did not reach the reporter tells
+    /// the ticket's tier).
     pub async fn settle_outbox(
         &self,
         id: Uuid,
         worker: &str,
         settlement: Settlement<'_>,
     ) -> Result<bool, StoreError> {
-        let Settlement::Sent { at, policy, .. } = settlement else {
-            let result = settlement
-                .update()
-                .filter(held_by(id, worker))
-                .exec(&self.db)
-                .await?;
-            return Ok(result.rows_affected == 1);
+        let (at, policy, delivered) = match settlement {
+            Settlement::Sent { at, policy, .. } => (at, policy, true),
+            Settlement::Failed { at, policy, .. } => (at, policy, false),
+            _ => {
+                let result = settlement
+                    .update()
+                    .filter(held_by(id, worker))
+                    .exec(&self.db)
+                    .await?;
+                return Ok(result.rows_affected == 1);
+            }
         };
         const ATTEMPTS: usize = 5;
         let now = normalise(at);
@@ -455,7 +508,12 @@ impl Store {
                 txn.rollback().await?;
                 return Ok(false);
             }
-            match record_delivery(&txn, id, now, policy).await {
+            let recorded = if delivered {
+                record_delivery(&txn, id, now, policy).await
+            } else {
+                record_undeliverable(&txn, id, now, policy).await
+            };
+            match recorded {
                 Ok(()) => {
                     self.commit(txn).await?;
                     return Ok(true);

@@ -38,6 +38,7 @@ use ticket_domain::values::TicketId;
 use uuid::Uuid;
 
 mod delivery;
+pub(crate) use delivery::record_undeliverable;
 
 pub use delivery::Settlement;
 

@@ -277,7 +277,9 @@ store_test!(
                         row.mail.id,
                         "w",
                         Settlement::Failed {
-                            error: "no address for the reporter"
+                            error: "no address for the reporter",
+                            at: monday(),
+                            policy: &ticket_domain::Policy::default(),
                         }
                     )
                     .await
@@ -447,7 +449,9 @@ store_test!(
                     resolution,
                     "w",
                     Settlement::Failed {
-                        error: "550 no such user"
+                        error: "550 no such user",
+                        at: monday(),
+                        policy: &ticket_domain::Policy::default(),
                     }
                 )
                 .await
@@ -547,5 +551,92 @@ store_test!(
             .ticket;
         assert!(closed.has_link(created.id, LinkKind::FollowedUpBy));
         assert!(store.verify_chain(previous).await.unwrap().valid);
+    }
+);
+
+store_test!(
+    a_reminder_refused_for_good_tells_the_tier_in_the_same_transaction,
+    |store| async move {
+        use ticket_store::tickets::TicketKey;
+        let policy = Policy::default();
+        let ticket = partner_incident(&store).await;
+        let agent = staff(ticket_domain::Role::Agent);
+        execute_now(
+            &store,
+            ticket,
+            ticket_domain::Command::Acknowledge { note: None },
+            &agent,
+            monday(),
+        )
+        .await
+        .unwrap();
+        execute_now(
+            &store,
+            ticket,
+            ticket_domain::Command::WaitForReporter {
+                question: text("Pouvez-vous préciser ?"),
+            },
+            &agent,
+            monday(),
+        )
+        .await
+        .unwrap();
+        // The sweeper queues the reminder when it is due.
+        let current = store.get_ticket(TicketKey::Id(ticket)).await.unwrap();
+        let due = ticket_domain::next_due(&current.ticket, &policy).unwrap();
+        store.sweep_ticket(ticket, due, &policy).await.unwrap();
+        let far = due + TimeDelta::days(1);
+        let claimed = store.claim_outbox("w", far, lease(), 100).await.unwrap();
+        let reminder = claimed
+            .iter()
+            .find(|c| c.mail.template == Template::ReporterReminder)
+            .expect("a reminder is claimed");
+        // The mail server refuses it for good.
+        assert!(
+            store
+                .settle_outbox(
+                    reminder.mail.id,
+                    "w",
+                    Settlement::Failed {
+                        error: "550 no such user",
+                        at: far,
+                        policy: &policy,
+                    },
+                )
+                .await
+                .unwrap()
+        );
+        assert_eq!(status_of(&store, reminder.mail.id).await, Status::Failed);
+        let events = store.events(ticket).await.unwrap();
+        let last = events.last().unwrap();
+        assert_eq!(last.event.data.type_name(), "reminder_undeliverable");
+        // Whoever handles the ticket gets a mail: the agent's tier mailbox (unassigned).
+        let tier_mail = store
+            .outbox_of(ticket)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|row| row.template == "reminder_undeliverable")
+            .expect("the tier is told");
+        assert_eq!(tier_mail.status, "pending");
+        assert_eq!(tier_mail.event_seq, last.seq);
+        // Other mails refused for good record nothing on the ticket.
+        let other = claimed
+            .iter()
+            .find(|c| c.mail.template != Template::ReporterReminder)
+            .expect("another mail");
+        store
+            .settle_outbox(
+                other.mail.id,
+                "w",
+                Settlement::Failed {
+                    error: "550 no such user",
+                    at: far,
+                    policy: &policy,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.events(ticket).await.unwrap().len(), events.len());
     }
 );

@@ -128,6 +128,8 @@ store_test!(
                 "w",
                 Settlement::Failed {
                     error: "550 no such user",
+                    at: monday(),
+                    policy: &ticket_domain::Policy::default(),
                 },
             )
             .await
@@ -196,7 +198,15 @@ store_test!(
         let mut failed: Vec<Uuid> = Vec::new();
         for row in claimed.iter().take(7) {
             store
-                .settle_outbox(row.mail.id, "w", Settlement::Failed { error: "boom" })
+                .settle_outbox(
+                    row.mail.id,
+                    "w",
+                    Settlement::Failed {
+                        error: "boom",
+                        at: monday(),
+                        policy: &ticket_domain::Policy::default(),
+                    },
+                )
                 .await
                 .unwrap();
             failed.push(row.mail.id);

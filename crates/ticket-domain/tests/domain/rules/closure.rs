@@ -371,3 +371,93 @@ fn closure_3_needs_a_reminder_the_mail_server_accepted() {
     assert_eq!(due, at("2026-12-07T09:00:00Z"));
     assert_eq!(sweep(&t, due, &policy).unwrap().ticket.state, State::Closed);
 }
+
+/// DOMAIN.md, closure condition 3: "a reminder that cannot be delivered holds the automatic closure
+/// and tells the ticket's tier". A reminder of the current wait refused for good: an internal event
+/// and a mail to whoever handles the ticket (its tier's mailbox when unassigned); the closure still
+/// waits. A failed mail that is not a reminder, or a reminder of an earlier wait, records nothing.
+#[test]
+fn closure_3_an_undeliverable_reminder_tells_the_tier_and_the_closure_waits() {
+    let policy = Policy::default();
+    let agent = staff(Role::Agent);
+    let t = incident_in_progress(MONDAY_10H_PARIS);
+    let t = apply(
+        &t,
+        Command::WaitForReporter {
+            question: text("Pouvez-vous préciser ?"),
+        },
+        &agent,
+        MONDAY_10H_PARIS,
+    )
+    .ticket;
+    let reminded = sweep(&t, next_due(&t, &policy).unwrap(), &policy).unwrap();
+    let reminder_at = reminded
+        .records
+        .iter()
+        .find(|r| {
+            r.notifications
+                .iter()
+                .any(|n| n.template == Template::ReporterReminder)
+        })
+        .map(|r| r.event.at)
+        .expect("a reminder is queued");
+    let t = reminded.ticket.clone();
+    let failed = |template| Command::RecordMailUndeliverable {
+        template,
+        recipient: Recipient::Reporter,
+        event_at: reminder_at,
+        failed_at: at("2026-12-01T09:00:00Z"),
+    };
+    let d = apply(
+        &t,
+        failed(Template::ReporterReminder),
+        &ticket_domain::Actor::System,
+        "2026-12-01T09:00:00Z",
+    );
+    assert_eq!(d.records.len(), 1);
+    let record = &d.records[0];
+    assert_eq!(record.event.data.type_name(), "reminder_undeliverable");
+    assert_eq!(
+        record.event.visibility,
+        ticket_domain::event::Visibility::Internal
+    );
+    assert_eq!(record.notifications.len(), 1);
+    assert_eq!(
+        record.notifications[0].template,
+        Template::ReminderUndeliverable
+    );
+    let expected = match &t.assignee {
+        Some(_) => Recipient::Assignee,
+        None => Recipient::TierTeam(t.tier),
+    };
+    assert_eq!(record.notifications[0].recipient, expected);
+    // The closure still waits for a delivered reminder.
+    if let Some(later) = sweep(&d.ticket, at("2026-12-21T09:00:00Z"), &policy) {
+        assert_ne!(later.ticket.state, State::Closed);
+    }
+    // Another mail refused: nothing recorded here.
+    let d = apply(
+        &t,
+        failed(Template::QuestionToReporter),
+        &ticket_domain::Actor::System,
+        "2026-12-01T09:00:00Z",
+    );
+    assert!(d.records.is_empty());
+    // A reminder of an earlier wait (the reporter answered since): nothing either.
+    let answered = apply(
+        &t,
+        Command::RecordReporterAnswered {
+            note: text("Réponse par téléphone"),
+        },
+        &agent,
+        "2026-11-30T09:00:00Z",
+    )
+    .ticket;
+    let d = apply(
+        &answered,
+        failed(Template::ReporterReminder),
+        &ticket_domain::Actor::System,
+        "2026-12-01T09:00:00Z",
+    );
+    assert!(d.records.is_empty());
+}
