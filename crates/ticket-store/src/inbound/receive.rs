@@ -99,7 +99,14 @@ async fn bounce(
         .apply_to_handed_over(txn, original)
         .await?;
     for row in &rows {
-        crate::outbox::record_undeliverable(txn, row.id, now, policy).await?;
+        crate::outbox::record_outcome(
+            txn,
+            row.id,
+            crate::outbox::Outcome::Undeliverable,
+            now,
+            policy,
+        )
+        .await?;
     }
     Ok(Some(TicketId(first.ticket_id)))
 }

@@ -145,52 +145,21 @@ impl Settlement<'_> {
     }
 }
 
-/// Applies what a sent mail proves to its ticket (the domain decides: `RecordMailDelivered`).
-async fn record_delivery(
-    txn: &DatabaseTransaction,
-    id: Uuid,
-    now: DateTime<Utc>,
-    policy: &Policy,
-) -> Result<(), StoreError> {
-    let row = outbox::Entity::find_by_id(id)
-        .one(txn)
-        .await?
-        .ok_or(StoreError::NotFound("mail"))?;
-    let mail = mail_from_row(row)?.mail;
-    if !mail.template.proves_notification() {
-        return Ok(());
-    }
-    let event_at = ticket_event::Entity::find_by_id(mail.event_id)
-        .select_only()
-        .column(ticket_event::Column::At)
-        .into_tuple::<DateTime<Utc>>()
-        .one(txn)
-        .await?
-        .ok_or(StoreError::NotFound("event"))?;
-    let stored = crate::tickets::from_row(
-        ticket::Entity::find_by_id(mail.ticket_id.0)
-            .one(txn)
-            .await?
-            .ok_or(StoreError::NotFound("ticket"))?,
-    )?;
-    let command = Command::RecordMailDelivered {
-        template: mail.template,
-        recipient: mail.recipient,
-        event_at,
-        delivered_at: now,
-    };
-    let decision = ticket_domain::decide(&stored.ticket, command, &Actor::System, now, policy)?;
-    if !decision.records.is_empty() {
-        crate::tickets::write_decision(txn, &decision, stored.version, now, policy).await?;
-    }
-    Ok(())
+/// What a mail's fate is on its ticket: the mail server accepted it, or it could not be delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    Delivered,
+    Undeliverable,
 }
 
-/// Applies what a mail that could not be delivered means to its ticket (the domain decides:
-/// `RecordMailUndeliverable`; a reminder of the current wait tells the ticket's tier).
-pub(crate) async fn record_undeliverable(
+/// Applies a mail's outcome to its ticket, as the domain decides: what a delivery proves
+/// (`RecordMailDelivered`), or what a failure means (`RecordMailUndeliverable`: a reminder of the
+/// current wait tells the ticket's tier). Mails whose outcome means nothing on the ticket are
+/// skipped without reading it.
+pub(crate) async fn record_outcome(
     txn: &DatabaseTransaction,
     id: Uuid,
+    outcome: Outcome,
     now: DateTime<Utc>,
     policy: &Policy,
 ) -> Result<(), StoreError> {
@@ -199,7 +168,11 @@ pub(crate) async fn record_undeliverable(
         .await?
         .ok_or(StoreError::NotFound("mail"))?;
     let mail = mail_from_row(row)?.mail;
-    if mail.template != ticket_domain::Template::ReporterReminder {
+    let matters = match outcome {
+        Outcome::Delivered => mail.template.proves_notification(),
+        Outcome::Undeliverable => mail.template == ticket_domain::Template::ReporterReminder,
+    };
+    if !matters {
         return Ok(());
     }
     let event_at = ticket_event::Entity::find_by_id(mail.event_id)
@@ -215,11 +188,20 @@ pub(crate) async fn record_undeliverable(
             .await?
             .ok_or(StoreError::NotFound("ticket"))?,
     )?;
-    let command = Command::RecordMailUndeliverable {
-        template: mail.template,
-        recipient: mail.recipient,
-        event_at,
-        failed_at: now,
+    let (template, recipient) = (mail.template, mail.recipient);
+    let command = match outcome {
+        Outcome::Delivered => Command::RecordMailDelivered {
+            template,
+            recipient,
+            event_at,
+            delivered_at: now,
+        },
+        Outcome::Undeliverable => Command::RecordMailUndeliverable {
+            template,
+            recipient,
+            event_at,
+            failed_at: now,
+        },
     };
     let decision = ticket_domain::decide(&stored.ticket, command, &Actor::System, now, policy)?;
     if !decision.records.is_empty() {
@@ -481,9 +463,9 @@ impl Store {
         worker: &str,
         settlement: Settlement<'_>,
     ) -> Result<bool, StoreError> {
-        let (at, policy, delivered) = match settlement {
-            Settlement::Sent { at, policy, .. } => (at, policy, true),
-            Settlement::Failed { at, policy, .. } => (at, policy, false),
+        let (at, policy, outcome) = match settlement {
+            Settlement::Sent { at, policy, .. } => (at, policy, Outcome::Delivered),
+            Settlement::Failed { at, policy, .. } => (at, policy, Outcome::Undeliverable),
             _ => {
                 let result = settlement
                     .update()
@@ -508,12 +490,7 @@ impl Store {
                 txn.rollback().await?;
                 return Ok(false);
             }
-            let recorded = if delivered {
-                record_delivery(&txn, id, now, policy).await
-            } else {
-                record_undeliverable(&txn, id, now, policy).await
-            };
-            match recorded {
+            match record_outcome(&txn, id, outcome, now, policy).await {
                 Ok(()) => {
                     self.commit(txn).await?;
                     return Ok(true);

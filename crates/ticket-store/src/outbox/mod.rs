@@ -38,7 +38,7 @@ use ticket_domain::values::TicketId;
 use uuid::Uuid;
 
 mod delivery;
-pub(crate) use delivery::record_undeliverable;
+pub(crate) use delivery::{Outcome, record_outcome};
 
 pub use delivery::Settlement;
 
